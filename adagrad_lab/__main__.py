@@ -1,0 +1,3 @@
+from adagrad_lab.cli import main
+
+main()

@@ -1,0 +1,111 @@
+"""Config schemas (Hydra ConfigStore), the `logspace` resolver, and experiment registration.
+
+Hydra checks types against these dataclasses; values are checked by
+`validate`. Optimizer hyperparameters are typed ``Any`` because each may be a
+number or a list of numbers (a list becomes an axis of the in-kernel grid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, OmegaConf
+
+
+@dataclass
+class ObjectiveConfig:
+    name: str = MISSING
+    dim: int = 2
+    bounds: list[float] | None = None  # [low, high] of the start box; null: the objective's own
+    log10_condition: float | None = None  # ellipsoid only
+    target: str | None = None  # custom only: dotted path of value_and_grad(x, grad) -> f
+
+
+@dataclass
+class AdagradConfig:
+    name: str = "adagrad"
+    step_size: Any = 0.1
+    eps: Any = 1e-8
+    initial_accumulator: Any = 0.0
+
+
+@dataclass
+class GDConfig:
+    name: str = "gd"
+    step_size: Any = 0.1
+
+
+@dataclass
+class SweepConfig:
+    seeds: Any = 100  # a count n (seeds 0..n-1) or a list of seeds
+    n_iter: int = 1000
+    target: float | None = None  # f <= target counts as converged; null: never checked
+    stop_at_target: bool = False
+
+
+@dataclass
+class StartConfig:
+    kind: str = "uniform"  # uniform | legacy_numpy | fixed
+    point: list[float] | None = None  # fixed only
+
+
+@dataclass
+class RecordConfig:
+    schedule: str = "every"  # every | log | final
+    every: int = 1
+    points_per_decade: int = 10
+    points: bool = False
+
+
+@dataclass
+class RunConfig:
+    chunk_size: int | None = None  # trajectories per chunk; null: sized from memory
+    threads: int | None = None  # Numba threads; null: all cores
+    block: int | None = None  # trajectories advanced together; null: chosen from the dimension
+    progress: bool = True
+
+
+@dataclass
+class Config:
+    objective: ObjectiveConfig = MISSING
+    optimizer: Any = MISSING
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    start: StartConfig = field(default_factory=StartConfig)
+    record: RecordConfig = field(default_factory=RecordConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    echo: str = "summary"  # summary | tutorial | none
+
+
+def logspace(start: float, stop: float, num: int) -> list[float]:
+    """`${logspace:1e-3,1,13}`: num values from start to stop, evenly spaced in log10."""
+    values = np.logspace(np.log10(float(start)), np.log10(float(stop)), int(num))
+    return [float(v) for v in values]
+
+
+def register() -> None:
+    """Store the schemas and the packaged experiments; register the resolver. Idempotent."""
+    if not OmegaConf.has_resolver("logspace"):
+        OmegaConf.register_new_resolver("logspace", logspace)
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+    cs.store(group="objective", name="base_objective", node=ObjectiveConfig)
+    cs.store(group="optimizer", name="base_adagrad", node=AdagradConfig)
+    cs.store(group="optimizer", name="base_gd", node=GDConfig)
+    cs.store(group="sweep", name="base_sweep", node=SweepConfig)
+    cs.store(group="start", name="base_start", node=StartConfig)
+    cs.store(group="record", name="base_record", node=RecordConfig)
+    cs.store(group="run", name="base_run", node=RunConfig)
+    _register_experiments(cs)
+
+
+def _register_experiments(cs: ConfigStore) -> None:
+    """Each `experiments/NAME.yaml` becomes the option `experiment=NAME` (global package)."""
+    folder = resources.files("adagrad_lab.experiments")
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".yaml"):
+            node = OmegaConf.create(item.read_text())
+            cs.store(group="experiment", name=item.name[: -len(".yaml")], node=node, package="_global_")

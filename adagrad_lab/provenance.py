@@ -1,0 +1,61 @@
+"""Where a result came from: config hash, package versions, git revision, CPU."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("adagrad-lab", "numpy", "numba", "llvmlite", "pandas", "pyarrow", "hydra-core")
+DATA_KEYS = ("objective", "optimizer", "sweep", "start", "record")
+
+
+def config_hash(config: dict) -> str:
+    """sha256 of the parts of the resolved config that determine the data (not run.*, echo)."""
+    relevant = {k: config[k] for k in DATA_KEYS}
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_revision() -> dict[str, object] | None:
+    """HEAD and dirty flag of the checkout holding this package, or None when installed."""
+    here = Path(__file__).resolve().parent
+    try:
+        top = _git(here, "rev-parse", "--show-toplevel")
+        if not (Path(top) / "adagrad_lab" / "__init__.py").exists():
+            return None
+        return {
+            "revision": _git(here, "rev-parse", "HEAD"),
+            "dirty": bool(_git(here, "status", "--porcelain", "--untracked-files=no")),
+        }
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=10
+    )
+    return done.stdout.strip()
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

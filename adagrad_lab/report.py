@@ -1,0 +1,50 @@
+"""What a run prints when it finishes, computed from the files it wrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import storage
+
+
+def tutorial_lines(run_dir: Path) -> list[str]:
+    """The tutorial's progress lines for every trajectory: '>k f([x y]) = f', 'Done!', final."""
+    hist = storage.read_history(run_dir, columns=["trajectory", "iter", "f", "x"])
+    traj = storage.read_trajectories(run_dir, columns=["trajectory", "x_final", "f_final"])
+    lines: list[str] = []
+    for t, rows in hist.groupby("trajectory", sort=True):
+        for it, x, f in zip(rows["iter"], rows["x"], rows["f"], strict=True):
+            if it > 0:
+                lines.append(">%d f(%s) = %.5f" % (it - 1, np.asarray(x), f))
+        final = traj.loc[traj["trajectory"] == t].iloc[0]
+        lines.append("Done!")
+        lines.append("f(%s) = %f" % (np.asarray(final["x_final"]), final["f_final"]))
+    return lines
+
+
+def summary_table(run_dir: Path) -> pd.DataFrame:
+    """Per hyperparameter combination: trajectories, share converged and diverged, median outcomes."""
+    df = storage.read_trajectories(run_dir)
+    meta = storage.read_metadata(run_dir)
+    axes = [k for k in ("step_size", "eps", "initial_accumulator") if k in df]
+    swept = [k for k in axes if df[k].nunique() > 1] or axes[:1]
+    status = df["status"].astype(str)
+    df = df.assign(converged=status == "converged", diverged=status == "diverged")
+    table = df.groupby(swept, sort=True).agg(
+        n=("trajectory", "size"),
+        converged=("converged", "mean"),
+        diverged=("diverged", "mean"),
+        median_f_final=("f_final", "median"),
+        median_iters_to_target=("iters_to_target", "median"),
+    )
+    if meta["config"]["sweep"]["target"] is None:
+        table = table.drop(columns=["converged", "median_iters_to_target"])
+    return table
+
+
+def summary_text(run_dir: Path) -> str:
+    with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
+        return summary_table(run_dir).to_string()

@@ -1,0 +1,272 @@
+"""Turn a composed config into a checked `Plan`, or stop with a `ConfigError` naming the key.
+
+Hydra checks types; everything about values is checked here, before any work
+starts, so a bad sweep fails in milliseconds with one line instead of after
+the first chunk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from .kernel import RULE_ADAGRAD, RULE_GD
+from .objectives import BUILTINS, Objective, load_user_function
+from .schedule import record_iterations
+
+OPTIMIZERS = {"adagrad": RULE_ADAGRAD, "gd": RULE_GD}
+HYPERPARAMETERS = {"adagrad": ("step_size", "eps", "initial_accumulator"), "gd": ("step_size",)}
+START_KINDS = ("uniform", "legacy_numpy", "fixed")
+SCHEDULES = ("every", "log", "final")
+ECHOES = ("summary", "tutorial", "none")
+
+
+class ConfigError(ValueError):
+    """A config value that cannot run; the message starts with the offending key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a run needs, checked and resolved to plain Python and numpy values."""
+
+    objective: str
+    objective_code: int
+    user_function: Callable | None
+    dim: int
+    bounds: tuple[float, float]
+    params: np.ndarray
+    optimizer: str
+    rule: int
+    axes: dict[str, list[float]]  # hyperparameter -> values, in grid order (seeds innermost)
+    seeds: list[int]
+    n_iter: int
+    target: float | None
+    stop_at_target: bool
+    start_kind: str
+    start_point: list[float] | None
+    record_iters: np.ndarray
+    record_points: bool
+    chunk_size: int | None
+    threads: int | None
+    block: int | None
+    progress: bool
+    echo: str
+
+    @property
+    def n_trajectories(self) -> int:
+        return len(self.seeds) * math.prod(len(v) for v in self.axes.values())
+
+
+def make_plan(cfg: DictConfig) -> Plan:
+    """Check every value of ``cfg`` and return the run plan; raise ConfigError on the first bad one."""
+    try:
+        raw = OmegaConf.to_container(cfg, resolve=True)
+    except Exception as exc:  # interpolation errors, e.g. a malformed ${logspace:...}
+        raise ConfigError("config", str(exc).splitlines()[0]) from None
+    obj, ocfg = raw["objective"], raw["optimizer"]
+    objective, user_fn = _objective(obj)
+    dim = _dimension(obj, objective)
+    bounds = _bounds(obj, objective)
+    sweep, rec, run = raw["sweep"], raw["record"], raw["run"]
+    optimizer = _choice("optimizer.name", ocfg.get("name"), tuple(OPTIMIZERS))
+    plan = Plan(
+        objective=obj["name"],
+        objective_code=objective.code if objective else -1,
+        user_function=user_fn,
+        dim=dim,
+        bounds=bounds,
+        params=_params(obj, objective, dim),
+        optimizer=optimizer,
+        rule=OPTIMIZERS[optimizer],
+        axes=_axes(ocfg, optimizer),
+        seeds=_seeds(sweep["seeds"]),
+        n_iter=_positive_int("sweep.n_iter", sweep["n_iter"]),
+        target=_target(sweep["target"]),
+        stop_at_target=bool(sweep["stop_at_target"]),
+        start_kind=_choice("start.kind", raw["start"]["kind"], START_KINDS),
+        start_point=_start_point(raw["start"], dim),
+        record_iters=_record(rec, sweep["n_iter"]),
+        record_points=bool(rec["points"]),
+        chunk_size=_optional_positive("run.chunk_size", run["chunk_size"]),
+        threads=_threads(run["threads"]),
+        block=_optional_positive("run.block", run["block"]),
+        progress=bool(run["progress"]),
+        echo=_choice("echo", raw["echo"], ECHOES),
+    )
+    _check_echo(plan)
+    return plan
+
+
+def _choice(key: str, value: object, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(key, f"must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _objective(obj: dict) -> tuple[Objective | None, Callable | None]:
+    name = obj["name"]
+    if name == "custom":
+        return None, _user_function(obj.get("target"))
+    if name not in BUILTINS:
+        allowed = ", ".join([*BUILTINS, "custom"])
+        raise ConfigError("objective.name", f"unknown objective {name!r}; one of {allowed}")
+    if obj.get("target") is not None:
+        raise ConfigError("objective.target", "only objective=custom takes a target function")
+    if obj.get("log10_condition") is not None and name != "ellipsoid":
+        raise ConfigError("objective.log10_condition", f"only the ellipsoid has one, not {name}")
+    return BUILTINS[name], None
+
+
+def _user_function(target: object) -> Callable:
+    if not isinstance(target, str) or not target:
+        raise ConfigError("objective.target", "objective=custom needs a dotted path mypkg.mymod.fn")
+    try:
+        fn = load_user_function(target)
+    except (ImportError, ValueError) as exc:
+        raise ConfigError("objective.target", f"cannot load {target!r}: {exc}") from None
+    if not callable(fn):
+        raise ConfigError("objective.target", f"{target!r} is not a function")
+    return fn
+
+
+def _dimension(obj: dict, objective: Objective | None) -> int:
+    dim = obj["dim"]
+    if not isinstance(dim, int) or dim < 1:
+        raise ConfigError("objective.dim", f"must be an integer >= 1 (got {dim!r})")
+    if objective is not None:
+        low, high = objective.dims
+        if dim < low or (high is not None and dim > high):
+            allowed = f"exactly {low}" if high == low else f">= {low}"
+            raise ConfigError("objective.dim", f"{objective.name} needs dim {allowed} (got {dim})")
+    return dim
+
+
+def _bounds(obj: dict, objective: Objective | None) -> tuple[float, float]:
+    bounds = obj["bounds"]
+    if bounds is None:
+        if objective is None:
+            raise ConfigError("objective.bounds", "objective=custom needs bounds [low, high]")
+        return objective.bounds
+    if len(bounds) != 2 or not all(_is_number(b) and math.isfinite(b) for b in bounds):
+        raise ConfigError("objective.bounds", f"must be two finite numbers [low, high] (got {bounds})")
+    low, high = float(bounds[0]), float(bounds[1])
+    if not low < high:
+        raise ConfigError("objective.bounds", f"low must be < high (got [{low}, {high}])")
+    return low, high
+
+
+def _params(obj: dict, objective: Objective | None, dim: int) -> np.ndarray:
+    if objective is None:
+        return np.zeros(1)
+    c = obj.get("log10_condition")
+    if c is not None and not (_is_number(c) and 0.0 <= c <= 300.0):
+        raise ConfigError("objective.log10_condition", f"must be a number in [0, 300] (got {c!r})")
+    return objective.params(dim, 6.0 if c is None else float(c))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _axes(ocfg: dict, optimizer: str) -> dict[str, list[float]]:
+    axes = {}
+    for name in HYPERPARAMETERS[optimizer]:
+        value = ocfg[name]
+        values = list(value) if isinstance(value, (list, tuple, ListConfig)) else [value]
+        key = f"optimizer.{name}"
+        if not values:
+            raise ConfigError(key, "an empty list gives an empty grid; give at least one value")
+        for v in values:
+            if not _is_number(v) or not math.isfinite(v):
+                raise ConfigError(key, f"must be a finite number or a list of them (got {v!r})")
+        low_ok = (lambda v: v >= 0.0) if name == "initial_accumulator" else (lambda v: v > 0.0)
+        bad = [v for v in values if not low_ok(v)]
+        if bad:
+            bound = ">= 0" if name == "initial_accumulator" else "> 0"
+            raise ConfigError(key, f"every value must be {bound} (got {bad[0]!r})")
+        axes[name] = [float(v) for v in values]
+    return axes
+
+
+def _seeds(seeds: object) -> list[int]:
+    if isinstance(seeds, bool):
+        raise ConfigError("sweep.seeds", f"must be a count >= 1 or a list of seeds (got {seeds!r})")
+    if isinstance(seeds, int):
+        if seeds < 1:
+            raise ConfigError("sweep.seeds", f"the count must be >= 1 (got {seeds})")
+        return list(range(seeds))
+    if isinstance(seeds, list):
+        if not seeds:
+            raise ConfigError("sweep.seeds", "an empty list gives an empty grid")
+        if not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**63 for s in seeds):
+            raise ConfigError("sweep.seeds", f"seeds must be integers >= 0 (got {seeds})")
+        if len(set(seeds)) != len(seeds):
+            raise ConfigError("sweep.seeds", "seeds must be distinct")
+        return seeds
+    raise ConfigError("sweep.seeds", f"must be a count >= 1 or a list of seeds (got {seeds!r})")
+
+
+def _positive_int(key: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(key, f"must be an integer >= 1 (got {value!r})")
+    return value
+
+
+def _optional_positive(key: str, value: object) -> int | None:
+    return None if value is None else _positive_int(key, value)
+
+
+def _threads(value: object) -> int | None:
+    from numba import config as numba_config
+
+    if value is None:
+        return None
+    threads = _positive_int("run.threads", value)
+    if threads > numba_config.NUMBA_NUM_THREADS:
+        raise ConfigError(
+            "run.threads", f"at most {numba_config.NUMBA_NUM_THREADS} on this machine (got {threads})"
+        )
+    return threads
+
+
+def _target(value: object) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ConfigError("sweep.target", f"must be a finite number or null (got {value!r})")
+    return None if value is None else float(value)
+
+
+def _start_point(start: dict, dim: int) -> list[float] | None:
+    point = start.get("point")
+    if start["kind"] != "fixed":
+        if point is not None:
+            raise ConfigError("start.point", "only start=fixed takes a point")
+        return None
+    if not isinstance(point, list) or len(point) != dim:
+        raise ConfigError("start.point", f"must be a list of {dim} numbers, one per dimension (got {point!r})")
+    if not all(_is_number(p) and math.isfinite(p) for p in point):
+        raise ConfigError("start.point", f"must hold finite numbers (got {point})")
+    return [float(p) for p in point]
+
+
+def _record(rec: dict, n_iter: object) -> np.ndarray:
+    schedule = _choice("record.schedule", rec["schedule"], SCHEDULES)
+    every = _positive_int("record.every", rec["every"])
+    per_decade = _positive_int("record.points_per_decade", rec["points_per_decade"])
+    n = _positive_int("sweep.n_iter", n_iter)
+    return record_iterations(schedule, n, every, per_decade)
+
+
+def _check_echo(plan: Plan) -> None:
+    if plan.echo != "tutorial":
+        return
+    every_iteration = len(plan.record_iters) == plan.n_iter + 1
+    if not (plan.record_points and every_iteration):
+        raise ConfigError("echo", "echo=tutorial prints every point: needs record.points=true, record.every=1")
