@@ -108,4 +108,6 @@ def _register_experiments(cs: ConfigStore) -> None:
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".yaml"):
             node = OmegaConf.create(item.read_text())
-            cs.store(group="experiment", name=item.name[: -len(".yaml")], node=node, package="_global_")
+            cs.store(
+                group="experiment", name=item.name[: -len(".yaml")], node=node, package="_global_"
+            )

@@ -30,10 +30,28 @@ N_HP = 3
 
 
 def _advance(
-    code, params, x0, hp, rule, n_iter, rec_iters, rec_points, target, has_target,
-    stop_at_target, block,
-    x_final, f_final, f_best, hit_at, died_at, last_iter, h_f, h_gn, h_x,
-):  # fmt: skip
+    code,
+    params,
+    x0,
+    hp,
+    rule,
+    n_iter,
+    rec_iters,
+    rec_points,
+    target,
+    has_target,
+    stop_at_target,
+    block,
+    x_final,
+    f_final,
+    f_best,
+    hit_at,
+    died_at,
+    last_iter,
+    h_f,
+    h_gn,
+    h_x,
+):
     n, d = x0.shape
     n_rec = rec_iters.shape[0]
     n_blocks = (n + block - 1) // block
@@ -70,9 +88,23 @@ def _advance(
             n_bad, n_hit = _scan(F, FB, HIT, LIVE, k, target, has_target)
             if n_bad > 0 or (stop_at_target and n_hit > 0) or k == n_iter:
                 n_live = _retire(
-                    X, F, FB, HIT, LIVE, k, n_iter, n_live, j0, stop_at_target,
-                    x_final, f_final, f_best, hit_at, died_at, last_iter,
-                )  # fmt: skip
+                    X,
+                    F,
+                    FB,
+                    HIT,
+                    LIVE,
+                    k,
+                    n_iter,
+                    n_live,
+                    j0,
+                    stop_at_target,
+                    x_final,
+                    f_final,
+                    f_best,
+                    hit_at,
+                    died_at,
+                    last_iter,
+                )
             if n_live == 0 or k == n_iter:
                 break
             if rule == RULE_ADAGRAD:
@@ -167,9 +199,23 @@ def _scan(F, FB, HIT, LIVE, k, target, has_target):
 
 @njit(inline="always")
 def _retire(
-    X, F, FB, HIT, LIVE, k, n_iter, n_live, j0, stop_at_target,
-    x_final, f_final, f_best, hit_at, died_at, last_iter,
-):  # fmt: skip
+    X,
+    F,
+    FB,
+    HIT,
+    LIVE,
+    k,
+    n_iter,
+    n_live,
+    j0,
+    stop_at_target,
+    x_final,
+    f_final,
+    f_best,
+    hit_at,
+    died_at,
+    last_iter,
+):
     """Stop the live lanes that diverged or (optionally) reached the target at iteration k,
     or all live lanes at the last iteration, writing their final values."""
     d, b = X.shape
@@ -260,9 +306,16 @@ def advance(
         target is not None,
         bool(stop_at_target),
         np.int64(block),
-        out["x_final"], out["f_final"], out["f_best"], out["hit_at"], out["died_at"],
-        out["last_iter"], out["h_f"], out["h_gn"], out["h_x"],
-    )  # fmt: skip
+        out["x_final"],
+        out["f_final"],
+        out["f_best"],
+        out["hit_at"],
+        out["died_at"],
+        out["last_iter"],
+        out["h_f"],
+        out["h_gn"],
+        out["h_x"],
+    )
     return out
 
 

@@ -8,6 +8,8 @@ start points and judge results.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -62,45 +64,83 @@ def _zero_min(d: int) -> float:
 BUILTINS: dict[str, Objective] = {
     o.name: o
     for o in (
-        Objective("sphere", (-1.0, 1.0), _zero_min, _zeros, summary="sum x_i^2 (the tutorial's bowl)"),
         Objective(
-            "ellipsoid", (-1.0, 1.0), _zero_min, _zeros,
+            "sphere", (-1.0, 1.0), _zero_min, _zeros, summary="sum x_i^2 (the tutorial's bowl)"
+        ),
+        Objective(
+            "ellipsoid",
+            (-1.0, 1.0),
+            _zero_min,
+            _zeros,
             summary="sum 10^(c*i/(d-1)) x_i^2, condition number 10^c",
-        ),  # fmt: skip
+        ),
         Objective(
-            "rosenbrock", (-2.0, 2.0), _zero_min, _const(1.0), dims=(2, None),
+            "rosenbrock",
+            (-2.0, 2.0),
+            _zero_min,
+            _const(1.0),
+            dims=(2, None),
             summary="sum 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2",
-        ),  # fmt: skip
+        ),
         Objective(
-            "rastrigin", (-5.12, 5.12), _zero_min, _zeros,
+            "rastrigin",
+            (-5.12, 5.12),
+            _zero_min,
+            _zeros,
             summary="10 d + sum x_i^2 - 10 cos(2 pi x_i)",
-        ),  # fmt: skip
+        ),
         Objective("ackley", (-32.768, 32.768), _zero_min, _zeros, summary="Ackley's function"),
         Objective(
-            "styblinski_tang", (-5.0, 5.0),
-            lambda d: 0.5 * d * (STYBLINSKI_TANG_ARGMIN**4 - 16 * STYBLINSKI_TANG_ARGMIN**2
-                                 + 5 * STYBLINSKI_TANG_ARGMIN),
+            "styblinski_tang",
+            (-5.0, 5.0),
+            lambda d: (
+                0.5
+                * d
+                * (
+                    STYBLINSKI_TANG_ARGMIN**4
+                    - 16 * STYBLINSKI_TANG_ARGMIN**2
+                    + 5 * STYBLINSKI_TANG_ARGMIN
+                )
+            ),
             _const(STYBLINSKI_TANG_ARGMIN),
             summary="sum (x_i^4 - 16 x_i^2 + 5 x_i) / 2",
-        ),  # fmt: skip
+        ),
         Objective(
-            "beale", (-4.5, 4.5), _zero_min, lambda d: np.array([3.0, 0.5]), dims=(2, 2),
+            "beale",
+            (-4.5, 4.5),
+            _zero_min,
+            lambda d: np.array([3.0, 0.5]),
+            dims=(2, 2),
             summary="2-D, minimum at (3, 0.5)",
-        ),  # fmt: skip
+        ),
         Objective(
-            "booth", (-10.0, 10.0), _zero_min, lambda d: np.array([1.0, 3.0]), dims=(2, 2),
+            "booth",
+            (-10.0, 10.0),
+            _zero_min,
+            lambda d: np.array([1.0, 3.0]),
+            dims=(2, 2),
             summary="2-D, minimum at (1, 3)",
-        ),  # fmt: skip
+        ),
         Objective(
-            "himmelblau", (-5.0, 5.0), _zero_min, lambda d: np.array([3.0, 2.0]), dims=(2, 2),
+            "himmelblau",
+            (-5.0, 5.0),
+            _zero_min,
+            lambda d: np.array([3.0, 2.0]),
+            dims=(2, 2),
             summary="2-D, four minima of value 0, one at (3, 2)",
-        ),  # fmt: skip
+        ),
     )
 }
 
 
 def load_user_function(target: str) -> Callable:
-    """Import ``package.module.function`` and return the function (jitted or plain)."""
+    """Import ``package.module.function`` and return the function (jitted or plain).
+
+    The working directory is searched last, so a module next to where the
+    command runs works without installing it.
+    """
+    if os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
     module_name, _, attr = target.rpartition(".")
     if not module_name:
         raise ValueError(f"'{target}' is not a dotted path like mypkg.mymod.my_fn")

@@ -18,15 +18,15 @@ def tutorial_lines(run_dir: Path) -> list[str]:
     for t, rows in hist.groupby("trajectory", sort=True):
         for it, x, f in zip(rows["iter"], rows["x"], rows["f"], strict=True):
             if it > 0:
-                lines.append(">%d f(%s) = %.5f" % (it - 1, np.asarray(x), f))
+                lines.append(">%d f(%s) = %.5f" % (it - 1, np.asarray(x), f))  # noqa: UP031
         final = traj.loc[traj["trajectory"] == t].iloc[0]
         lines.append("Done!")
-        lines.append("f(%s) = %f" % (np.asarray(final["x_final"]), final["f_final"]))
+        lines.append("f(%s) = %f" % (np.asarray(final["x_final"]), final["f_final"]))  # noqa: UP031
     return lines
 
 
 def summary_table(run_dir: Path) -> pd.DataFrame:
-    """Per hyperparameter combination: trajectories, share converged and diverged, median outcomes."""
+    """Per hyperparameter value: trajectories, share converged and diverged, medians."""
     df = storage.read_trajectories(run_dir)
     meta = storage.read_metadata(run_dir)
     axes = [k for k in ("step_size", "eps", "initial_accumulator") if k in df]

@@ -52,7 +52,9 @@ def make_grid(plan: Plan) -> Grid:
     return Grid(plan.axes, plan.seeds, plan.dim, plan.bounds, plan.start_kind, plan.start_point)
 
 
-def run_plan(plan: Plan, run_dir: Path, config: dict, overrides: list[str] | None = None) -> RunResult:
+def run_plan(
+    plan: Plan, run_dir: Path, config: dict, overrides: list[str] | None = None
+) -> RunResult:
     """Execute ``plan`` into ``run_dir``; ``config`` is the resolved config stored with the data."""
     run_dir = Path(run_dir)
     if plan.threads is not None:
@@ -61,15 +63,24 @@ def run_plan(plan: Plan, run_dir: Path, config: dict, overrides: list[str] | Non
     block = plan.block or default_block(plan.dim)
     size = chunk_size(plan, block)
     manifest = _open_manifest(run_dir, plan, config, overrides, size)
-    kernel = None if plan.user_function is None else compile_custom(block_evaluator(plan.user_function))
+    kernel = (
+        None if plan.user_function is None else compile_custom(block_evaluator(plan.user_function))
+    )
     compile_s = _warm_up(plan, grid, kernel)
-    meta = {"config_hash": manifest["config_hash"], "config": config, "versions": manifest["versions"]}
+    meta = {
+        "config_hash": manifest["config_hash"],
+        "config": config,
+        "versions": manifest["versions"],
+    }
     todo = [c for c in manifest["chunks"] if c["status"] != "done" or not _parts_exist(run_dir, c)]
     start = time.perf_counter()
     bar = tqdm(
-        total=grid.size, unit="traj", disable=not (plan.progress and sys.stderr.isatty()),
-        initial=grid.size - sum(c["stop"] - c["start"] for c in todo), desc="adagrad-lab",
-    )  # fmt: skip
+        total=grid.size,
+        unit="traj",
+        disable=not (plan.progress and sys.stderr.isatty()),
+        initial=grid.size - sum(c["stop"] - c["start"] for c in todo),
+        desc="adagrad-lab",
+    )
     with bar:
         for chunk in todo:
             t0 = time.perf_counter()
@@ -85,19 +96,34 @@ def run_plan(plan: Plan, run_dir: Path, config: dict, overrides: list[str] | Non
     return RunResult(run_dir, grid.size, len(manifest["chunks"]), compile_s, run_s)
 
 
-def _run_chunk(plan: Plan, grid: Grid, chunk: dict, run_dir: Path, meta: dict, block: int, kernel) -> None:
+def _run_chunk(
+    plan: Plan, grid: Grid, chunk: dict, run_dir: Path, meta: dict, block: int, kernel
+) -> None:
     part = grid.slice(chunk["start"], chunk["stop"])
     res = advance(
-        part["x0"], part["hp"], rule=plan.rule, n_iter=plan.n_iter, code=plan.objective_code,
-        params=plan.params, rec_iters=plan.record_iters, rec_points=plan.record_points,
-        target=plan.target, stop_at_target=plan.stop_at_target, block=block, kernel=kernel,
-    )  # fmt: skip
+        part["x0"],
+        part["hp"],
+        rule=plan.rule,
+        n_iter=plan.n_iter,
+        code=plan.objective_code,
+        params=plan.params,
+        rec_iters=plan.record_iters,
+        rec_points=plan.record_points,
+        target=plan.target,
+        stop_at_target=plan.stop_at_target,
+        block=block,
+        kernel=kernel,
+    )
     labels = {"optimizer": plan.optimizer, "objective": plan.objective}
     table = storage.trajectory_table(part, res, list(plan.axes), labels)
     if len(plan.record_iters):
         hist = storage.history_table(part["trajectory"], plan.record_iters, res, plan.record_points)
-        storage.write_part(run_dir, storage.HISTORY, chunk["index"], storage.with_metadata(hist, meta))
-    storage.write_part(run_dir, storage.TRAJECTORIES, chunk["index"], storage.with_metadata(table, meta))
+        storage.write_part(
+            run_dir, storage.HISTORY, chunk["index"], storage.with_metadata(hist, meta)
+        )
+    storage.write_part(
+        run_dir, storage.TRAJECTORIES, chunk["index"], storage.with_metadata(table, meta)
+    )
 
 
 def _parts_exist(run_dir: Path, chunk: dict) -> bool:
@@ -110,10 +136,19 @@ def _warm_up(plan: Plan, grid: Grid, kernel) -> float:
     t0 = time.perf_counter()
     part = grid.slice(0, 1)
     advance(
-        part["x0"], part["hp"], rule=plan.rule, n_iter=1, code=plan.objective_code,
-        params=plan.params, rec_iters=np.array([0, 1]), rec_points=plan.record_points,
-        target=plan.target, stop_at_target=plan.stop_at_target, block=8, kernel=kernel,
-    )  # fmt: skip
+        part["x0"],
+        part["hp"],
+        rule=plan.rule,
+        n_iter=1,
+        code=plan.objective_code,
+        params=plan.params,
+        rec_iters=np.array([0, 1]),
+        rec_points=plan.record_points,
+        target=plan.target,
+        stop_at_target=plan.stop_at_target,
+        block=8,
+        kernel=kernel,
+    )
     return time.perf_counter() - t0
 
 
@@ -125,7 +160,8 @@ def _open_manifest(run_dir: Path, plan: Plan, config: dict, overrides, size: int
         old = storage.read_manifest(run_dir)
         if old.get("config_hash") != digest:
             raise RunDirError(
-                f"{run_dir} holds results of another config (hash {old.get('config_hash', '?')[:12]}, "
+                f"{run_dir} holds results of another config "
+                f"(hash {old.get('config_hash', '?')[:12]}, "
                 f"this run {digest[:12]}); choose another hydra.run.dir"
             )
         return old

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def record_iterations(schedule: str, n_iter: int, every: int = 1, per_decade: int = 10) -> np.ndarray:
+def record_iterations(
+    schedule: str, n_iter: int, every: int = 1, per_decade: int = 10
+) -> np.ndarray:
     """Sorted distinct iterations in 0..n_iter to record; the last iteration is always included.
 
     ``every``: 0, k, 2k, ... ; ``log``: 0 and about ``per_decade`` log-spaced

@@ -66,7 +66,7 @@ class Plan:
 
 
 def make_plan(cfg: DictConfig) -> Plan:
-    """Check every value of ``cfg`` and return the run plan; raise ConfigError on the first bad one."""
+    """Check every value of ``cfg`` and return the run plan, or raise ConfigError."""
     try:
         raw = OmegaConf.to_container(cfg, resolve=True)
     except Exception as exc:  # interpolation errors, e.g. a malformed ${logspace:...}
@@ -156,7 +156,9 @@ def _bounds(obj: dict, objective: Objective | None) -> tuple[float, float]:
             raise ConfigError("objective.bounds", "objective=custom needs bounds [low, high]")
         return objective.bounds
     if len(bounds) != 2 or not all(_is_number(b) and math.isfinite(b) for b in bounds):
-        raise ConfigError("objective.bounds", f"must be two finite numbers [low, high] (got {bounds})")
+        raise ConfigError(
+            "objective.bounds", f"must be two finite numbers [low, high] (got {bounds})"
+        )
     low, high = float(bounds[0]), float(bounds[1])
     if not low < high:
         raise ConfigError("objective.bounds", f"low must be < high (got [{low}, {high}])")
@@ -206,7 +208,9 @@ def _seeds(seeds: object) -> list[int]:
     if isinstance(seeds, list):
         if not seeds:
             raise ConfigError("sweep.seeds", "an empty list gives an empty grid")
-        if not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**63 for s in seeds):
+        if not all(
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**63 for s in seeds
+        ):
             raise ConfigError("sweep.seeds", f"seeds must be integers >= 0 (got {seeds})")
         if len(set(seeds)) != len(seeds):
             raise ConfigError("sweep.seeds", "seeds must be distinct")
@@ -232,7 +236,8 @@ def _threads(value: object) -> int | None:
     threads = _positive_int("run.threads", value)
     if threads > numba_config.NUMBA_NUM_THREADS:
         raise ConfigError(
-            "run.threads", f"at most {numba_config.NUMBA_NUM_THREADS} on this machine (got {threads})"
+            "run.threads",
+            f"at most {numba_config.NUMBA_NUM_THREADS} on this machine (got {threads})",
         )
     return threads
 
@@ -250,7 +255,9 @@ def _start_point(start: dict, dim: int) -> list[float] | None:
             raise ConfigError("start.point", "only start=fixed takes a point")
         return None
     if not isinstance(point, list) or len(point) != dim:
-        raise ConfigError("start.point", f"must be a list of {dim} numbers, one per dimension (got {point!r})")
+        raise ConfigError(
+            "start.point", f"must be a list of {dim} numbers, one per dimension (got {point!r})"
+        )
     if not all(_is_number(p) and math.isfinite(p) for p in point):
         raise ConfigError("start.point", f"must hold finite numbers (got {point})")
     return [float(p) for p in point]
@@ -269,4 +276,6 @@ def _check_echo(plan: Plan) -> None:
         return
     every_iteration = len(plan.record_iters) == plan.n_iter + 1
     if not (plan.record_points and every_iteration):
-        raise ConfigError("echo", "echo=tutorial prints every point: needs record.points=true, record.every=1")
+        raise ConfigError(
+            "echo", "echo=tutorial prints every point: needs record.points=true, record.every=1"
+        )

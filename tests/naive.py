@@ -15,6 +15,7 @@ quietly returns inf or NaN; the small ``_cos``/``_sin``/``_exp``/``_sqrt``/
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable, Sequence
 
 TWO_PI = 2.0 * math.pi
@@ -303,7 +304,7 @@ def tutorial_adagrad(objective, derivative, bounds, n_iter, step_size, *, rand=N
         solution_eval = objective(solution[0], solution[1])
         # report progress
         if report is not None:
-            report(">%d f(%s) = %.5f" % (it, solution, solution_eval))
+            report(">%d f(%s) = %.5f" % (it, solution, solution_eval))  # noqa: UP031 (as printed)
     return [solution, solution_eval, solutions]
 
 
@@ -317,3 +318,20 @@ def tutorial_derivative(x, y):
     from numpy import asarray
 
     return asarray([x * 2.0, y * 2.0])
+
+
+# ------------------------------------------------------------------ comparison
+
+
+def bits(values) -> list[int]:
+    """Each float's IEEE-754 bit pattern, every NaN mapped to one value.
+
+    Two sequences with equal `bits` hold the same numbers exactly, down to the
+    sign of zero; NaN payloads (which differ between libm and Python's own
+    NaN constant) are not compared.
+    """
+    out = []
+    for v in values:
+        v = float(v)
+        out.append(-1 if v != v else struct.unpack("<q", struct.pack("<d", v))[0])
+    return out

@@ -1,0 +1,418 @@
+"""The batch kernel against the plain-Python loop of `naive`, bit for bit."""
+
+from __future__ import annotations
+
+import math
+
+import naive
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adagrad_lab.kernel import (
+    N_HP,
+    RULE_ADAGRAD,
+    RULE_GD,
+    advance,
+    block_evaluator,
+    compile_custom,
+)
+from adagrad_lab.objectives import BUILTINS
+from adagrad_lab.objectives_math import BUILTIN_ORDER
+
+MAX_DIM = 6
+SETTINGS = {"deadline": None, "database": None}
+RULE_NAMES = {RULE_ADAGRAD: "adagrad", RULE_GD: "gd"}
+
+# the tutorial's published progress lines (whitespace collapsed), a few of the 50
+TUTORIAL_LINES = {
+    0: ">0 f([-0.06595599 0.34064899]) = 0.12039",
+    1: ">1 f([-0.02902286 0.27948766]) = 0.07896",
+    9: ">9 f([-4.77542704e-05 8.24607972e-02]) = 0.00680",
+    35: ">35 f([-4.35392094e-14 2.23394494e-03]) = 0.00000",
+    49: ">49 f([-5.90360555e-19 3.21927835e-04]) = 0.00000",
+}
+
+
+def same_bits(a, b) -> bool:
+    return naive.bits(np.ravel(a)) == naive.bits(np.ravel(b))
+
+
+def make_hp(step, eps, acc0):
+    step = np.asarray(step, np.float64)
+    hp = np.empty((N_HP, step.size))
+    hp[0] = step
+    hp[1] = eps
+    hp[2] = acc0
+    return hp
+
+
+def all_iters(n_iter: int) -> np.ndarray:
+    return np.arange(n_iter + 1, dtype=np.int64)
+
+
+def check_against_naive(out, name, x0, hp, rule, n_iter, params, rec_iters,
+                        target=None, stop_at_target=False):  # fmt: skip
+    """Every trajectory of a kernel result equals its `naive_run`, bit for bit."""
+    rec_iters = np.asarray(rec_iters)
+    for j in range(x0.shape[0]):
+        traj = naive.naive_run(
+            name, x0[j], hp[0, j], hp[1, j], hp[2, j], RULE_NAMES[rule], n_iter, params,
+            target=target, stop_at_target=stop_at_target,
+        )  # fmt: skip
+        ref = naive.summarize(traj, target)
+        ctx = (name, j, x0[j], hp[:, j], RULE_NAMES[rule], n_iter)
+        last = int(out["last_iter"][j])
+        assert last == ref["last_iter"], ctx
+        assert out["died_at"][j] == ref["died_at"], ctx
+        assert out["hit_at"][j] == ref["hit_at"], ctx
+        assert same_bits(out["x_final"][j], ref["x_final"]), ctx
+        assert same_bits(out["f_final"][j], ref["f_final"]), ctx
+        assert same_bits(out["f_best"][j], ref["f_best"]), ctx
+        valid = rec_iters <= last
+        ks = rec_iters[valid]
+        assert same_bits(out["h_f"][j, valid], [traj[k][0] for k in ks]), ctx
+        assert same_bits(out["h_gn"][j, valid], [traj[k][1] for k in ks]), ctx
+        if out["h_x"].size:
+            assert same_bits(out["h_x"][j, valid], [traj[k][2] for k in ks]), ctx
+
+
+@st.composite
+def batches(draw, max_n=4, step_exp=(-4.0, 1.0)):
+    """A small batch: objective, dimension, params, start points, hyperparameters, rule.
+
+    Step sizes are log-uniform over 10**step_exp."""
+    name = draw(st.sampled_from(BUILTIN_ORDER))
+    lo_d, hi_d = BUILTINS[name].dims
+    d = draw(st.integers(lo_d, MAX_DIM if hi_d is None else hi_d))
+    params = BUILTINS[name].params(d, draw(st.floats(0.0, 8.0)))
+    n = draw(st.integers(1, max_n))
+    seed = draw(st.integers(0, 2**32 - 1))
+    lo, hi = BUILTINS[name].bounds
+    x0 = np.random.default_rng(seed).uniform(lo, hi, (n, d))
+    steps = [10.0 ** draw(st.floats(*step_exp)) for _ in range(n)]
+    eps = draw(st.sampled_from([1e-8, 1e-6, 1e-2, 0.0]))
+    acc0 = draw(st.sampled_from([0.0, 0.0, 0.1]))
+    rule = draw(st.sampled_from([RULE_ADAGRAD, RULE_GD]))
+    n_iter = draw(st.integers(1, 60))
+    return name, params, x0, make_hp(steps, eps, acc0), rule, n_iter
+
+
+@settings(max_examples=120, **SETTINGS)
+@given(batches(), st.integers(1, 5))
+def test_kernel_equals_naive_bit_for_bit(batch, block):
+    name, params, x0, hp, rule, n_iter = batch
+    rec = all_iters(n_iter)
+    out = advance(
+        x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS[name].code, params=params,
+        rec_iters=rec, rec_points=True, block=block,
+    )  # fmt: skip
+    check_against_naive(out, name, x0, hp, rule, n_iter, params, rec)
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(batches(step_exp=(1.0, 8.0)), st.integers(1, 5))
+def test_kernel_equals_naive_with_huge_steps(batch, block):
+    """Step sizes 10..1e8, where many trajectories overflow: the same iteration of death."""
+    name, params, x0, hp, rule, n_iter = batch
+    rec = all_iters(n_iter)
+    out = advance(
+        x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS[name].code, params=params,
+        rec_iters=rec, rec_points=True, block=block,
+    )  # fmt: skip
+    check_against_naive(out, name, x0, hp, rule, n_iter, params, rec)
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(batches(), st.data())
+def test_partial_record_schedule(batch, data):
+    """Recording any subset of iterations (within one buffer or across) picks the same rows."""
+    name, params, x0, hp, rule, n_iter = batch
+    rec = np.array(
+        sorted(data.draw(st.sets(st.integers(0, n_iter), min_size=1, max_size=n_iter + 1))),
+        dtype=np.int64,
+    )
+    rec_points = data.draw(st.booleans())
+    out = advance(
+        x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS[name].code, params=params,
+        rec_iters=rec, rec_points=rec_points, block=2,
+    )  # fmt: skip
+    assert out["h_f"].shape == (x0.shape[0], rec.size)
+    check_against_naive(out, name, x0, hp, rule, n_iter, params, rec)
+
+
+@pytest.mark.parametrize("n_iter", [0, 30, 31, 32, 33, 63, 64, 65])
+def test_record_buffer_boundaries(n_iter):
+    """Record counts around the kernel's per-block buffer size, with a stop in between."""
+    rng = np.random.default_rng(n_iter)
+    x0 = rng.uniform(-5.12, 5.12, (9, 3))
+    steps = np.where(np.arange(9) % 3 == 0, 1e4, 10.0 ** rng.uniform(-3, 0, 9))
+    hp = make_hp(steps, 1e-8, 0.0)
+    for rule in (RULE_ADAGRAD, RULE_GD):
+        out = advance(
+            x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS["rastrigin"].code,
+            rec_iters=all_iters(n_iter), rec_points=True, target=20.0, stop_at_target=True,
+            block=4,
+        )  # fmt: skip
+        check_against_naive(out, "rastrigin", x0, hp, rule, n_iter, np.zeros(1),
+                            all_iters(n_iter), target=20.0, stop_at_target=True)  # fmt: skip
+
+
+def test_empty_batch():
+    out = advance(np.zeros((0, 3)), np.zeros((N_HP, 0)), rule=RULE_ADAGRAD, n_iter=5,
+                  rec_iters=all_iters(5), rec_points=True)  # fmt: skip
+    assert out["x_final"].shape == (0, 3) and out["h_f"].shape == (0, 6)
+
+
+def test_no_recording():
+    x0 = np.random.default_rng(3).uniform(-1, 1, (5, 3))
+    out = advance(x0, make_hp([0.1] * 5, 1e-8, 0.0), rule=RULE_ADAGRAD, n_iter=10)
+    assert out["h_f"].shape == (5, 0) and out["h_x"].size == 0
+    check_against_naive(out, "sphere", x0, make_hp([0.1] * 5, 1e-8, 0.0), RULE_ADAGRAD, 10,
+                        np.zeros(1), np.zeros(0, np.int64))  # fmt: skip
+
+
+# ------------------------------------------------------------------ tutorial
+
+
+def tutorial_start() -> np.ndarray:
+    bounds = np.asarray([[-1.0, 1.0], [-1.0, 1.0]])
+    r = np.random.RandomState(1).rand(2)
+    return bounds[:, 0] + r * (bounds[:, 1] - bounds[:, 0])
+
+
+def test_tutorial_transcription_prints_the_published_run():
+    lines = []
+    bounds = np.asarray([[-1.0, 1.0], [-1.0, 1.0]])
+    best, score, _ = naive.tutorial_adagrad(
+        naive.tutorial_objective, naive.tutorial_derivative, bounds, 50, 0.1,
+        rand=np.random.RandomState(1).rand, report=lines.append,
+    )  # fmt: skip
+    assert len(lines) == 50
+    for it, expected in TUTORIAL_LINES.items():
+        assert " ".join(lines[it].replace("[ ", "[").split()) == expected
+    done = "f(%s) = %f" % (best, score)  # noqa: UP031 (the tutorial's format)
+    assert done == "f([-5.90360555e-19  3.21927835e-04]) = 0.000000"
+
+
+def test_tutorial_run_bit_for_bit():
+    """sphere, step 0.1, 50 iterations from the seed(1) start: the kernel's points are
+    the tutorial's solutions, and its values print as the tutorial's lines."""
+    bounds = np.asarray([[-1.0, 1.0], [-1.0, 1.0]])
+    _, _, solutions = naive.tutorial_adagrad(
+        naive.tutorial_objective, naive.tutorial_derivative, bounds, 50, 0.1,
+        rand=np.random.RandomState(1).rand,
+    )  # fmt: skip
+    x0 = tutorial_start()[None, :]
+    out = advance(
+        x0, make_hp([0.1], 1e-8, 0.0), rule=RULE_ADAGRAD, n_iter=50,
+        code=BUILTINS["sphere"].code, rec_iters=all_iters(50), rec_points=True,
+    )  # fmt: skip
+    assert out["last_iter"][0] == 50 and out["died_at"][0] == -1
+    assert same_bits(out["h_x"][0, 0], x0[0])
+    assert same_bits(out["h_x"][0, 1:], np.asarray(solutions))
+    assert same_bits(out["x_final"][0], solutions[-1])
+    for it, expected in TUTORIAL_LINES.items():
+        point, value = out["h_x"][0, it + 1], out["h_f"][0, it + 1]
+        line = ">%d f(%s) = %.5f" % (it, point, value)  # noqa: UP031 (the tutorial's format)
+        assert " ".join(line.replace("[ ", "[").split()) == expected
+    check_against_naive(out, "sphere", x0, make_hp([0.1], 1e-8, 0.0), RULE_ADAGRAD, 50,
+                        np.zeros(1), all_iters(50))  # fmt: skip
+
+
+# ---------------------------------------------------- block size and threads
+
+
+def mixed_batch(n, seed):
+    """n trajectories on ackley, d=3, step sizes spread over 1e-4..10 (some diverge on GD)."""
+    rng = np.random.default_rng(seed)
+    x0 = rng.uniform(-32.768, 32.768, (n, 3))
+    steps = 10.0 ** rng.uniform(-4, 1, n)
+    return x0, make_hp(steps, 1e-8, 0.0)
+
+
+def run_mixed(x0, hp, rule, block, code=BUILTINS["rosenbrock"].code, target=None):
+    return advance(
+        x0, hp, rule=rule, n_iter=40, code=code, params=np.zeros(1),
+        rec_iters=np.array([0, 1, 2, 3, 5, 8, 13, 21, 34, 40]), rec_points=True,
+        target=target, block=block,
+    )  # fmt: skip
+
+
+def assert_same_outputs(a, b, last_iter):
+    rec = np.array([0, 1, 2, 3, 5, 8, 13, 21, 34, 40])
+    for key in ("x_final", "f_final", "f_best", "hit_at", "died_at", "last_iter"):
+        assert same_bits(a[key].astype(np.float64), b[key].astype(np.float64)), key
+    for j in range(last_iter.size):  # history past last_iter is undefined
+        valid = rec <= last_iter[j]
+        for key in ("h_f", "h_gn", "h_x"):
+            assert same_bits(a[key][j, valid], b[key][j, valid]), (key, j)
+
+
+@pytest.fixture(scope="module")
+def reference_run():
+    x0, hp = mixed_batch(300, 11)
+    out = run_mixed(x0, hp, RULE_GD, 256, target=1.0)
+    assert 0 < np.sum(out["died_at"] >= 0) < 300  # both kinds are present
+    return x0, hp, out
+
+
+@settings(max_examples=25, **SETTINGS)
+@given(st.integers(1, 300))
+def test_independent_of_block_size(reference_run, block):
+    x0, hp, ref = reference_run
+    out = run_mixed(x0, hp, RULE_GD, block, target=1.0)
+    assert_same_outputs(out, ref, ref["last_iter"])
+
+
+def test_independent_of_thread_count(reference_run):
+    x0, hp, ref = reference_run
+    before = numba.get_num_threads()
+    try:
+        results = []
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            results.append(run_mixed(x0, hp, RULE_GD, 7, target=1.0))
+    finally:
+        numba.set_num_threads(before)
+    assert_same_outputs(results[0], results[1], ref["last_iter"])
+    assert_same_outputs(results[0], ref, ref["last_iter"])
+
+
+# ---------------------------------------------------------------- divergence
+
+
+def test_divergence_is_marked_and_contained():
+    rng = np.random.default_rng(5)
+    n = 40
+    x0 = rng.uniform(-2.0, 2.0, (n, 4))
+    big = np.arange(n) % 2 == 0
+    steps = np.where(big, 1e6, 1e-6)
+    hp = make_hp(steps, 1e-8, 0.0)
+    out = advance(
+        x0, hp, rule=RULE_GD, n_iter=50, code=BUILTINS["rosenbrock"].code,
+        rec_iters=all_iters(50), rec_points=True, block=3,
+    )  # fmt: skip
+    died = out["died_at"] >= 0
+    np.testing.assert_array_equal(died, big)
+    np.testing.assert_array_equal(out["last_iter"][died], out["died_at"][died])
+    np.testing.assert_array_equal(out["last_iter"][~died], 50)
+    finite = np.isfinite(out["f_final"])
+    np.testing.assert_array_equal(finite, ~died)
+    for j in np.flatnonzero(died):  # finite up to the iteration before it diverged
+        k = out["died_at"][j]
+        assert np.all(np.isfinite(out["h_f"][j, :k]))
+        assert not (np.isfinite(out["h_f"][j, k]) and np.all(np.isfinite(out["h_x"][j, k])))
+        assert np.isfinite(out["f_best"][j])
+    check_against_naive(out, "rosenbrock", x0, hp, RULE_GD, 50, np.zeros(1), all_iters(50))
+
+    # the survivors are unaffected by their diverging neighbours
+    alone = advance(
+        x0[~big], hp[:, ~big], rule=RULE_GD, n_iter=50, code=BUILTINS["rosenbrock"].code,
+        rec_iters=all_iters(50), rec_points=True, block=3,
+    )  # fmt: skip
+    for key in ("x_final", "f_final", "f_best", "h_f", "h_gn", "h_x"):
+        assert same_bits(alone[key], out[key][~big]), key
+
+
+def test_start_at_nonfinite_point():
+    x0 = np.array([[np.inf, 0.0], [0.5, np.nan], [0.5, 0.5]])
+    hp = make_hp([0.1] * 3, 1e-8, 0.0)
+    out = advance(x0, hp, rule=RULE_ADAGRAD, n_iter=5, code=BUILTINS["booth"].code,
+                  rec_iters=all_iters(5), rec_points=True)  # fmt: skip
+    np.testing.assert_array_equal(out["died_at"], [0, 0, -1])
+    np.testing.assert_array_equal(out["last_iter"], [0, 0, 5])
+    check_against_naive(out, "booth", x0, hp, RULE_ADAGRAD, 5, np.zeros(1), all_iters(5))
+
+
+# -------------------------------------------------------------------- target
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(batches(max_n=6), st.floats(-50.0, 50.0), st.booleans())
+def test_target(batch, target, stop):
+    name, params, x0, hp, rule, n_iter = batch
+    rec = all_iters(n_iter)
+    out = advance(
+        x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS[name].code, params=params,
+        rec_iters=rec, rec_points=True, target=target, stop_at_target=stop, block=4,
+    )  # fmt: skip
+    for j in range(x0.shape[0]):
+        last = out["last_iter"][j]
+        hits = np.flatnonzero(out["h_f"][j, : last + 1] <= target)
+        hit = int(hits[0]) if hits.size else -1
+        assert out["hit_at"][j] == hit
+        if stop and hit >= 0:
+            assert last == hit
+            assert out["f_final"][j] <= target
+        elif out["died_at"][j] < 0:
+            assert last == n_iter
+    check_against_naive(out, name, x0, hp, rule, n_iter, params, rec, target, stop)
+
+
+def test_stop_at_target_sphere():
+    x0 = np.random.default_rng(2).uniform(-1, 1, (64, 2))
+    steps = 10.0 ** np.linspace(-4, 0, 64)
+    hp = make_hp(steps, 1e-8, 0.0)
+    kw = {"rule": RULE_ADAGRAD, "n_iter": 60, "rec_iters": all_iters(60), "target": 1e-3}
+    full = advance(x0, hp, **kw)
+    stopped = advance(x0, hp, stop_at_target=True, **kw)
+    hit = full["hit_at"] >= 0
+    assert 0 < hit.sum() < 64
+    np.testing.assert_array_equal(stopped["hit_at"], full["hit_at"])
+    np.testing.assert_array_equal(stopped["last_iter"], np.where(hit, full["hit_at"], 60))
+    for j in range(64):  # the same trajectory up to where it stopped
+        last = stopped["last_iter"][j]
+        assert same_bits(stopped["h_f"][j, : last + 1], full["h_f"][j, : last + 1])
+    assert np.all(stopped["f_final"][hit] <= 1e-3)
+
+
+# ---------------------------------------------------------- custom objective
+
+
+def sphere_per_point(x, grad):
+    f = 0.0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        f += xi * xi
+        grad[i] = xi * 2.0
+    return f
+
+
+@pytest.fixture(scope="module")
+def custom_sphere_kernel():
+    return compile_custom(block_evaluator(sphere_per_point))
+
+
+@pytest.mark.parametrize("rule", [RULE_ADAGRAD, RULE_GD])
+def test_custom_objective_equals_builtin(custom_sphere_kernel, rule):
+    rng = np.random.default_rng(9)
+    x0 = rng.uniform(-1, 1, (50, 3))
+    steps = 10.0 ** rng.uniform(-4, 1, 50)
+    steps[::10] = 1e6  # these diverge on GD
+    hp = make_hp(steps, 1e-8, 0.0)
+    kw = {"rule": rule, "n_iter": 45, "rec_iters": all_iters(45), "rec_points": True,
+          "target": 1e-4, "block": 8}  # fmt: skip
+    builtin = advance(x0, hp, code=BUILTINS["sphere"].code, **kw)
+    custom = advance(x0, hp, kernel=custom_sphere_kernel, **kw)
+    for key in builtin:
+        if key.startswith("h_"):
+            for j in range(50):
+                last = builtin["last_iter"][j]
+                assert same_bits(custom[key][j, : last + 1], builtin[key][j, : last + 1]), key
+        else:
+            assert same_bits(custom[key].astype(float), builtin[key].astype(float)), key
+    if rule == RULE_GD:
+        assert np.any(builtin["died_at"] >= 0)
+    check_against_naive(custom, "sphere", x0, hp, rule, 45, np.zeros(1), all_iters(45),
+                        target=1e-4)  # fmt: skip
+
+
+def test_custom_objective_nonfinite_point_is_divergence(custom_sphere_kernel):
+    x0 = np.array([[math.inf, 0.0, 0.0], [0.1, 0.2, 0.3]])
+    hp = make_hp([0.1, 0.1], 1e-8, 0.0)
+    out = advance(x0, hp, rule=RULE_ADAGRAD, n_iter=3, kernel=custom_sphere_kernel)
+    np.testing.assert_array_equal(out["died_at"], [0, -1])
+    assert math.isnan(out["f_final"][0])
