@@ -15,15 +15,21 @@ from omegaconf import DictConfig, OmegaConf
 
 from . import report
 from .config import register
-from .runner import RunDirError, RunResult, run_plan
-from .validate import ConfigError, make_plan
+from .runner import RunDirError, RunResult, describe, run_plan
+from .validate import ConfigError, Plan, make_plan
 
 EXIT_BAD_INPUT = 2
 
 
-def run(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None) -> RunResult:
-    """Validate ``cfg``, run the sweep into ``run_dir`` and print what ``echo`` asks for."""
+def run(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None) -> RunResult | None:
+    """Validate ``cfg``, run the sweep into ``run_dir`` and print what ``echo`` asks for.
+
+    With ``run.dry_run=true`` only print the size of the sweep and return None.
+    """
     plan = make_plan(cfg)
+    if plan.dry_run:
+        print(dry_run_text(plan))
+        return None
     config = OmegaConf.to_container(cfg, resolve=True)
     result = run_plan(plan, run_dir, config, overrides)
     OmegaConf.save(OmegaConf.create(config), Path(run_dir) / "config.yaml")
@@ -45,11 +51,22 @@ def _hydra_main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     run_dir = Path(hc.runtime.output_dir)
     try:
-        run(cfg, run_dir, list(hc.overrides.task))
+        if run(cfg, run_dir, list(hc.overrides.task)) is None:
+            _remove_empty(run_dir)
     except (ConfigError, RunDirError) as exc:
         print(f"adagrad-lab: error: {exc}", file=sys.stderr)
         _remove_empty(run_dir)
         sys.exit(EXIT_BAD_INPUT)
+
+
+def dry_run_text(plan: Plan) -> str:
+    """What a dry run prints: the sweep's size and the estimated size of its output."""
+    d = describe(plan)
+    return (
+        f"dry run: {d['trajectories']} trajectories in {d['chunks']} chunk(s) of up to "
+        f"{d['chunk_size']}, {plan.n_iter} iterations each, {d['history_rows']} history rows, "
+        f"about {d['estimated_bytes'] / 2**20:.1f} MiB before compression; nothing written"
+    )
 
 
 def _remove_empty(folder: Path) -> None:

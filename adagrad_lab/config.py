@@ -67,6 +67,14 @@ class RunConfig:
     threads: int | None = None  # Numba threads; null: all cores
     block: int | None = None  # trajectories advanced together; null: chosen from the dimension
     progress: bool = True
+    dry_run: bool = False  # print the size of the sweep and stop, writing nothing
+    overwrite: bool = False  # replace results of another config in the run directory
+
+
+@dataclass
+class ShardConfig:
+    index: int = 0  # run only the index-th of count disjoint slices of the grid
+    count: int = 1
 
 
 @dataclass
@@ -77,6 +85,7 @@ class Config:
     start: StartConfig = field(default_factory=StartConfig)
     record: RecordConfig = field(default_factory=RecordConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    shard: ShardConfig = field(default_factory=ShardConfig)
     echo: str = "summary"  # summary | tutorial | none
 
 

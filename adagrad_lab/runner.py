@@ -20,7 +20,7 @@ from . import storage
 from .grid import Grid, default_block
 from .kernel import advance, block_evaluator, compile_custom
 from .provenance import config_hash, cpu_model, git_revision, versions
-from .validate import Plan
+from .validate import ConfigError, Plan
 
 CHUNK_BYTES = 256 << 20  # history buffer budget per chunk
 
@@ -45,7 +45,25 @@ def chunk_size(plan: Plan, block: int) -> int:
     per_traj = 8 * len(plan.record_iters) * (2 + (plan.dim if plan.record_points else 0))
     per_traj += 8 * 4 * plan.dim + 64
     size = max(block, CHUNK_BYTES // per_traj // block * block)
-    return int(min(size, plan.n_trajectories))
+    start, stop = plan.shard_range
+    return int(min(size, stop - start))
+
+
+def describe(plan: Plan) -> dict[str, int]:
+    """Sizes of the sweep this plan runs (this shard), for a dry run: nothing is computed."""
+    start, stop = plan.shard_range
+    n = stop - start
+    size = chunk_size(plan, plan.block or default_block(plan.dim))
+    rows = int(np.sum(n * len(plan.record_iters)))
+    row_bytes = 4 + 4 + 8 + 8 + (8 * plan.dim + 4 if plan.record_points else 0)
+    traj_bytes = 8 * (7 + 2 * plan.dim) + 16
+    return {
+        "trajectories": n,
+        "chunks": -(-n // size),
+        "chunk_size": size,
+        "history_rows": rows,
+        "estimated_bytes": rows * row_bytes + n * traj_bytes,
+    }
 
 
 def make_grid(plan: Plan) -> Grid:
@@ -61,24 +79,18 @@ def run_plan(
         numba.set_num_threads(plan.threads)
     grid = make_grid(plan)
     block = plan.block or default_block(plan.dim)
-    size = chunk_size(plan, block)
-    manifest = _open_manifest(run_dir, plan, config, overrides, size)
-    kernel = (
-        None if plan.user_function is None else compile_custom(block_evaluator(plan.user_function))
-    )
-    compile_s = _warm_up(plan, grid, kernel)
-    meta = {
-        "config_hash": manifest["config_hash"],
-        "config": config,
-        "versions": manifest["versions"],
-    }
+    kernel, compile_s = compile_kernel(plan, grid)
+    manifest = _open_manifest(run_dir, plan, config, overrides, chunk_size(plan, block))
+    meta = {"config_hash": manifest["config_hash"], "config": config}
+    meta["versions"] = manifest["versions"]
     todo = [c for c in manifest["chunks"] if c["status"] != "done" or not _parts_exist(run_dir, c)]
+    n = manifest["shard"]["stop"] - manifest["shard"]["start"]
     start = time.perf_counter()
     bar = tqdm(
-        total=grid.size,
+        total=n,
         unit="traj",
         disable=not (plan.progress and sys.stderr.isatty()),
-        initial=grid.size - sum(c["stop"] - c["start"] for c in todo),
+        initial=n - sum(c["stop"] - c["start"] for c in todo),
         desc="adagrad-lab",
     )
     with bar:
@@ -93,13 +105,12 @@ def run_plan(
     manifest["threads"] = numba.get_num_threads()
     manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     storage.write_json(run_dir / storage.MANIFEST, manifest)
-    return RunResult(run_dir, grid.size, len(manifest["chunks"]), compile_s, run_s)
+    return RunResult(run_dir, n, len(manifest["chunks"]), compile_s, run_s)
 
 
-def _run_chunk(
-    plan: Plan, grid: Grid, chunk: dict, run_dir: Path, meta: dict, block: int, kernel
-) -> None:
-    part = grid.slice(chunk["start"], chunk["stop"])
+def run_trajectories(plan: Plan, grid: Grid, start: int, stop: int, block: int, kernel=None):
+    """Grid rows start..stop-1 and the kernel's results for them."""
+    part = grid.slice(start, stop)
     res = advance(
         part["x0"],
         part["hp"],
@@ -114,15 +125,30 @@ def _run_chunk(
         block=block,
         kernel=kernel,
     )
+    return part, res
+
+
+def tables(plan: Plan, part: dict, res: dict) -> tuple:
+    """The (trajectories, history or None) Arrow tables for one computed range."""
     labels = {"optimizer": plan.optimizer, "objective": plan.objective}
-    table = storage.trajectory_table(part, res, list(plan.axes), labels)
-    if len(plan.record_iters):
-        hist = storage.history_table(part["trajectory"], plan.record_iters, res, plan.record_points)
+    traj = storage.trajectory_table(part, res, list(plan.axes), labels)
+    if not len(plan.record_iters):
+        return traj, None
+    hist = storage.history_table(part["trajectory"], plan.record_iters, res, plan.record_points)
+    return traj, hist
+
+
+def _run_chunk(
+    plan: Plan, grid: Grid, chunk: dict, run_dir: Path, meta: dict, block: int, kernel
+) -> None:
+    part, res = run_trajectories(plan, grid, chunk["start"], chunk["stop"], block, kernel)
+    traj, hist = tables(plan, part, res)
+    if hist is not None:
         storage.write_part(
             run_dir, storage.HISTORY, chunk["index"], storage.with_metadata(hist, meta)
         )
     storage.write_part(
-        run_dir, storage.TRAJECTORIES, chunk["index"], storage.with_metadata(table, meta)
+        run_dir, storage.TRAJECTORIES, chunk["index"], storage.with_metadata(traj, meta)
     )
 
 
@@ -131,9 +157,27 @@ def _parts_exist(run_dir: Path, chunk: dict) -> bool:
     return (run_dir / storage.TRAJECTORIES / name).exists()
 
 
-def _warm_up(plan: Plan, grid: Grid, kernel) -> float:
-    """Compile (or load from Numba's cache) the kernel on one trajectory; return the seconds."""
+def compile_kernel(plan: Plan, grid: Grid) -> tuple[object, float]:
+    """Compile (or load from Numba's cache) the kernel on one trajectory: (kernel, seconds).
+
+    A user's objective that does not compile is a config error, reported
+    before anything is written.
+    """
     t0 = time.perf_counter()
+    if plan.user_function is None:
+        _warm_up(plan, grid, None)
+        return None, time.perf_counter() - t0
+    try:
+        kernel = compile_custom(block_evaluator(plan.user_function))
+        _warm_up(plan, grid, kernel)
+    except Exception as exc:  # numba's typing errors, or the function's own
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        raise ConfigError("objective.target", f"cannot run {plan.objective!r}: {first}") from None
+    return kernel, time.perf_counter() - t0
+
+
+def _warm_up(plan: Plan, grid: Grid, kernel) -> None:
     part = grid.slice(0, 1)
     advance(
         part["x0"],
@@ -149,33 +193,39 @@ def _warm_up(plan: Plan, grid: Grid, kernel) -> float:
         block=8,
         kernel=kernel,
     )
-    return time.perf_counter() - t0
 
 
 def _open_manifest(run_dir: Path, plan: Plan, config: dict, overrides, size: int) -> dict:
-    """The manifest to continue: the existing one when it is this config's, else a fresh one."""
+    """The manifest to continue: the existing one when it is this config's and shard's.
+
+    Another config's results are refused, or removed with ``run.overwrite``.
+    """
     digest = config_hash(config)
+    start, stop = plan.shard_range
+    shard = {"index": plan.shard_index, "count": plan.shard_count, "start": start, "stop": stop}
     path = run_dir / storage.MANIFEST
     if path.exists():
         old = storage.read_manifest(run_dir)
-        if old.get("config_hash") != digest:
+        if old.get("config_hash") == digest and old.get("shard") == shard:
+            return old
+        if not plan.overwrite:
             raise RunDirError(
-                f"{run_dir} holds results of another config "
-                f"(hash {old.get('config_hash', '?')[:12]}, "
-                f"this run {digest[:12]}); choose another hydra.run.dir"
+                f"{run_dir} holds results of another config or shard "
+                f"(hash {old.get('config_hash', '?')[:12]}, this run {digest[:12]}); "
+                "choose another hydra.run.dir, or set run.overwrite=true to replace them"
             )
-        return old
+        storage.remove_results(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    n = plan.n_trajectories
     chunks = [
-        {"index": i, "start": a, "stop": min(a + size, n), "status": "pending"}
-        for i, a in enumerate(range(0, n, size))
+        {"index": i, "start": a, "stop": min(a + size, stop), "status": "pending"}
+        for i, a in enumerate(range(start, stop, size))
     ]
     manifest = {
         "config_hash": digest,
         "config": config,
         "overrides": overrides or [],
-        "n_trajectories": n,
+        "n_trajectories": plan.n_trajectories,
+        "shard": shard,
         "chunk_size": size,
         "versions": versions(),
         "git": git_revision(),

@@ -120,6 +120,17 @@ def write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def remove_results(run_dir: Path) -> None:
+    """Delete a run's datasets and manifest (for run.overwrite); other files stay."""
+    for dataset in (TRAJECTORIES, HISTORY):
+        folder = Path(run_dir) / dataset
+        if folder.exists():
+            for item in folder.iterdir():
+                item.unlink()
+            folder.rmdir()
+    (Path(run_dir) / MANIFEST).unlink(missing_ok=True)
+
+
 def read_manifest(run_dir: Path) -> dict:
     return json.loads((Path(run_dir) / MANIFEST).read_text())
 

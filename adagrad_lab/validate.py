@@ -58,11 +58,24 @@ class Plan:
     threads: int | None
     block: int | None
     progress: bool
+    dry_run: bool
+    overwrite: bool
+    shard_index: int
+    shard_count: int
     echo: str
 
     @property
     def n_trajectories(self) -> int:
+        """Trajectories in the whole grid (all shards)."""
         return len(self.seeds) * math.prod(len(v) for v in self.axes.values())
+
+    @property
+    def shard_range(self) -> tuple[int, int]:
+        """The global trajectory indices [start, stop) this shard runs."""
+        n = self.n_trajectories
+        return self.shard_index * n // self.shard_count, (
+            self.shard_index + 1
+        ) * n // self.shard_count
 
 
 def make_plan(cfg: DictConfig) -> Plan:
@@ -99,8 +112,13 @@ def make_plan(cfg: DictConfig) -> Plan:
         threads=_threads(run["threads"]),
         block=_optional_positive("run.block", run["block"]),
         progress=bool(run["progress"]),
+        dry_run=bool(run["dry_run"]),
+        overwrite=bool(run["overwrite"]),
+        shard_index=raw["shard"]["index"],
+        shard_count=_positive_int("shard.count", raw["shard"]["count"]),
         echo=_choice("echo", raw["echo"], ECHOES),
     )
+    _check_shard(plan)
     _check_echo(plan)
     return plan
 
@@ -269,6 +287,17 @@ def _record(rec: dict, n_iter: object) -> np.ndarray:
     per_decade = _positive_int("record.points_per_decade", rec["points_per_decade"])
     n = _positive_int("sweep.n_iter", n_iter)
     return record_iterations(schedule, n, every, per_decade)
+
+
+def _check_shard(plan: Plan) -> None:
+    index, count = plan.shard_index, plan.shard_count
+    if not isinstance(index, int) or not 0 <= index < count:
+        raise ConfigError("shard.index", f"must be an integer in 0..{count - 1} (got {index!r})")
+    if count > plan.n_trajectories:
+        raise ConfigError(
+            "shard.count",
+            f"at most the {plan.n_trajectories} trajectories of the grid (got {count})",
+        )
 
 
 def _check_echo(plan: Plan) -> None:

@@ -41,10 +41,8 @@ def _bytes(df) -> bytes:
     """Every value of a results frame, as exact bytes (lists flattened)."""
     parts = []
     for col in df.columns:
-        if (
-            df[col].dtype == "category"
-            or (df[col].dtype.kind in "OUT"
-            and isinstance(df[col].iloc[0], str))
+        if df[col].dtype == "category" or (
+            df[col].dtype.kind in "OUT" and isinstance(df[col].iloc[0], str)
         ):
             parts.append("|".join(df[col].astype(str)).encode())
             continue
