@@ -7,6 +7,7 @@ config's results is refused.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -66,6 +67,16 @@ def describe(plan: Plan) -> dict[str, int]:
     }
 
 
+def available_cores() -> int:
+    """Cores this process may use: its CPU affinity (what SLURM or taskset grant), capped by
+    Numba's thread pool (1 in a joblib launcher's workers), so parallel jobs do not oversubscribe."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, numba.config.NUMBA_NUM_THREADS))
+
+
 def make_grid(plan: Plan) -> Grid:
     return Grid(plan.axes, plan.seeds, plan.dim, plan.bounds, plan.start_kind, plan.start_point)
 
@@ -75,8 +86,7 @@ def run_plan(
 ) -> RunResult:
     """Execute ``plan`` into ``run_dir``; ``config`` is the resolved config stored with the data."""
     run_dir = Path(run_dir)
-    if plan.threads is not None:
-        numba.set_num_threads(plan.threads)
+    numba.set_num_threads(plan.threads or available_cores())
     grid = make_grid(plan)
     block = plan.block or default_block(plan.dim)
     kernel, compile_s = compile_kernel(plan, grid)
