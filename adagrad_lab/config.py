@@ -59,6 +59,7 @@ class RecordConfig:
     every: int = 1
     points_per_decade: int = 10
     points: bool = False
+    grad_norm: bool = True
 
 
 @dataclass

@@ -17,7 +17,9 @@ import types
 import numpy as np
 from numba import njit, prange
 
+from .objectives_math import SEPARABLE, ellipsoid_term, rastrigin_term, sphere_term
 from .objectives_math import evaluate_builtin as evaluate
+from .objectives_math import styblinski_tang_term as stang_term
 
 RULE_ADAGRAD = 0
 RULE_GD = 1
@@ -42,6 +44,7 @@ def _advance(
     has_target,
     stop_at_target,
     block,
+    fused,
     x_final,
     f_final,
     f_best,
@@ -59,14 +62,17 @@ def _advance(
         j0 = bi * block
         b = min(block, n - j0)
         X = np.empty((d, b))
+        XN = np.empty((d, b))
         G = np.empty((d, b))
+        GN = np.empty(b)
         S = np.empty((d, b))
         F = np.empty(b)
         FB = np.full(b, np.inf)
         HIT = np.full(b, -1, dtype=np.int64)
         LIVE = np.ones(b, dtype=np.int64)
-        BF = np.empty((REC_BUFFER, b))
-        BG = np.empty((REC_BUFFER, b))
+        BF = np.empty((b, REC_BUFFER))
+        rec_gn = h_gn.shape[1] > 0
+        BG = np.empty((b, REC_BUFFER if rec_gn else 0))
         BX = np.empty((REC_BUFFER if rec_points else 0, d, b))
         step = hp[HP_STEP_SIZE, j0 : j0 + b]
         eps = hp[HP_EPS, j0 : j0 + b]
@@ -79,12 +85,18 @@ def _advance(
         n_live = b
         r = 0
         for k in range(n_iter + 1):
-            evaluate(code, X, G, F, params)
-            if r < n_rec and rec_iters[r] == k:
-                _buffer_record(X, G, F, r % REC_BUFFER, rec_points, BF, BG, BX)
+            record = r < n_rec and rec_iters[r] == k
+            if fused:
+                _fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, record and rec_gn)
+            else:
+                evaluate(code, X, G, F, params)
+                if record and rec_gn:
+                    _grad_norm(G, GN)
+            if record:
+                _buffer_record(X, GN, F, r % REC_BUFFER, rec_gn, rec_points, BF, BG, BX)
                 r += 1
                 if r % REC_BUFFER == 0:
-                    _flush(BF, BG, BX, j0, r, REC_BUFFER, rec_points, h_f, h_gn, h_x)
+                    _flush(BF, BG, BX, j0, r, REC_BUFFER, rec_gn, rec_points, h_f, h_gn, h_x)
             n_bad, n_hit = _scan(F, FB, HIT, LIVE, k, target, has_target)
             if n_bad > 0 or (stop_at_target and n_hit > 0) or k == n_iter:
                 n_live = _retire(
@@ -107,12 +119,14 @@ def _advance(
                 )
             if n_live == 0 or k == n_iter:
                 break
-            if rule == RULE_ADAGRAD:
+            if fused:
+                X, XN = XN, X
+            elif rule == RULE_ADAGRAD:
                 _adagrad_step(X, G, S, step, eps)
             else:
                 _gd_step(X, G, step)
         if r % REC_BUFFER != 0:
-            _flush(BF, BG, BX, j0, r, r % REC_BUFFER, rec_points, h_f, h_gn, h_x)
+            _flush(BF, BG, BX, j0, r, r % REC_BUFFER, rec_gn, rec_points, h_f, h_gn, h_x)
 
 
 REC_BUFFER = 32  # recorded iterations held per block before a flush to the output rows
@@ -139,17 +153,14 @@ def _gd_step(X, G, step):
 
 
 @njit(inline="always")
-def _buffer_record(X, G, F, rr, rec_points, BF, BG, BX):
-    """Store iteration values in the block's buffer, contiguous across lanes."""
+def _buffer_record(X, GN, F, rr, rec_gn, rec_points, BF, BG, BX):
+    """Store iteration values in the block's buffer, one row per lane, flushed as whole runs."""
     d, b = X.shape
     for j in range(b):
-        BF[rr, j] = F[j]
-        BG[rr, j] = 0.0
-    for i in range(d):
+        BF[j, rr] = F[j]
+    if rec_gn:
         for j in range(b):
-            BG[rr, j] += G[i, j] * G[i, j]
-    for j in range(b):
-        BG[rr, j] = math.sqrt(BG[rr, j])
+            BG[j, rr] = math.sqrt(GN[j])
     if rec_points:
         for i in range(d):
             for j in range(b):
@@ -157,14 +168,75 @@ def _buffer_record(X, G, F, rr, rec_points, BF, BG, BX):
 
 
 @njit(inline="always")
-def _flush(BF, BG, BX, j0, r, m, rec_points, h_f, h_gn, h_x):
+def _grad_norm(G, GN):
+    """Squared gradient norm of each lane, summed over coordinates in index order."""
+    d, b = G.shape
+    for j in range(b):
+        GN[j] = 0.0
+    for i in range(d):
+        for j in range(b):
+            GN[j] += G[i, j] * G[i, j]
+
+
+@njit(inline="always")
+def _fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, want_gn):
+    """Value, gradient and update in one pass for a coordinate-separable objective.
+
+    Writes f(x_k) to F, the squared gradient norm to GN when asked, and x_{k+1}
+    to XN, leaving x_k in X for recording and for lanes that stop here.
+    """
+    d = X.shape[0]
+    if code == 0:
+        _fused(sphere_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
+    elif code == 1:
+        _fused(ellipsoid_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
+    elif code == 3:
+        _fused(rastrigin_term, 10.0 * d, X, XN, S, F, GN, step, eps, params, rule, want_gn)
+    else:
+        _fused(stang_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
+
+
+@njit(inline="always")
+def _fused(term, f0, X, XN, S, F, GN, step, eps, params, rule, want_gn):
+    d, b = X.shape
+    last_param = params.shape[0] - 1
+    for j in range(b):
+        F[j] = f0
+        GN[j] = 0.0
+    for i in range(d):
+        w = params[min(i, last_param)]
+        if rule == RULE_ADAGRAD:
+            for j in range(b):
+                xi = X[i, j]
+                fi, g = term(xi, w)
+                F[j] += fi
+                s = S[i, j] + g * g
+                S[i, j] = s
+                XN[i, j] = xi - (step[j] / (eps[j] + math.sqrt(s))) * g
+                if want_gn:
+                    GN[j] += g * g
+        else:
+            for j in range(b):
+                xi = X[i, j]
+                fi, g = term(xi, w)
+                F[j] += fi
+                XN[i, j] = xi - step[j] * g
+                if want_gn:
+                    GN[j] += g * g
+
+
+@njit(inline="always")
+def _flush(BF, BG, BX, j0, r, m, rec_gn, rec_points, h_f, h_gn, h_x):
     """Copy the last m buffered records (ending at record r) into each lane's output row."""
-    b = BF.shape[1]
+    b = BF.shape[0]
     r0 = r - m
     for j in range(b):
         for rr in range(m):
-            h_f[j0 + j, r0 + rr] = BF[rr, j]
-            h_gn[j0 + j, r0 + rr] = BG[rr, j]
+            h_f[j0 + j, r0 + rr] = BF[j, rr]
+    if rec_gn:
+        for j in range(b):
+            for rr in range(m):
+                h_gn[j0 + j, r0 + rr] = BG[j, rr]
     if rec_points:
         d = BX.shape[1]
         for j in range(b):
@@ -266,31 +338,41 @@ def advance(
     params: np.ndarray | None = None,
     rec_iters: np.ndarray | None = None,
     rec_points: bool = False,
+    rec_grad_norm: bool = True,
     target: float | None = None,
     stop_at_target: bool = False,
-    block: int = 256,
+    block: int = 64,
     kernel=None,
+    out: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run ``n_iter`` updates of every trajectory and return finals and the recorded history.
 
     ``x0`` is (N, d) start points, ``hp`` is (N_HP, N) hyperparameters per
     trajectory (step size, eps, initial accumulator), ``rec_iters`` the sorted
-    iterations (0..n_iter) to record. History rows past a trajectory's
-    ``last_iter`` are undefined and must be masked by the caller.
+    iterations (0..n_iter) to record; ``rec_points`` and ``rec_grad_norm``
+    add the point and the gradient norm to each record. History rows past a
+    trajectory's ``last_iter`` are undefined and must be masked by the caller.
+    ``out``, the result of an earlier call, is reused where its arrays have
+    the right shapes: a chunked run then touches its memory pages only once.
     """
     n, d = x0.shape
     rec = np.zeros(0, np.int64) if rec_iters is None else np.ascontiguousarray(rec_iters, np.int64)
     n_rec = rec.shape[0]
+    shapes = {
+        "x_final": ((n, d), np.float64),
+        "f_final": ((n,), np.float64),
+        "f_best": ((n,), np.float64),
+        "hit_at": ((n,), np.int64),
+        "died_at": ((n,), np.int64),
+        "last_iter": ((n,), np.int64),
+        "h_f": ((n, n_rec), np.float64),
+        "h_gn": ((n, n_rec if rec_grad_norm else 0), np.float64),
+        "h_x": ((n, n_rec, d) if rec_points else (0, 0, 0), np.float64),
+    }
+    old = out or {}
     out = {
-        "x_final": np.empty((n, d)),
-        "f_final": np.empty(n),
-        "f_best": np.empty(n),
-        "hit_at": np.empty(n, np.int64),
-        "died_at": np.empty(n, np.int64),
-        "last_iter": np.empty(n, np.int64),
-        "h_f": np.empty((n, n_rec)),
-        "h_gn": np.empty((n, n_rec)),
-        "h_x": np.empty((n, n_rec, d) if rec_points else (0, 0, 0)),
+        key: old[key] if key in old and old[key].shape == shape else np.empty(shape, dtype)
+        for key, (shape, dtype) in shapes.items()
     }
     run = _advance_builtin if kernel is None else kernel
     run(
@@ -306,6 +388,7 @@ def advance(
         target is not None,
         bool(stop_at_target),
         np.int64(block),
+        kernel is None and code in SEPARABLE,
         out["x_final"],
         out["f_final"],
         out["f_best"],

@@ -43,7 +43,8 @@ def chunk_size(plan: Plan, block: int) -> int:
     """Trajectories per chunk: the configured size, or as many as fit the history budget."""
     if plan.chunk_size is not None:
         return plan.chunk_size
-    per_traj = 8 * len(plan.record_iters) * (2 + (plan.dim if plan.record_points else 0))
+    per_record = 1 + plan.record_grad_norm + (plan.dim if plan.record_points else 0)
+    per_traj = 8 * len(plan.record_iters) * per_record
     per_traj += 8 * 4 * plan.dim + 64
     size = max(block, CHUNK_BYTES // per_traj // block * block)
     start, stop = plan.shard_range
@@ -56,7 +57,8 @@ def describe(plan: Plan) -> dict[str, int]:
     n = stop - start
     size = chunk_size(plan, plan.block or default_block(plan.dim))
     rows = int(np.sum(n * len(plan.record_iters)))
-    row_bytes = 4 + 4 + 8 + 8 + (8 * plan.dim + 4 if plan.record_points else 0)
+    row_bytes = 4 + 4 + 8 + (8 if plan.record_grad_norm else 0)
+    row_bytes += 8 * plan.dim + 4 if plan.record_points else 0
     traj_bytes = 8 * (7 + 2 * plan.dim) + 16
     return {
         "trajectories": n,
@@ -69,7 +71,7 @@ def describe(plan: Plan) -> dict[str, int]:
 
 def available_cores() -> int:
     """Cores this process may use: its CPU affinity (what SLURM or taskset grant), capped by
-    Numba's thread pool (1 in a joblib launcher's workers), so parallel jobs do not oversubscribe."""
+    Numba's pool (1 in joblib workers), so parallel jobs do not oversubscribe the machine."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -95,6 +97,7 @@ def run_plan(
     meta["versions"] = manifest["versions"]
     todo = [c for c in manifest["chunks"] if c["status"] != "done" or not _parts_exist(run_dir, c)]
     n = manifest["shard"]["stop"] - manifest["shard"]["start"]
+    buffers: dict = {}
     start = time.perf_counter()
     bar = tqdm(
         total=n,
@@ -106,7 +109,7 @@ def run_plan(
     with bar:
         for chunk in todo:
             t0 = time.perf_counter()
-            _run_chunk(plan, grid, chunk, run_dir, meta, block, kernel)
+            _run_chunk(plan, grid, chunk, run_dir, meta, block, kernel, buffers)
             chunk.update(status="done", seconds=round(time.perf_counter() - t0, 6))
             storage.write_json(run_dir / storage.MANIFEST, manifest)
             bar.update(chunk["stop"] - chunk["start"])
@@ -118,8 +121,10 @@ def run_plan(
     return RunResult(run_dir, n, len(manifest["chunks"]), compile_s, run_s)
 
 
-def run_trajectories(plan: Plan, grid: Grid, start: int, stop: int, block: int, kernel=None):
-    """Grid rows start..stop-1 and the kernel's results for them."""
+def run_trajectories(
+    plan: Plan, grid: Grid, start: int, stop: int, block: int, kernel=None, out=None
+) -> tuple[dict, dict]:
+    """Grid rows start..stop-1 and the kernel's results for them (``out``: buffers to reuse)."""
     part = grid.slice(start, stop)
     res = advance(
         part["x0"],
@@ -130,10 +135,12 @@ def run_trajectories(plan: Plan, grid: Grid, start: int, stop: int, block: int, 
         params=plan.params,
         rec_iters=plan.record_iters,
         rec_points=plan.record_points,
+        rec_grad_norm=plan.record_grad_norm,
         target=plan.target,
         stop_at_target=plan.stop_at_target,
         block=block,
         kernel=kernel,
+        out=out,
     )
     return part, res
 
@@ -149,9 +156,12 @@ def tables(plan: Plan, part: dict, res: dict) -> tuple:
 
 
 def _run_chunk(
-    plan: Plan, grid: Grid, chunk: dict, run_dir: Path, meta: dict, block: int, kernel
+    plan: Plan, grid: Grid, chunk: dict, run_dir: Path, meta: dict, block: int, kernel, buffers
 ) -> None:
-    part, res = run_trajectories(plan, grid, chunk["start"], chunk["stop"], block, kernel)
+    """Compute one chunk into the reused ``buffers`` and write its part files."""
+    a, b = chunk["start"], chunk["stop"]
+    part, res = run_trajectories(plan, grid, a, b, block, kernel, buffers.get("res"))
+    buffers["res"] = res
     traj, hist = tables(plan, part, res)
     if hist is not None:
         storage.write_part(
@@ -198,6 +208,7 @@ def _warm_up(plan: Plan, grid: Grid, kernel) -> None:
         params=plan.params,
         rec_iters=np.array([0, 1]),
         rec_points=plan.record_points,
+        rec_grad_norm=plan.record_grad_norm,
         target=plan.target,
         stop_at_target=plan.stop_at_target,
         block=8,

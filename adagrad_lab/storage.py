@@ -79,8 +79,9 @@ def history_table(
         "trajectory": pa.array(pick(np.repeat(trajectory[:, None], r, axis=1))),
         "iter": pa.array(pick(np.broadcast_to(rec_iters.astype(np.int32), (n, r)))),
         "f": pa.array(pick(res["h_f"])),
-        "grad_norm": pa.array(pick(res["h_gn"])),
     }
+    if res["h_gn"].shape[1]:
+        cols["grad_norm"] = pa.array(pick(res["h_gn"]))
     if points:
         cols["x"] = _points(pick(res["h_x"]), res["h_x"].shape[2])
     return pa.table(cols)

@@ -54,6 +54,7 @@ class Plan:
     start_point: list[float] | None
     record_iters: np.ndarray
     record_points: bool
+    record_grad_norm: bool
     chunk_size: int | None
     threads: int | None
     block: int | None
@@ -108,6 +109,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         start_point=_start_point(raw["start"], dim),
         record_iters=_record(rec, sweep["n_iter"]),
         record_points=bool(rec["points"]),
+        record_grad_norm=bool(rec["grad_norm"]),
         chunk_size=_optional_positive("run.chunk_size", run["chunk_size"]),
         threads=_threads(run["threads"]),
         block=_optional_positive("run.block", run["block"]),
