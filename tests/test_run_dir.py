@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -155,18 +156,31 @@ def test_custom_objective_from_a_users_module(make_cfg, tmp_path, monkeypatch):
 
 
 @settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(chunk=st.integers(1, 40), block=st.sampled_from([1, 3, 8, 64]))
-def test_results_do_not_depend_on_chunk_or_block_size(make_cfg, tmp_path_factory, chunk, block):
+@given(
+    chunk=st.integers(1, 40),
+    block=st.sampled_from([1, 3, 8, 64]),
+    threads=st.sampled_from([1, 2]),
+    shards=st.integers(1, 4),
+)
+def test_results_do_not_depend_on_chunk_block_threads_or_shards(
+    make_cfg, tmp_path_factory, chunk, block, threads, shards
+):
     base = [*FAST, "objective=rastrigin", "record.points=true", "sweep.seeds=7"]
     ref_dir = tmp_path_factory.mktemp("ref")
     run(make_cfg(base), ref_dir)
-    other = tmp_path_factory.mktemp("other")
-    run(make_cfg([*base, f"run.chunk_size={chunk}", f"run.block={block}"]), other)
-    assert len(read_manifest(other)["chunks"]) == -(-14 // chunk)
-    assert _bytes(read_trajectories(ref_dir)) == _bytes(read_trajectories(other))
-    assert _bytes(read_history(ref_dir)) == _bytes(read_history(other))
+    cut = [f"run.chunk_size={chunk}", f"run.block={block}", f"run.threads={threads}"]
+    dirs = []
+    for index in range(shards):
+        dirs.append(tmp_path_factory.mktemp(f"shard{index}"))
+        run(make_cfg([*base, *cut, f"shard.index={index}", f"shard.count={shards}"]), dirs[-1])
+    if shards == 1:
+        assert len(read_manifest(dirs[0])["chunks"]) == -(-14 // chunk)
+    union_traj = pd.concat([read_trajectories(d) for d in dirs], ignore_index=True)
+    union_hist = pd.concat([read_history(d) for d in dirs], ignore_index=True)
+    assert _bytes(read_trajectories(ref_dir)) == _bytes(union_traj)
+    assert _bytes(read_history(ref_dir)) == _bytes(union_hist)
 
 
 @pytest.mark.slow
