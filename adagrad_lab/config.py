@@ -70,6 +70,7 @@ class RunConfig:
     progress: bool = True
     dry_run: bool = False  # print the size of the sweep and stop, writing nothing
     overwrite: bool = False  # replace results of another config in the run directory
+    fastmath: bool = False  # opt-in FMA/reassociation: faster, not bit-identical to the default
 
 
 @dataclass

@@ -313,19 +313,34 @@ def _retire(
 
 
 _JIT = {"parallel": True, "error_model": "numpy", "nogil": True}
-_advance_builtin = njit(cache=True, **_JIT)(_advance)
+# Opt-in fast math: fused multiply-add, reciprocal and reassociated arithmetic, approximate
+# functions. Not nnan/ninf: divergence detection needs NaN and infinity to behave.
+FASTMATH = frozenset({"contract", "arcp", "afn", "nsz", "reassoc"})
 
 
-def compile_custom(evaluate_custom) -> object:
-    """A kernel that evaluates a user's block evaluator instead of the built-ins.
+def _variant(name: str, evaluate_fn, cache: bool, fastmath: bool):
+    """Compile the kernel source under another name with ``evaluate`` bound to ``evaluate_fn``.
 
-    The same source is compiled with ``evaluate`` bound to ``evaluate_custom``;
-    it is not cached on disk (Numba cannot key a cache on a user's function).
+    The distinct name gives each cached variant its own index in Numba's cache.
     """
     fn = types.FunctionType(
-        _advance.__code__, {**_advance.__globals__, "evaluate": evaluate_custom}, "_advance_custom"
+        _advance.__code__, {**_advance.__globals__, "evaluate": evaluate_fn}, name
     )
-    return njit(**_JIT)(fn)
+    fn.__qualname__ = name
+    flags = {"fastmath": set(FASTMATH)} if fastmath else {}
+    return njit(cache=cache, **_JIT, **flags)(fn)
+
+
+_advance_builtin = njit(cache=True, **_JIT)(_advance)
+_advance_fastmath = _variant("_advance_fastmath", evaluate, cache=True, fastmath=True)
+
+
+def compile_custom(evaluate_custom, fastmath: bool = False) -> object:
+    """A kernel that evaluates a user's block evaluator instead of the built-ins.
+
+    Not cached on disk: Numba cannot key a cache on a user's function.
+    """
+    return _variant("_advance_custom", evaluate_custom, cache=False, fastmath=fastmath)
 
 
 def advance(
@@ -344,6 +359,7 @@ def advance(
     block: int = 64,
     kernel=None,
     out: dict[str, np.ndarray] | None = None,
+    fastmath: bool = False,
 ) -> dict[str, np.ndarray]:
     """Run ``n_iter`` updates of every trajectory and return finals and the recorded history.
 
@@ -354,6 +370,9 @@ def advance(
     trajectory's ``last_iter`` are undefined and must be masked by the caller.
     ``out``, the result of an earlier call, is reused where its arrays have
     the right shapes: a chunked run then touches its memory pages only once.
+    ``fastmath`` selects the opt-in variant (FMA, reassociation): faster, not
+    bit-identical to the tutorial's arithmetic. A custom ``kernel`` carries its
+    own flags.
     """
     n, d = x0.shape
     rec = np.zeros(0, np.int64) if rec_iters is None else np.ascontiguousarray(rec_iters, np.int64)
@@ -374,7 +393,8 @@ def advance(
         key: old[key] if key in old and old[key].shape == shape else np.empty(shape, dtype)
         for key, (shape, dtype) in shapes.items()
     }
-    run = _advance_builtin if kernel is None else kernel
+    builtin = _advance_fastmath if fastmath else _advance_builtin
+    run = builtin if kernel is None else kernel
     run(
         np.int64(code),
         np.zeros(1) if params is None else np.ascontiguousarray(params, np.float64),

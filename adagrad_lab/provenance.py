@@ -14,8 +14,13 @@ DATA_KEYS = ("objective", "optimizer", "sweep", "start", "record")
 
 
 def config_hash(config: dict) -> str:
-    """sha256 of the parts of the resolved config that determine the data (not run.*, echo)."""
+    """sha256 of the parts of the resolved config that determine the data.
+
+    Not ``run.*`` (threads, chunks: the bits do not depend on them) except
+    ``run.fastmath``, nor ``shard`` or ``echo``.
+    """
     relevant = {k: config[k] for k in DATA_KEYS}
+    relevant["fastmath"] = bool(config.get("run", {}).get("fastmath", False))
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 

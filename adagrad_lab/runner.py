@@ -141,6 +141,7 @@ def run_trajectories(
         block=block,
         kernel=kernel,
         out=out,
+        fastmath=plan.fastmath,
     )
     return part, res
 
@@ -188,7 +189,7 @@ def compile_kernel(plan: Plan, grid: Grid) -> tuple[object, float]:
         _warm_up(plan, grid, None)
         return None, time.perf_counter() - t0
     try:
-        kernel = compile_custom(block_evaluator(plan.user_function))
+        kernel = compile_custom(block_evaluator(plan.user_function), plan.fastmath)
         _warm_up(plan, grid, kernel)
     except Exception as exc:  # numba's typing errors, or the function's own
         text = str(exc).strip()
@@ -213,6 +214,7 @@ def _warm_up(plan: Plan, grid: Grid, kernel) -> None:
         stop_at_target=plan.stop_at_target,
         block=8,
         kernel=kernel,
+        fastmath=plan.fastmath,
     )
 
 

@@ -61,6 +61,7 @@ class Plan:
     progress: bool
     dry_run: bool
     overwrite: bool
+    fastmath: bool
     shard_index: int
     shard_count: int
     echo: str
@@ -116,6 +117,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         progress=bool(run["progress"]),
         dry_run=bool(run["dry_run"]),
         overwrite=bool(run["overwrite"]),
+        fastmath=bool(run["fastmath"]),
         shard_index=raw["shard"]["index"],
         shard_count=_positive_int("shard.count", raw["shard"]["count"]),
         echo=_choice("echo", raw["echo"], ECHOES),
