@@ -164,13 +164,9 @@ def _run_chunk(
     part, res = run_trajectories(plan, grid, a, b, block, kernel, buffers.get("res"))
     buffers["res"] = res
     traj, hist = tables(plan, part, res)
-    if hist is not None:
-        storage.write_part(
-            run_dir, storage.HISTORY, chunk["index"], storage.with_metadata(hist, meta)
-        )
-    storage.write_part(
-        run_dir, storage.TRAJECTORIES, chunk["index"], storage.with_metadata(traj, meta)
-    )
+    hist = None if hist is None else storage.with_metadata(hist, meta)
+    traj = storage.with_metadata(traj, meta)
+    storage.write_chunk(run_dir, chunk["index"], traj, hist, numba.get_num_threads())
 
 
 def _parts_exist(run_dir: Path, chunk: dict) -> bool:

@@ -7,14 +7,18 @@ file where a reader would find it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from .columns import history_columns
 
 TRAJECTORIES = "trajectories"
 HISTORY = "history"
@@ -71,20 +75,13 @@ def history_table(
     trajectory: np.ndarray, rec_iters: np.ndarray, res: dict[str, np.ndarray], points: bool
 ) -> pa.Table:
     """Long format, one row per trajectory per recorded iteration up to where it stopped."""
-    n, r = res["h_f"].shape
-    keep = rec_iters[None, :] <= res["last_iter"][:, None]
-    full = bool(keep.all())
-    pick = (lambda a: a.reshape(n * r, *a.shape[2:])) if full else (lambda a: a[keep])
-    cols = {
-        "trajectory": pa.array(pick(np.repeat(trajectory[:, None], r, axis=1))),
-        "iter": pa.array(pick(np.broadcast_to(rec_iters.astype(np.int32), (n, r)))),
-        "f": pa.array(pick(res["h_f"])),
-    }
+    cols = history_columns(trajectory, rec_iters, res)
+    table = {name: pa.array(cols[name]) for name in ("trajectory", "iter", "f")}
     if res["h_gn"].shape[1]:
-        cols["grad_norm"] = pa.array(pick(res["h_gn"]))
+        table["grad_norm"] = pa.array(cols["grad_norm"])
     if points:
-        cols["x"] = _points(pick(res["h_x"]), res["h_x"].shape[2])
-    return pa.table(cols)
+        table["x"] = _points(cols["x"], res["h_x"].shape[2])
+    return pa.table(table)
 
 
 def with_metadata(table: pa.Table, metadata: dict) -> pa.Table:
@@ -92,26 +89,63 @@ def with_metadata(table: pa.Table, metadata: dict) -> pa.Table:
     return table.replace_schema_metadata({METADATA_KEY: json.dumps(metadata).encode()})
 
 
-def part_name(index: int) -> str:
-    return f"part-{index:06d}.parquet"
+def part_name(index: int, piece: int | None = None) -> str:
+    """File name of chunk ``index`` (and of one ``piece`` of it, for history split in pieces)."""
+    return f"part-{index:06d}.parquet" if piece is None else f"part-{index:06d}-{piece}.parquet"
 
 
-def write_part(run_dir: Path, dataset: str, index: int, table: pa.Table) -> Path:
-    """Write one part file atomically (temporary name, then rename)."""
-    folder = Path(run_dir) / dataset
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / part_name(index)
-    tmp = folder / f".{final.name}.tmp"
+PIECE_ROWS = 1 << 22  # history rows per piece file when a chunk is written by several threads
+
+
+def write_chunk(
+    run_dir: Path, index: int, traj: pa.Table, hist: pa.Table | None, workers: int = 1
+) -> None:
+    """Write one chunk's files, the history in up to ``workers`` pieces in parallel.
+
+    Every file is written under a temporary name; the renames come after all
+    writes succeed, the trajectories file last: its presence marks the chunk.
+    """
+    jobs = [(Path(run_dir) / TRAJECTORIES / part_name(index), traj)]
+    if hist is not None:
+        pieces = max(1, min(workers, -(-hist.num_rows // PIECE_ROWS)))
+        bounds = [hist.num_rows * p // pieces for p in range(pieces + 1)]
+        jobs += [
+            (Path(run_dir) / HISTORY / part_name(index, p), hist.slice(a, b - a))
+            for p, (a, b) in enumerate(itertools.pairwise(bounds))
+        ]
+    with ThreadPoolExecutor(max(1, min(workers, len(jobs)))) as pool:
+        temps = list(pool.map(lambda job: _write_tmp(*job), jobs))
+    for (final, _), tmp in reversed(list(zip(jobs, temps, strict=True))):
+        os.replace(tmp, final)
+
+
+def _write_tmp(final: Path, table: pa.Table) -> Path:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.tmp")
+    strings = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
     pq.write_table(
         table,
         tmp,
         compression="zstd",
         row_group_size=1 << 20,
-        use_dictionary=["optimizer", "objective", "status"],
+        use_dictionary=strings,
+        column_encoding=_encodings(table.schema, strings),
         write_statistics=True,
     )
-    os.replace(tmp, final)
-    return final
+    return tmp
+
+
+def _encodings(schema: pa.Schema, skip: list[str]) -> dict[str, str]:
+    """Sorted or repeating integers as deltas; floats split by byte so zstd finds their patterns."""
+    out = {}
+    for field in schema:
+        if field.name in skip:
+            continue
+        if pa.types.is_integer(field.type):
+            out[field.name] = "DELTA_BINARY_PACKED"
+        elif pa.types.is_floating(field.type):
+            out[field.name] = "BYTE_STREAM_SPLIT"
+    return out
 
 
 def write_json(path: Path, data: dict) -> None:

@@ -130,7 +130,7 @@ def test_verify_passes_on_a_good_run_and_fails_on_a_tampered_one(make_cfg, tmp_p
     run(make_cfg([*FAST, "run.chunk_size=3", "record.points=true"]), tmp_path)
     assert verify_main([str(tmp_path)]) == 0
     assert verify_main([str(tmp_path), "--sample", "2"]) == 0
-    part = tmp_path / "history" / "part-000001.parquet"
+    part = tmp_path / "history" / "part-000001-0.parquet"
     table = pq.read_table(part)
     f = table["f"].to_numpy().copy()
     f[7] = f[7] * (1 + 2**-52)
