@@ -94,7 +94,7 @@ def part_name(index: int, piece: int | None = None) -> str:
     return f"part-{index:06d}.parquet" if piece is None else f"part-{index:06d}-{piece}.parquet"
 
 
-PIECE_ROWS = 1 << 22  # history rows per piece file when a chunk is written by several threads
+PIECE_ROWS = 1 << 20  # history rows per piece file when a chunk is written by several threads
 
 
 def write_chunk(
