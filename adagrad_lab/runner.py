@@ -126,14 +126,19 @@ def run_trajectories(
 ) -> tuple[dict, dict]:
     """Grid rows start..stop-1 and the kernel's results for them (``out``: buffers to reuse)."""
     part = grid.slice(start, stop)
-    res = advance(
+    res = _advance(plan, part, plan.n_iter, plan.record_iters, block, kernel, out)
+    return part, res
+
+
+def _advance(plan: Plan, part: dict, n_iter: int, rec_iters, block: int, kernel, out=None):
+    return advance(
         part["x0"],
         part["hp"],
         rule=plan.rule,
-        n_iter=plan.n_iter,
+        n_iter=n_iter,
         code=plan.objective_code,
         params=plan.params,
-        rec_iters=plan.record_iters,
+        rec_iters=rec_iters,
         rec_points=plan.record_points,
         rec_grad_norm=plan.record_grad_norm,
         target=plan.target,
@@ -143,7 +148,6 @@ def run_trajectories(
         out=out,
         fastmath=plan.fastmath,
     )
-    return part, res
 
 
 def tables(plan: Plan, part: dict, res: dict) -> tuple:
@@ -195,23 +199,7 @@ def compile_kernel(plan: Plan, grid: Grid) -> tuple[object, float]:
 
 
 def _warm_up(plan: Plan, grid: Grid, kernel) -> None:
-    part = grid.slice(0, 1)
-    advance(
-        part["x0"],
-        part["hp"],
-        rule=plan.rule,
-        n_iter=1,
-        code=plan.objective_code,
-        params=plan.params,
-        rec_iters=np.array([0, 1]),
-        rec_points=plan.record_points,
-        rec_grad_norm=plan.record_grad_norm,
-        target=plan.target,
-        stop_at_target=plan.stop_at_target,
-        block=8,
-        kernel=kernel,
-        fastmath=plan.fastmath,
-    )
+    _advance(plan, grid.slice(0, 1), 1, np.array([0, 1]), 8, kernel)
 
 
 def _open_manifest(run_dir: Path, plan: Plan, config: dict, overrides, size: int) -> dict:

@@ -103,6 +103,11 @@ def batches(draw, max_n=4, step_exp=(-4.0, 1.0)):
 @settings(max_examples=120, **SETTINGS)
 @given(batches(), st.integers(1, 5))
 def test_kernel_equals_naive_bit_for_bit(batch, block):
+    _check_every_iteration(batch, block)
+
+
+def _check_every_iteration(batch, block: int) -> None:
+    """Record every iteration with points and compare the whole run with the naive loop."""
     name, params, x0, hp, rule, n_iter = batch
     rec = all_iters(n_iter)
     out = advance(
@@ -116,13 +121,7 @@ def test_kernel_equals_naive_bit_for_bit(batch, block):
 @given(batches(step_exp=(1.0, 8.0)), st.integers(1, 5))
 def test_kernel_equals_naive_with_huge_steps(batch, block):
     """Step sizes 10..1e8, where many trajectories overflow: the same iteration of death."""
-    name, params, x0, hp, rule, n_iter = batch
-    rec = all_iters(n_iter)
-    out = advance(
-        x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS[name].code, params=params,
-        rec_iters=rec, rec_points=True, block=block,
-    )  # fmt: skip
-    check_against_naive(out, name, x0, hp, rule, n_iter, params, rec)
+    _check_every_iteration(batch, block)
 
 
 @settings(max_examples=40, **SETTINGS)
