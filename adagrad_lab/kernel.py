@@ -61,19 +61,20 @@ def _advance(
     for bi in prange(n_blocks):
         j0 = bi * block
         b = min(block, n - j0)
-        X = np.empty((d, b))
-        XN = np.empty((d, b))
-        G = np.empty((d, b))
-        GN = np.empty(b)
-        S = np.empty((d, b))
-        F = np.empty(b)
-        FB = np.full(b, np.inf)
+        dt = x0.dtype
+        X = np.empty((d, b), dt)
+        XN = np.empty((d, b), dt)
+        G = np.empty((d, b), dt)
+        GN = np.empty(b, dt)
+        S = np.empty((d, b), dt)
+        F = np.empty(b, dt)
+        FB = np.full(b, np.inf, dt)
         HIT = np.full(b, -1, dtype=np.int64)
         LIVE = np.ones(b, dtype=np.int64)
-        BF = np.empty((b, REC_BUFFER))
+        BF = np.empty((b, REC_BUFFER), dt)
         rec_gn = h_gn.shape[1] > 0
-        BG = np.empty((b, REC_BUFFER if rec_gn else 0))
-        BX = np.empty((REC_BUFFER if rec_points else 0, d, b))
+        BG = np.empty((b, REC_BUFFER if rec_gn else 0), dt)
+        BX = np.empty((REC_BUFFER if rec_points else 0, d, b), dt)
         step = hp[HP_STEP_SIZE, j0 : j0 + b]
         eps = hp[HP_EPS, j0 : j0 + b]
         for i in range(d):
@@ -204,7 +205,7 @@ def _fused(term, f0, X, XN, S, F, GN, step, eps, params, rule, want_gn):
         F[j] = f0
         GN[j] = 0.0
     for i in range(d):
-        w = params[min(i, last_param)]
+        w = params[min(i, last_param)]  # params arrive in the working precision
         if rule == RULE_ADAGRAD:
             for j in range(b):
                 xi = X[i, j]
@@ -360,6 +361,7 @@ def advance(
     kernel=None,
     out: dict[str, np.ndarray] | None = None,
     fastmath: bool = False,
+    precision: str = "float64",
 ) -> dict[str, np.ndarray]:
     """Run ``n_iter`` updates of every trajectory and return finals and the recorded history.
 
@@ -372,21 +374,24 @@ def advance(
     the right shapes: a chunked run then touches its memory pages only once.
     ``fastmath`` selects the opt-in variant (FMA, reassociation): faster, not
     bit-identical to the tutorial's arithmetic. A custom ``kernel`` carries its
-    own flags.
+    own flags. ``precision="float32"`` runs the arithmetic in single precision
+    (twice the lanes per vector; opt-in): points, values and hyperparameters
+    are rounded to float32 on the way in, and the results come back in float32.
     """
     n, d = x0.shape
+    dt = np.dtype(precision)
     rec = np.zeros(0, np.int64) if rec_iters is None else np.ascontiguousarray(rec_iters, np.int64)
     n_rec = rec.shape[0]
     shapes = {
-        "x_final": ((n, d), np.float64),
-        "f_final": ((n,), np.float64),
-        "f_best": ((n,), np.float64),
+        "x_final": ((n, d), dt),
+        "f_final": ((n,), dt),
+        "f_best": ((n,), dt),
         "hit_at": ((n,), np.int64),
         "died_at": ((n,), np.int64),
         "last_iter": ((n,), np.int64),
-        "h_f": ((n, n_rec), np.float64),
-        "h_gn": ((n, n_rec if rec_grad_norm else 0), np.float64),
-        "h_x": ((n, n_rec, d) if rec_points else (0, 0, 0), np.float64),
+        "h_f": ((n, n_rec), dt),
+        "h_gn": ((n, n_rec if rec_grad_norm else 0), dt),
+        "h_x": ((n, n_rec, d) if rec_points else (0, 0, 0), dt),
     }
     old = out or {}
     out = {
@@ -397,9 +402,9 @@ def advance(
     run = builtin if kernel is None else kernel
     run(
         np.int64(code),
-        np.zeros(1) if params is None else np.ascontiguousarray(params, np.float64),
-        np.ascontiguousarray(x0, np.float64),
-        np.ascontiguousarray(hp, np.float64),
+        np.zeros(1, dt) if params is None else np.ascontiguousarray(params, dt),
+        np.ascontiguousarray(x0, dt),
+        np.ascontiguousarray(hp, dt),
         np.int64(rule),
         np.int64(n_iter),
         rec,
@@ -434,8 +439,8 @@ def block_evaluator(value_and_grad) -> object:
     @njit
     def evaluate_custom(code, x, g, f, p):
         d, b = x.shape
-        xi = np.empty(d)
-        gi = np.empty(d)
+        xi = np.empty(d, x.dtype)
+        gi = np.empty(d, x.dtype)
         for j in range(b):
             finite = True
             for i in range(d):

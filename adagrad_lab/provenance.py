@@ -17,10 +17,12 @@ def config_hash(config: dict) -> str:
     """sha256 of the parts of the resolved config that determine the data.
 
     Not ``run.*`` (threads, chunks: the bits do not depend on them) except
-    ``run.fastmath``, nor ``shard`` or ``echo``.
+    ``run.fastmath`` and ``run.precision``, nor ``shard`` or ``echo``.
     """
     relevant = {k: config[k] for k in DATA_KEYS}
-    relevant["fastmath"] = bool(config.get("run", {}).get("fastmath", False))
+    run = config.get("run", {})
+    relevant["fastmath"] = bool(run.get("fastmath", False))
+    relevant["precision"] = run.get("precision", "float64")
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 

@@ -147,6 +147,7 @@ def _advance(plan: Plan, part: dict, n_iter: int, rec_iters, block: int, kernel,
         kernel=kernel,
         out=out,
         fastmath=plan.fastmath,
+        precision=plan.precision,
     )
 
 

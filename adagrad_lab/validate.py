@@ -23,6 +23,7 @@ HYPERPARAMETERS = {"adagrad": ("step_size", "eps", "initial_accumulator"), "gd":
 START_KINDS = ("uniform", "legacy_numpy", "fixed")
 SCHEDULES = ("every", "log", "final")
 ECHOES = ("summary", "tutorial", "none")
+PRECISIONS = ("float64", "float32")
 
 
 class ConfigError(ValueError):
@@ -62,6 +63,7 @@ class Plan:
     dry_run: bool
     overwrite: bool
     fastmath: bool
+    precision: str
     shard_index: int
     shard_count: int
     echo: str
@@ -118,6 +120,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         dry_run=bool(run["dry_run"]),
         overwrite=bool(run["overwrite"]),
         fastmath=bool(run["fastmath"]),
+        precision=_choice("run.precision", run["precision"], PRECISIONS),
         shard_index=raw["shard"]["index"],
         shard_count=_positive_int("shard.count", raw["shard"]["count"]),
         echo=_choice("echo", raw["echo"], ECHOES),
