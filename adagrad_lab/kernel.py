@@ -17,12 +17,21 @@ import types
 import numpy as np
 from numba import njit, prange
 
-from .objectives_math import SEPARABLE, ellipsoid_term, rastrigin_term, sphere_term
+from .kernel_steps import (
+    REC_BUFFER,
+    RULE_ADAGRAD,
+    adagrad_step,
+    buffer_record,
+    flush,
+    fused_pass,
+    gd_step,
+    grad_norm,
+    retire,
+    scan,
+)
+from .kernel_steps import RULE_GD as RULE_GD  # re-exported: part of the kernel's API
+from .objectives_math import SEPARABLE
 from .objectives_math import evaluate_builtin as evaluate
-from .objectives_math import styblinski_tang_term as stang_term
-
-RULE_ADAGRAD = 0
-RULE_GD = 1
 
 # rows of the per-trajectory hyperparameter matrix
 HP_STEP_SIZE = 0
@@ -88,19 +97,19 @@ def _advance(
         for k in range(n_iter + 1):
             record = r < n_rec and rec_iters[r] == k
             if fused:
-                _fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, record and rec_gn)
+                fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, record and rec_gn)
             else:
                 evaluate(code, X, G, F, params)
                 if record and rec_gn:
-                    _grad_norm(G, GN)
+                    grad_norm(G, GN)
             if record:
-                _buffer_record(X, GN, F, r % REC_BUFFER, rec_gn, rec_points, BF, BG, BX)
+                buffer_record(X, GN, F, r % REC_BUFFER, rec_gn, rec_points, BF, BG, BX)
                 r += 1
                 if r % REC_BUFFER == 0:
-                    _flush(BF, BG, BX, j0, r, REC_BUFFER, rec_gn, rec_points, h_f, h_gn, h_x)
-            n_bad, n_hit = _scan(F, FB, HIT, LIVE, k, target, has_target)
+                    flush(BF, BG, BX, j0, r, REC_BUFFER, rec_gn, rec_points, h_f, h_gn, h_x)
+            n_bad, n_hit = scan(F, FB, HIT, LIVE, k, target, has_target)
             if n_bad > 0 or (stop_at_target and n_hit > 0) or k == n_iter:
-                n_live = _retire(
+                n_live = retire(
                     X,
                     F,
                     FB,
@@ -123,194 +132,11 @@ def _advance(
             if fused:
                 X, XN = XN, X
             elif rule == RULE_ADAGRAD:
-                _adagrad_step(X, G, S, step, eps)
+                adagrad_step(X, G, S, step, eps)
             else:
-                _gd_step(X, G, step)
+                gd_step(X, G, step)
         if r % REC_BUFFER != 0:
-            _flush(BF, BG, BX, j0, r, r % REC_BUFFER, rec_gn, rec_points, h_f, h_gn, h_x)
-
-
-REC_BUFFER = 32  # recorded iterations held per block before a flush to the output rows
-
-
-@njit(inline="always")
-def _adagrad_step(X, G, S, step, eps):
-    d, b = X.shape
-    for i in range(d):
-        for j in range(b):
-            g = G[i, j]
-            s = S[i, j] + g * g
-            S[i, j] = s
-            alpha = step[j] / (eps[j] + math.sqrt(s))
-            X[i, j] = X[i, j] - alpha * g
-
-
-@njit(inline="always")
-def _gd_step(X, G, step):
-    d, b = X.shape
-    for i in range(d):
-        for j in range(b):
-            X[i, j] = X[i, j] - step[j] * G[i, j]
-
-
-@njit(inline="always")
-def _buffer_record(X, GN, F, rr, rec_gn, rec_points, BF, BG, BX):
-    """Store iteration values in the block's buffer, one row per lane, flushed as whole runs."""
-    d, b = X.shape
-    for j in range(b):
-        BF[j, rr] = F[j]
-    if rec_gn:
-        for j in range(b):
-            BG[j, rr] = math.sqrt(GN[j])
-    if rec_points:
-        for i in range(d):
-            for j in range(b):
-                BX[rr, i, j] = X[i, j]
-
-
-@njit(inline="always")
-def _grad_norm(G, GN):
-    """Squared gradient norm of each lane, summed over coordinates in index order."""
-    d, b = G.shape
-    for j in range(b):
-        GN[j] = 0.0
-    for i in range(d):
-        for j in range(b):
-            GN[j] += G[i, j] * G[i, j]
-
-
-@njit(inline="always")
-def _fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, want_gn):
-    """Value, gradient and update in one pass for a coordinate-separable objective.
-
-    Writes f(x_k) to F, the squared gradient norm to GN when asked, and x_{k+1}
-    to XN, leaving x_k in X for recording and for lanes that stop here.
-    """
-    d = X.shape[0]
-    if code == 0:
-        _fused(sphere_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
-    elif code == 1:
-        _fused(ellipsoid_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
-    elif code == 3:
-        _fused(rastrigin_term, 10.0 * d, X, XN, S, F, GN, step, eps, params, rule, want_gn)
-    else:
-        _fused(stang_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
-
-
-@njit(inline="always")
-def _fused(term, f0, X, XN, S, F, GN, step, eps, params, rule, want_gn):
-    d, b = X.shape
-    last_param = params.shape[0] - 1
-    for j in range(b):
-        F[j] = f0
-        GN[j] = 0.0
-    for i in range(d):
-        w = params[min(i, last_param)]  # params arrive in the working precision
-        if rule == RULE_ADAGRAD:
-            for j in range(b):
-                xi = X[i, j]
-                fi, g = term(xi, w)
-                F[j] += fi
-                s = S[i, j] + g * g
-                S[i, j] = s
-                XN[i, j] = xi - (step[j] / (eps[j] + math.sqrt(s))) * g
-                if want_gn:
-                    GN[j] += g * g
-        else:
-            for j in range(b):
-                xi = X[i, j]
-                fi, g = term(xi, w)
-                F[j] += fi
-                XN[i, j] = xi - step[j] * g
-                if want_gn:
-                    GN[j] += g * g
-
-
-@njit(inline="always")
-def _flush(BF, BG, BX, j0, r, m, rec_gn, rec_points, h_f, h_gn, h_x):
-    """Copy the last m buffered records (ending at record r) into each lane's output row."""
-    b = BF.shape[0]
-    r0 = r - m
-    for j in range(b):
-        for rr in range(m):
-            h_f[j0 + j, r0 + rr] = BF[j, rr]
-    if rec_gn:
-        for j in range(b):
-            for rr in range(m):
-                h_gn[j0 + j, r0 + rr] = BG[j, rr]
-    if rec_points:
-        d = BX.shape[1]
-        for j in range(b):
-            for rr in range(m):
-                for i in range(d):
-                    h_x[j0 + j, r0 + rr, i] = BX[rr, i, j]
-
-
-@njit(inline="always")
-def _scan(F, FB, HIT, LIVE, k, target, has_target):
-    """Vectorizable pass over the lanes after evaluating iteration k.
-
-    Updates each lane's best value and first target hit, and counts live lanes
-    whose value just became non-finite (n_bad) or just reached the target
-    (n_hit). Objectives return a non-finite value at a non-finite point, so
-    the value alone tells divergence.
-    """
-    b = F.shape[0]
-    n_bad = 0
-    n_hit = 0
-    for j in range(b):
-        fj = F[j]
-        n_bad += LIVE[j] & ((fj - fj) != 0.0)
-        FB[j] = fj if (fj < FB[j] and fj > -np.inf) else FB[j]
-    if has_target:
-        for j in range(b):
-            if F[j] <= target and HIT[j] < 0:
-                HIT[j] = k
-                n_hit += 1
-    return n_bad, n_hit
-
-
-@njit(inline="always")
-def _retire(
-    X,
-    F,
-    FB,
-    HIT,
-    LIVE,
-    k,
-    n_iter,
-    n_live,
-    j0,
-    stop_at_target,
-    x_final,
-    f_final,
-    f_best,
-    hit_at,
-    died_at,
-    last_iter,
-):
-    """Stop the live lanes that diverged or (optionally) reached the target at iteration k,
-    or all live lanes at the last iteration, writing their final values."""
-    d, b = X.shape
-    for j in range(b):
-        if LIVE[j] == 0:
-            continue
-        finite = math.isfinite(F[j])
-        for i in range(d):
-            finite = finite and math.isfinite(X[i, j])
-        if not finite:
-            died_at[j0 + j] = k
-        elif not (k == n_iter or (stop_at_target and HIT[j] == k)):
-            continue
-        for i in range(d):
-            x_final[j0 + j, i] = X[i, j]
-        f_final[j0 + j] = F[j]
-        f_best[j0 + j] = FB[j]
-        hit_at[j0 + j] = HIT[j]
-        last_iter[j0 + j] = k
-        LIVE[j] = 0
-        n_live -= 1
-    return n_live
+            flush(BF, BG, BX, j0, r, r % REC_BUFFER, rec_gn, rec_points, h_f, h_gn, h_x)
 
 
 _JIT = {"parallel": True, "error_model": "numpy", "nogil": True}

@@ -1,0 +1,200 @@
+"""The per-block steps of the kernel: updates, recording, bookkeeping. All inlined into it.
+
+Each function works on one block of lanes (trajectories) held as (d, B) arrays
+with the B lanes contiguous, so its inner loop vectorizes across trajectories.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .objectives_math import ellipsoid_term, rastrigin_term, sphere_term
+from .objectives_math import styblinski_tang_term as stang_term
+
+RULE_ADAGRAD = 0
+RULE_GD = 1
+
+REC_BUFFER = 32  # recorded iterations held per block before a flush to the output rows
+
+
+@njit(inline="always")
+def adagrad_step(X, G, S, step, eps):
+    d, b = X.shape
+    for i in range(d):
+        for j in range(b):
+            g = G[i, j]
+            s = S[i, j] + g * g
+            S[i, j] = s
+            alpha = step[j] / (eps[j] + math.sqrt(s))
+            X[i, j] = X[i, j] - alpha * g
+
+
+@njit(inline="always")
+def gd_step(X, G, step):
+    d, b = X.shape
+    for i in range(d):
+        for j in range(b):
+            X[i, j] = X[i, j] - step[j] * G[i, j]
+
+
+@njit(inline="always")
+def buffer_record(X, GN, F, rr, rec_gn, rec_points, BF, BG, BX):
+    """Store iteration values in the block's buffer, one row per lane, flushed as whole runs."""
+    d, b = X.shape
+    for j in range(b):
+        BF[j, rr] = F[j]
+    if rec_gn:
+        for j in range(b):
+            BG[j, rr] = math.sqrt(GN[j])
+    if rec_points:
+        for i in range(d):
+            for j in range(b):
+                BX[rr, i, j] = X[i, j]
+
+
+@njit(inline="always")
+def grad_norm(G, GN):
+    """Squared gradient norm of each lane, summed over coordinates in index order."""
+    d, b = G.shape
+    for j in range(b):
+        GN[j] = 0.0
+    for i in range(d):
+        for j in range(b):
+            GN[j] += G[i, j] * G[i, j]
+
+
+@njit(inline="always")
+def fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, want_gn):
+    """Value, gradient and update in one pass for a coordinate-separable objective.
+
+    Writes f(x_k) to F, the squared gradient norm to GN when asked, and x_{k+1}
+    to XN, leaving x_k in X for recording and for lanes that stop here.
+    """
+    d = X.shape[0]
+    if code == 0:
+        fused(sphere_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
+    elif code == 1:
+        fused(ellipsoid_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
+    elif code == 3:
+        fused(rastrigin_term, 10.0 * d, X, XN, S, F, GN, step, eps, params, rule, want_gn)
+    else:
+        fused(stang_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
+
+
+@njit(inline="always")
+def fused(term, f0, X, XN, S, F, GN, step, eps, params, rule, want_gn):
+    d, b = X.shape
+    last_param = params.shape[0] - 1
+    for j in range(b):
+        F[j] = f0
+        GN[j] = 0.0
+    for i in range(d):
+        w = params[min(i, last_param)]  # params arrive in the working precision
+        if rule == RULE_ADAGRAD:
+            for j in range(b):
+                xi = X[i, j]
+                fi, g = term(xi, w)
+                F[j] += fi
+                s = S[i, j] + g * g
+                S[i, j] = s
+                XN[i, j] = xi - (step[j] / (eps[j] + math.sqrt(s))) * g
+                if want_gn:
+                    GN[j] += g * g
+        else:
+            for j in range(b):
+                xi = X[i, j]
+                fi, g = term(xi, w)
+                F[j] += fi
+                XN[i, j] = xi - step[j] * g
+                if want_gn:
+                    GN[j] += g * g
+
+
+@njit(inline="always")
+def flush(BF, BG, BX, j0, r, m, rec_gn, rec_points, h_f, h_gn, h_x):
+    """Copy the last m buffered records (ending at record r) into each lane's output row."""
+    b = BF.shape[0]
+    r0 = r - m
+    for j in range(b):
+        for rr in range(m):
+            h_f[j0 + j, r0 + rr] = BF[j, rr]
+    if rec_gn:
+        for j in range(b):
+            for rr in range(m):
+                h_gn[j0 + j, r0 + rr] = BG[j, rr]
+    if rec_points:
+        d = BX.shape[1]
+        for j in range(b):
+            for rr in range(m):
+                for i in range(d):
+                    h_x[j0 + j, r0 + rr, i] = BX[rr, i, j]
+
+
+@njit(inline="always")
+def scan(F, FB, HIT, LIVE, k, target, has_target):
+    """Vectorizable pass over the lanes after evaluating iteration k.
+
+    Updates each lane's best value and first target hit, and counts live lanes
+    whose value just became non-finite (n_bad) or just reached the target
+    (n_hit). Objectives return a non-finite value at a non-finite point, so
+    the value alone tells divergence.
+    """
+    b = F.shape[0]
+    n_bad = 0
+    n_hit = 0
+    for j in range(b):
+        fj = F[j]
+        n_bad += LIVE[j] & ((fj - fj) != 0.0)
+        FB[j] = fj if (fj < FB[j] and fj > -np.inf) else FB[j]
+    if has_target:
+        for j in range(b):
+            if F[j] <= target and HIT[j] < 0:
+                HIT[j] = k
+                n_hit += 1
+    return n_bad, n_hit
+
+
+@njit(inline="always")
+def retire(
+    X,
+    F,
+    FB,
+    HIT,
+    LIVE,
+    k,
+    n_iter,
+    n_live,
+    j0,
+    stop_at_target,
+    x_final,
+    f_final,
+    f_best,
+    hit_at,
+    died_at,
+    last_iter,
+):
+    """Stop the live lanes that diverged or (optionally) reached the target at iteration k,
+    or all live lanes at the last iteration, writing their final values."""
+    d, b = X.shape
+    for j in range(b):
+        if LIVE[j] == 0:
+            continue
+        finite = math.isfinite(F[j])
+        for i in range(d):
+            finite = finite and math.isfinite(X[i, j])
+        if not finite:
+            died_at[j0 + j] = k
+        elif not (k == n_iter or (stop_at_target and HIT[j] == k)):
+            continue
+        for i in range(d):
+            x_final[j0 + j, i] = X[i, j]
+        f_final[j0 + j] = F[j]
+        f_best[j0 + j] = FB[j]
+        hit_at[j0 + j] = HIT[j]
+        last_iter[j0 + j] = k
+        LIVE[j] = 0
+        n_live -= 1
+    return n_live
