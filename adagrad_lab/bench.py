@@ -8,8 +8,10 @@ apart), checks once that both give the same numbers, then times them repeat
 by repeat, interleaved, so drifts in machine load hit both alike, and prints
 medians. ``--end-to-end`` times the real command instead (`bench_e2e`),
 ``--peers`` adds JAX and PyTorch (`bench_peers`), ``--workload-overrides``
-builds a workload from the project's own config.
-The NumPy baseline lives in `bench_peers`, next to the optional peers.
+builds a workload from the project's own config. ``--fastmath``, ``--precision
+float32``: the kernel in an opt-in fast mode, judged by f's relative error
+against NumPy, not bit for bit (`bench_agree`). The NumPy baseline lives in
+`bench_peers`, next to the optional peers.
 
 Run ``python -m adagrad_lab.bench --help`` for the options.
 """
@@ -29,6 +31,16 @@ from typing import TYPE_CHECKING, Any
 import numba
 import numpy as np
 
+from .bench_agree import (
+    FAST_COLUMNS,
+    RTOL,
+    Agreement,
+    ErrorTally,
+    compare_bitwise,
+    is_fast,
+    mode_lines,
+    mode_note,
+)
 from .bench_peers import NUMPY_OBJECTIVES, run_numpy
 from .kernel import HP_EPS, HP_INITIAL_ACCUMULATOR, HP_STEP_SIZE, N_HP, RULE_ADAGRAD, advance
 from .objectives import BUILTINS
@@ -39,8 +51,7 @@ if TYPE_CHECKING:
 EPS = 1e-8
 INITIAL_ACCUMULATOR = 0.0
 MIN_TRAJECTORIES = 64
-RTOL = 1e-12
-HISTORY_SAMPLE = 11  # history columns compared with allclose (evenly spaced over the records)
+PRECISIONS = ("float64", "float32")
 WARMUP_N, WARMUP_ITER = 64, 3
 CHECK_CHUNK = 16384  # trajectories per chunk of the agreement check (bounds its memory)
 
@@ -50,8 +61,9 @@ class Workload:
     """One benchmark case: an objective, its size, and what is recorded.
 
     ``history``: f at every iteration (``grad_norm`` adds the gradient norm).
-    A workload built from config overrides carries its checked ``plan``, which
-    then decides the inputs, the recorded iterations and every kernel flag.
+    ``fastmath``, ``precision``: the kernel's mode. A workload built from config
+    overrides carries its checked ``plan``, which then decides the inputs, the
+    recorded iterations and every kernel flag (the mode fields copy the plan's).
     """
 
     name: str
@@ -63,6 +75,8 @@ class Workload:
     step_size: float
     log10_condition: float = 6.0
     grad_norm: bool = False
+    fastmath: bool = False
+    precision: str = "float64"
     plan: Plan | None = field(default=None, compare=False)
     kernel: Any = field(default=None, compare=False)  # compiled kernel of a custom objective
 
@@ -71,6 +85,10 @@ class Workload:
         if self.plan is not None:
             return self.n
         return max(MIN_TRAJECTORIES, round(self.n * scale))
+
+    def fast(self) -> bool:
+        """Whether the kernel runs in a fast mode (judged by error bounds, not bitwise)."""
+        return is_fast(self.fastmath, self.precision)
 
     def rec_iters(self) -> np.ndarray:
         """The iterations recorded: the plan's, every one (history), or none."""
@@ -134,6 +152,7 @@ def kernel_chunks(w: Workload, inputs: Inputs) -> Iterator[dict[str, np.ndarray]
             inputs.x0, inputs.hp, rule=RULE_ADAGRAD, n_iter=w.n_iter,
             code=BUILTINS[w.objective].code, params=inputs.params,
             rec_iters=w.rec_iters(), rec_grad_norm=w.grad_norm,
+            fastmath=w.fastmath, precision=w.precision,
         )  # fmt: skip
         return
     from .bench_e2e import plan_chunks
@@ -181,46 +200,27 @@ def warm_up(w: Workload) -> tuple[Workload, float]:
     return w, _timed(run_kernel, tiny, make_inputs(tiny, WARMUP_N))
 
 
-@dataclass(frozen=True)
-class Agreement:
-    """Whether the two implementations agree (rtol 1e-12) and whether they agree bit for bit."""
-
-    close: bool
-    bitwise: bool
-
-
-def history_columns(n_rec: int) -> np.ndarray:
-    """The sample of record columns the allclose checks look at."""
-    return np.unique(np.linspace(0, n_rec - 1, HISTORY_SAMPLE).astype(np.int64)) if n_rec else []
-
-
-def _compare(ko: dict[str, np.ndarray], no: dict[str, np.ndarray]) -> Agreement:
-    """Final f and a sample of history columns within rtol; every output array bit for bit."""
-    keys = ("x_final", "f_final", "h_f", "h_gn")
-    if any(ko[key].shape != no[key].shape for key in keys):
-        return Agreement(False, False)
-    cols = history_columns(ko["h_f"].shape[1])
-    pairs = [(ko["f_final"], no["f_final"])]
-    pairs += [(ko[key][:, cols], no[key][:, cols]) for key in ("h_f", "h_gn") if ko[key].size]
-    close = all(np.allclose(a, b, rtol=RTOL, atol=0.0) for a, b in pairs)
-    return Agreement(close, all(np.array_equal(ko[key], no[key]) for key in keys))
-
-
 def check_agreement(w: Workload, inputs: Inputs) -> Agreement:
     """One untimed run of each, compared; done CHECK_CHUNK trajectories at a time.
 
     Trajectories are independent, so comparing chunk by chunk covers all of
     them while only one chunk's outputs of each implementation are alive:
     the check never raises the process's peak memory above the timed runs'.
+    A fast mode gathers f's relative errors instead (`bench_agree.ErrorTally`).
     """
     n = inputs.x0.shape[0]
     close = bitwise = True
+    tally = ErrorTally() if w.fast() else None
     for j0 in range(0, n, CHECK_CHUNK):
         part = Inputs(inputs.x0[j0 : j0 + CHECK_CHUNK], inputs.hp[:, j0 : j0 + CHECK_CHUNK],
                       inputs.params)  # fmt: skip
-        a = _compare(run_kernel(w, part), run_numpy(w, part))
+        ko, no = run_kernel(w, part), run_numpy(w, part)
+        if tally is not None:
+            tally.add(ko, no)
+            continue
+        a = compare_bitwise(ko, no)
         close, bitwise = close and a.close, bitwise and a.bitwise
-    return Agreement(close, bitwise)
+    return Agreement(close, bitwise) if tally is None else tally.agreement(w.fastmath, w.precision)
 
 
 def peak_rss_mib() -> float:
@@ -285,9 +285,12 @@ def _yes(flag: bool | None, no: str) -> str:
     return "-" if flag is None else ("yes" if flag else no)
 
 
-def table_row(r: Result) -> list[str]:
-    """One table row: medians, speedup (NumPy/kernel), throughputs, memory, agreement."""
+def table_row(r: Result, fast_columns: bool = False) -> list[str]:
+    """One table row: medians, speedup (NumPy/kernel), throughputs, memory, agreement;
+    with ``fast_columns``, then f's relative errors (a fast mode's; '-' otherwise)."""
     w, a = r.workload, r.agreement
+    bitwise = "no (fast mode)" if a and w.fast() else _yes(a and a.bitwise, "no")
+    errors = a.errors.cells() if a and a.errors else ["-"] * len(FAST_COLUMNS)
     k = statistics.median(r.kernel_s)
     p = statistics.median(r.numpy_s) if r.numpy_s else None
     return [
@@ -295,8 +298,15 @@ def table_row(r: Result) -> list[str]:
         f"{r.warmup_s:.3f}", f"{k:.4f}", "-" if p is None else f"{p:.4f}",
         "-" if p is None else f"{p / k:.1f}x", f"{r.updates() / k:.3e}",
         "-" if p is None else f"{r.updates() / p:.3e}", f"{r.peak_rss_mib:.0f}",
-        _yes(a and a.close, "NO"), _yes(a and a.bitwise, "no"),
+        _yes(a and a.close, "NO"), bitwise, *(errors if fast_columns else []),
     ]  # fmt: skip
+
+
+def results_table(results: Sequence[Result]) -> str:
+    """The main table; the error columns only when some workload ran in a fast mode."""
+    fast = any(r.workload.fast() for r in results)
+    header = (*COLUMNS, *FAST_COLUMNS) if fast else COLUMNS
+    return format_table(header, [table_row(r, fast) for r in results])
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -361,6 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also time JAX (+optax) and PyTorch on the same workloads, when installed",
     )
+    add("--fastmath", action="store_true",
+        help="kernel of W1-W4 (and --end-to-end): the opt-in fastmath variant; judged by f's "
+        "relative error against NumPy (max < 1e-9), not bit for bit")  # fmt: skip
+    add("--precision", choices=PRECISIONS, default="float64",
+        help="kernel arithmetic of W1-W4 (and --end-to-end); float32 is judged by f's "
+        "relative error against NumPy (median < 1e-5, max < 0.1), not bit for bit")  # fmt: skip
     return p
 
 
@@ -400,7 +416,8 @@ def _selected(args: argparse.Namespace) -> list[Workload]:
     chosen = args.workloads
     if chosen is None:
         chosen = [] if args.workload_overrides else list(WORKLOADS.values())
-    chosen = [replace(w, grad_norm=args.grad_norm) for w in chosen]
+    mode = {"fastmath": args.fastmath, "precision": args.precision}
+    chosen = [replace(w, grad_norm=args.grad_norm, **mode) for w in chosen]
     from .bench_e2e import plan_workload, with_grad_norm
 
     for i, text in enumerate(args.workload_overrides, 1):
@@ -426,7 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.end_to_end:
         from .bench_e2e import run_end_to_end
 
-        return run_end_to_end(args.scale, args.repeats or 3, args.threads, args.grad_norm)
+        mode = (args.fastmath, args.precision)
+        return run_end_to_end(args.scale, args.repeats or 3, args.threads, args.grad_norm, mode)
     repeats = args.repeats or 5
     try:
         workloads = _selected(args)
@@ -435,20 +453,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"adagrad-lab-bench: error: --workload-overrides: {first}", file=sys.stderr)
         return 2
     peers, notes = _load_peers(args.peers)
-    notes += [f"O{i}: adagrad-lab {t}" for i, t in enumerate(args.workload_overrides, 1)]
-    print("\n".join([_header(repeats), *notes]), flush=True)
+    mode = mode_lines(args.fastmath, args.precision, workloads, bool(args.workload_overrides))
+    plans = [w for w in workloads if w.plan is not None]
+    notes += [f"{w.name}: adagrad-lab {t}{mode_note(w)}"
+              for w, t in zip(plans, args.workload_overrides, strict=True)]  # fmt: skip
+    print("\n".join([_header(repeats), *mode, *notes]), flush=True)
     results = []
     for w in workloads:
         print(f"running {w.name} ({w.objective}, N={w.scaled_n(args.scale)}) ...", flush=True)
         results.append(bench_workload(w, args.scale, repeats, peers))
-    print(format_table(COLUMNS, [table_row(r) for r in results]))
+    print(results_table(results))
     if peers:
         from .bench_peers import peer_table
 
         print(peer_table(results))
     ok = all(r.agreement is None or r.agreement.close for r in results)
     ok = ok and all(p.agree is not False for r in results for p in r.peers)
-    print("outputs agree" if ok else "OUTPUTS DISAGREE: an implementation differs beyond rtol")
+    bad = " or a fast mode's bounds" if any(w.fast() for w in workloads) else ""
+    bad = f"OUTPUTS DISAGREE: an implementation differs beyond rtol{bad}"
+    print("outputs agree" if ok else bad)
     return 0 if ok else 1
 
 

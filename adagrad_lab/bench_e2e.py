@@ -67,7 +67,8 @@ def plan_workload(name: str, overrides: Sequence[str]) -> bench.Workload:
     start, stop = plan.shard_range
     return bench.Workload(
         name, plan.objective, plan.dim, stop - start, plan.n_iter, len(plan.record_iters) > 0,
-        plan.axes["step_size"][0], grad_norm=plan.record_grad_norm, plan=plan,
+        plan.axes["step_size"][0], grad_norm=plan.record_grad_norm,
+        fastmath=plan.fastmath, precision=plan.precision, plan=plan,
     )  # fmt: skip
 
 
@@ -139,10 +140,15 @@ print(time.perf_counter() - t0)
 """
 
 
-def w1_overrides(scale: float, grad_norm: bool, threads: int | None) -> list[str]:
-    """The command line of W1 at this scale (``sweep.seeds`` = W1's N times scale)."""
+def w1_overrides(
+    scale: float, grad_norm: bool, threads: int | None, mode: tuple[bool, str] = (False, "float64")
+) -> list[str]:
+    """The command line of W1 at this scale (``sweep.seeds`` = W1's N times scale); a fast
+    ``mode`` (fastmath, precision) adds run.fastmath / run.precision."""
     seeds = bench.WORKLOADS["W1"].scaled_n(scale)
     out = [f"sweep.seeds={seeds}", *W1_OVERRIDES, f"record.grad_norm={str(grad_norm).lower()}"]
+    out += ["run.fastmath=true"] if mode[0] else []
+    out += [f"run.precision={mode[1]}"] if mode[1] != "float64" else []
     return out + ([f"run.threads={threads}"] if threads else [])
 
 
@@ -273,13 +279,22 @@ def _header(repeats: int, overrides: list[str]) -> str:
     )
 
 
-def run_end_to_end(scale: float, repeats: int, threads: int | None, grad_norm: bool) -> int:
-    """Print the end-to-end table and the second-process time; 1 if a command fails."""
+def run_end_to_end(
+    scale: float,
+    repeats: int,
+    threads: int | None,
+    grad_norm: bool,
+    mode: tuple[bool, str] = (False, "float64"),
+) -> int:
+    """Print the end-to-end table and the second-process time; 1 if a command fails.
+
+    ``mode`` (fastmath, precision) is passed to the command as run.fastmath / run.precision.
+    """
     from .runner import available_cores
 
     before = numba.get_num_threads()
     numba.set_num_threads(threads or available_cores())  # what the command itself uses
-    overrides = w1_overrides(scale, grad_norm, threads)
+    overrides = w1_overrides(scale, grad_norm, threads, mode)
     print(_header(repeats, overrides), flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="adagrad-lab-bench-"))
     try:

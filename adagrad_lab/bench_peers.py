@@ -29,7 +29,9 @@ in their own order, and PyTorch places eps differently
 (``x -= lr * g / (sqrt(s) + eps)``), so agreement with the kernel is judged
 with allclose at rtol 1e-9 (atol: the smallest normal float64, since subnormal
 values hold no relative precision) on x_final, f_final and a sample of
-history columns, never bit for bit.
+history columns, never bit for bit. When the kernel runs in a fast mode
+(``--fastmath``, ``--precision float32``) they are judged against the NumPy
+baseline instead, which holds the default kernel's float64 bits.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .bench_agree import history_columns
 from .kernel import HP_EPS, HP_INITIAL_ACCUMULATOR, HP_STEP_SIZE
 
 if TYPE_CHECKING:  # bench imports this module; the functions below import it back lazily
@@ -389,7 +392,7 @@ def measure(peer, w: bench.Workload, inputs: bench.Inputs, ref: dict, repeats: i
     except UnsupportedError as exc:
         return PeerResult(peer.label, float("nan"), [], None, str(exc))
     t0 = time.perf_counter()
-    agree = _agree(ref, run(), bench.history_columns(len(w.rec_iters())))
+    agree = _agree(ref, run(), history_columns(len(w.rec_iters())))
     warm = time.perf_counter() - t0
     times = []
     for _ in range(repeats):
@@ -400,13 +403,16 @@ def measure(peer, w: bench.Workload, inputs: bench.Inputs, ref: dict, repeats: i
 
 
 def bench_peers(peers: Sequence, result: bench.Result, inputs: bench.Inputs, repeats: int):
-    """Every peer on the workload of ``result``, checked against the kernel's outputs."""
+    """Every peer on the workload of ``result``, checked against the kernel's outputs
+    (against NumPy's when the kernel ran in a fast mode)."""
     from . import bench
 
     w = result.workload
     if why := eligible(w):
         return [PeerResult(p.label, float("nan"), [], None, why) for p in peers]
-    ref = _sample(bench.run_kernel(w, inputs), bench.history_columns(len(w.rec_iters())))
+    # a fast mode's kernel is no float64 reference: NumPy (the default kernel's bits) is
+    ref_out = bench.run_numpy(w, inputs) if w.fast() else bench.run_kernel(w, inputs)
+    ref = _sample(ref_out, history_columns(len(w.rec_iters())))
     return [measure(p, w, inputs, ref, repeats) for p in peers]
 
 
@@ -441,7 +447,7 @@ def peer_table(results: Sequence[bench.Result]) -> str:
         "compile included, outputs checked); 'peer vs numpy' = NumPy / peer; "
         "'kernel vs peer' = peer / kernel",
         f"agree 1e-9: allclose rtol {PEER_RTOL:g}, atol {PEER_ATOL:.3g} (the smallest normal "
-        "float64), against the kernel; not bitwise: their sums run in their own order and "
-        "torch.optim.Adagrad computes x -= lr * g / (sqrt(s) + eps)",
+        "float64), against the kernel (fast mode rows: against NumPy); not bitwise: their sums "
+        "run in their own order and torch.optim.Adagrad computes x -= lr * g / (sqrt(s) + eps)",
     ]
     return "\n".join([*notes, bench.format_table(PEER_COLUMNS, rows)] if rows else notes)

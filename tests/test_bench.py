@@ -13,25 +13,34 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from adagrad_lab import bench, bench_e2e, bench_peers
+from adagrad_lab import bench, bench_agree, bench_e2e, bench_peers
 from adagrad_lab.schedule import record_iterations
 
 
-def parse_table(text: str, first: str, columns) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """The printed table whose header starts with ``first``: (header words, {row: {col: cell}})."""
+def parse_table(text: str, first: str) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
+    """The printed table whose header starts with ``first``: (header, {row: {col: cell}}).
+
+    Columns are cut where the dashes under the header are, so cells may hold spaces.
+    """
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.split()[:1] == [first])
-    rows = {}
+    rule = lines[start + 1]
+    spans = [m.span() for m in re.finditer(r"-+", rule)]
+
+    def cells(line: str) -> tuple[str, ...]:
+        return tuple(line[a:b].strip() for a, b in spans)
+
+    header, rows = cells(lines[start]), {}
     for line in lines[start + 2 :]:
-        cells = line.split()
-        if len(cells) != len(columns):
+        if len(line) != len(rule):
             break
-        rows[cells[0]] = dict(zip(columns, cells, strict=True))
-    return lines[start].split(), rows
+        row = dict(zip(header, cells(line), strict=True))
+        rows[row[first]] = row
+    return header, rows
 
 
-def table_rows(text: str) -> tuple[list[str], dict[str, dict[str, str]]]:
-    return parse_table(text, "workload", bench.COLUMNS)
+def table_rows(text: str) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
+    return parse_table(text, "workload")
 
 
 def test_main_prints_table_and_agreement(capsys):
@@ -40,8 +49,9 @@ def test_main_prints_table_and_agreement(capsys):
     assert code == 0
     assert "MEDIANS" in out
     header, rows = table_rows(out)
-    # multi-word column names split on spaces; compare the joined text instead
-    assert " ".join(header) == " ".join(bench.COLUMNS)
+    assert header == bench.COLUMNS  # no error columns in the default mode
+    assert "kernel mode (W1-W4): default (float64); outputs must equal NumPy's bit" in out
+    assert "fast mode" not in out
     assert list(rows) == ["W1", "W3"]
     for name, row in rows.items():
         assert row["N"] == str(bench.WORKLOADS[name].scaled_n(0.001))
@@ -170,7 +180,8 @@ def test_peers_are_skipped_when_not_installed(capsys):
 def test_end_to_end_reports_both_variants(capsys):
     assert bench.main(["--end-to-end", "--scale", "0.0001", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
-    rows = parse_table(out, "variant", bench_e2e.E2E_COLUMNS)[1]
+    header, rows = parse_table(out, "variant")
+    assert header == bench_e2e.E2E_COLUMNS
     assert list(rows) == ["every", "log"]
     for name, n_rec in (("every", 1001), ("log", len(record_iterations("log", 1000)))):
         row = rows[name]
@@ -179,3 +190,88 @@ def test_end_to_end_reports_both_variants(capsys):
         assert float(row["rows/s"]) > 0
         assert float(row["run_s"]) > 0 and float(row["kernel s"]) > 0
     assert re.search(r"second process to first trajectory: \d+\.\d+ s \(median of 3", out)
+
+
+# ---------------------------------------------------------------- fast kernel modes
+
+TINY = ["--scale", "0.001", "--repeats", "1", "--workloads", "W1,W4"]
+
+
+def fast_rows(out: str) -> dict[str, dict[str, str]]:
+    """The table's rows, after checking its columns and the fast-mode cells of W1 and W4."""
+    header, rows = table_rows(out)
+    assert header == (*bench.COLUMNS, *bench_agree.FAST_COLUMNS)
+    assert list(rows) == ["W1", "W4"]
+    for row in rows.values():
+        assert row["agree"] == "yes" and row["bitwise"] == "no (fast mode)"
+        assert float(row["numpy s"]) > 0
+        # history at every iteration: both history statistics are measured
+        assert row["f rel err med"] != "-" and row["f rel err max"] != "-"
+    # Rosenbrock's final f stays far above 1e-20, so its final errors are measured too
+    assert rows["W4"]["f_final rel err med"] != "-"
+    assert "outputs agree" in out
+    return rows
+
+
+def error_cells(rows: dict[str, dict[str, str]], stat: str) -> list[float]:
+    """Every printed error of one statistic ('med' or 'max'), '-' cells left out."""
+    cols = [c for c in bench_agree.FAST_COLUMNS if c.endswith(stat)]
+    return [float(row[c]) for row in rows.values() for c in cols if row[c] != "-"]
+
+
+def test_fastmath_reports_errors_within_its_bound(capsys):
+    assert bench.main([*TINY, "--fastmath"]) == 0
+    out = capsys.readouterr().out
+    assert "kernel mode (W1-W4): fastmath + float64; judged by f's relative error" in out
+    rows = fast_rows(out)
+    assert all(0 <= e < 1e-9 for e in error_cells(rows, "max") + error_cells(rows, "med"))
+
+
+def test_float32_reports_errors_within_its_bounds(capsys):
+    assert bench.main([*TINY, "--precision", "float32"]) == 0
+    out = capsys.readouterr().out
+    assert "kernel mode (W1-W4): float32; judged by f's relative error" in out
+    rows = fast_rows(out)
+    medians, maxima = error_cells(rows, "med"), error_cells(rows, "max")
+    assert len(medians) == len(maxima) >= 3
+    # single precision really ran: every measured error is nonzero, and within the bounds
+    assert all(0 < e < 1e-5 for e in medians)
+    assert all(0 < e < 0.1 for e in maxima)
+
+
+def test_fast_mode_beyond_its_bound_exits_1(monkeypatch, capsys):
+    real = bench.run_numpy
+
+    def off(w, part):
+        out = real(w, part)
+        out["h_f"][:, 5] *= 1.0 + 1e-6  # far beyond fastmath's 1e-9, in a column not sampled
+        return out
+
+    monkeypatch.setattr(bench, "run_numpy", off)
+    argv = ["--workloads", "W4", "--scale", "0.0001", "--repeats", "1", "--fastmath"]
+    assert bench.main(argv) == 1
+    out = capsys.readouterr().out
+    row = table_rows(out)[1]["W4"]
+    assert row["agree"] == "NO" and row["bitwise"] == "no (fast mode)"
+    assert 0.9e-6 < float(row["f rel err max"]) < 1.1e-6
+    assert float(row["f rel err med"]) < 1e-9
+    assert "DISAGREE" in out and "fast mode's bounds" in out
+
+
+def test_plan_in_a_fast_mode_is_judged_by_its_errors(capsys):
+    text = "objective=rosenbrock sweep.seeds=7 sweep.n_iter=30 run.precision=float32"
+    assert bench.main(["--workload-overrides", text, "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"O1: adagrad-lab {text} (kernel: float32)" in out
+    assert "kernel mode (W1-W4): default (float64)" in out and "O rows: as their run" in out
+    row = table_rows(out)[1]["O1"]
+    assert row["agree"] == "yes" and row["bitwise"] == "no (fast mode)"
+    assert 0 < float(row["f rel err max"]) < 0.1
+
+
+def test_rel_errors_skip_tiny_references_and_count_lost_values():
+    ref = np.array([1.0, 1e-30, np.inf, 2.0, 4.0, np.nan])
+    got = np.array([1.5, 1.0, np.inf, np.nan, 4.0, 3.0], np.float32)
+    err = bench_agree.rel_errors(got, ref)
+    # 1e-30 and NaN references say nothing; the same infinity agrees; a lost value is infinite
+    assert err.tolist() == [0.5, 0.0, np.inf, 0.0]
