@@ -67,6 +67,7 @@ def _advance(
     n, d = x0.shape
     n_rec = rec_iters.shape[0]
     n_blocks = (n + block - 1) // block
+    finals = (x_final, f_final, f_best, hit_at, died_at, last_iter)
     for bi in prange(n_blocks):
         j0 = bi * block
         b = min(block, n - j0)
@@ -109,24 +110,7 @@ def _advance(
                     flush(BF, BG, BX, j0, r, REC_BUFFER, rec_gn, rec_points, h_f, h_gn, h_x)
             n_bad, n_hit = scan(F, FB, HIT, LIVE, k, target, has_target)
             if n_bad > 0 or (stop_at_target and n_hit > 0) or k == n_iter:
-                n_live = retire(
-                    X,
-                    F,
-                    FB,
-                    HIT,
-                    LIVE,
-                    k,
-                    n_iter,
-                    n_live,
-                    j0,
-                    stop_at_target,
-                    x_final,
-                    f_final,
-                    f_best,
-                    hit_at,
-                    died_at,
-                    last_iter,
-                )
+                n_live = retire(X, F, FB, HIT, LIVE, k, n_iter, n_live, j0, stop_at_target, finals)
             if n_live == 0 or k == n_iter:
                 break
             if fused:

@@ -158,26 +158,11 @@ def scan(F, FB, HIT, LIVE, k, target, has_target):
 
 
 @njit(inline="always")
-def retire(
-    X,
-    F,
-    FB,
-    HIT,
-    LIVE,
-    k,
-    n_iter,
-    n_live,
-    j0,
-    stop_at_target,
-    x_final,
-    f_final,
-    f_best,
-    hit_at,
-    died_at,
-    last_iter,
-):
+def retire(X, F, FB, HIT, LIVE, k, n_iter, n_live, j0, stop_at_target, finals):
     """Stop the live lanes that diverged or (optionally) reached the target at iteration k,
-    or all live lanes at the last iteration, writing their final values."""
+    or all live lanes at the last iteration, writing their final values into ``finals``
+    (x_final, f_final, f_best, hit_at, died_at, last_iter)."""
+    x_final, f_final, f_best, hit_at, died_at, last_iter = finals
     d, b = X.shape
     for j in range(b):
         if LIVE[j] == 0:
