@@ -47,12 +47,6 @@ def styblinski_tang_term(xi, w):
 
 
 @jit(inline="always")
-def separable_start(code, d):
-    """f0 of a separable objective: 10 d for Rastrigin, 0 otherwise."""
-    return 10.0 * d if code == 3 else 0.0
-
-
-@jit(inline="always")
 def _separable(term, f0, x, g, f, p):
     d, b = x.shape
     last = p.shape[0] - 1
