@@ -56,8 +56,8 @@ def describe(plan: Plan) -> dict[str, int]:
     start, stop = plan.shard_range
     n = stop - start
     size = chunk_size(plan, plan.block or default_block(plan.dim))
-    rows = int(np.sum(n * len(plan.record_iters)))
-    row_bytes = 4 + 4 + 8 + (8 if plan.record_grad_norm else 0)
+    rows = n * len(plan.record_iters)
+    row_bytes = 8 + 4 + 8 + (8 if plan.record_grad_norm else 0)  # trajectory, iter, f, grad_norm
     row_bytes += 8 * plan.dim + 4 if plan.record_points else 0
     traj_bytes = 8 * (7 + 2 * plan.dim) + 16
     return {
