@@ -68,7 +68,7 @@ def trajectory_table(
         "status": _labels(status, STATUS),
         "diverged_at": _nullable(res["died_at"]),
     }
-    return pa.table(cols)
+    return _required(pa.table(cols), nullable={"iters_to_target", "diverged_at"})
 
 
 def history_table(
@@ -81,7 +81,13 @@ def history_table(
         table["grad_norm"] = pa.array(cols["grad_norm"])
     if points:
         table["x"] = _points(cols["x"], res["h_x"].shape[2])
-    return pa.table(table)
+    return _required(pa.table(table))
+
+
+def _required(table: pa.Table, nullable: frozenset[str] | set[str] = frozenset()) -> pa.Table:
+    """Mark every column but ``nullable`` as never null: Parquet then stores no null levels."""
+    fields = [f.with_nullable(f.name in nullable) for f in table.schema]
+    return table.cast(pa.schema(fields))
 
 
 def with_metadata(table: pa.Table, metadata: dict) -> pa.Table:
