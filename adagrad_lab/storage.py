@@ -121,6 +121,10 @@ def write_chunk(
         ]
     with ThreadPoolExecutor(max(1, min(workers, len(jobs)))) as pool:
         temps = list(pool.map(lambda job: _write_tmp(*job), jobs))
+    # a rerun after a crash may cut the chunk into fewer pieces than the killed run did
+    stale = (Path(run_dir) / HISTORY).glob(f"part-{index:06d}-*.parquet")
+    for path in set(stale) - {final for final, _ in jobs}:
+        path.unlink()
     for (final, _), tmp in reversed(list(zip(jobs, temps, strict=True))):
         os.replace(tmp, final)
 

@@ -177,3 +177,18 @@ def test_memory_is_bounded_by_the_chunk_not_the_sweep(tmp_path):
     eight = peak_kib(24000, "eight")
     history_mib = 24000 * 1001 * 16 / 2**20
     assert eight / 1024 < one / 1024 + 0.25 * history_mib, (one, eight, history_mib)
+
+
+def test_rewriting_a_chunk_in_fewer_pieces_leaves_no_stale_piece(make_cfg, tmp_path, monkeypatch):
+    """A rerun with fewer threads than the killed run must not keep the old run's extra pieces."""
+    from adagrad_lab import storage
+
+    run(make_cfg(FAST), tmp_path)
+    hist = pq.read_table(tmp_path / "history").replace_schema_metadata(None)
+    traj = pq.read_table(tmp_path / "trajectories").replace_schema_metadata(None)
+    monkeypatch.setattr(storage, "PIECE_ROWS", 10)
+    storage.write_chunk(tmp_path, 0, traj, hist, workers=2)
+    assert len(list((tmp_path / "history").glob("part-000000-*.parquet"))) == 2
+    storage.write_chunk(tmp_path, 0, traj, hist, workers=1)
+    assert [p.name for p in (tmp_path / "history").iterdir()] == ["part-000000-0.parquet"]
+    assert pq.read_table(tmp_path / "history").num_rows == hist.num_rows
