@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import platform
 from pathlib import Path
 
 import numpy as np
 from numba import njit, types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
 
 def jit(fn=None, **options):
@@ -74,3 +75,50 @@ def _install_locators() -> None:
 
 
 _install_locators()
+
+
+# Flushing subnormals (opt-in) sets two bits of the x86 control word MXCSR: flush-to-zero
+# for results and denormals-are-zero for inputs. The word is per thread, so the kernel
+# sets it in each parallel task and restores it there. Elsewhere the intrinsics are no-ops.
+FLUSH_SUBNORMALS_BITS = 0x8040
+CAN_FLUSH_SUBNORMALS = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+
+
+def _mxcsr_call(builder, name: str, slot) -> None:
+    from llvmlite import ir
+
+    ptr = ir.IntType(8).as_pointer()
+    fn = builder.module.declare_intrinsic(name, fnty=ir.FunctionType(ir.VoidType(), [ptr]))
+    builder.call(fn, [builder.bitcast(slot, ptr)])
+
+
+@intrinsic
+def get_fp_control(typingctx):
+    """The calling thread's floating-point control word (MXCSR); 0 off x86."""
+
+    def codegen(context, builder, signature, args):
+        from llvmlite import ir
+
+        if not CAN_FLUSH_SUBNORMALS:
+            return ir.Constant(ir.IntType(32), 0)
+        slot = builder.alloca(ir.IntType(32))
+        _mxcsr_call(builder, "llvm.x86.sse.stmxcsr", slot)
+        return builder.load(slot)
+
+    return types.uint32(), codegen
+
+
+@intrinsic
+def set_fp_control(typingctx, value):
+    """Load ``value`` into the calling thread's floating-point control word; a no-op off x86."""
+
+    def codegen(context, builder, signature, args):
+        from llvmlite import ir
+
+        if CAN_FLUSH_SUBNORMALS:
+            slot = builder.alloca(ir.IntType(32))
+            builder.store(args[0], slot)
+            _mxcsr_call(builder, "llvm.x86.sse.ldmxcsr", slot)
+        return context.get_dummy_value()
+
+    return types.void(types.uint32), codegen

@@ -9,7 +9,7 @@ by repeat, interleaved, so drifts in machine load hit both alike, and prints
 medians. ``--end-to-end`` times the real command instead (`bench_e2e`),
 ``--peers`` adds JAX and PyTorch (`bench_peers`), ``--workload-overrides``
 builds a workload from the project's own config. ``--fastmath``, ``--precision
-float32``: the kernel in an opt-in fast mode, judged by f's relative error
+float32``, ``--flush-subnormals``: the kernel in an opt-in fast mode, judged by f's relative error
 against NumPy, not bit for bit (`bench_agree`). The NumPy baseline lives in
 `bench_peers`, next to the optional peers.
 
@@ -32,12 +32,13 @@ import numba
 import numpy as np
 
 from .bench_agree import (
+    DEFAULT_MODE,
     FAST_COLUMNS,
     RTOL,
     Agreement,
     ErrorTally,
+    Mode,
     compare_bitwise,
-    is_fast,
     mode_lines,
     mode_note,
 )
@@ -61,9 +62,9 @@ class Workload:
     """One benchmark case: an objective, its size, and what is recorded.
 
     ``history``: f at every iteration (``grad_norm`` adds the gradient norm).
-    ``fastmath``, ``precision``: the kernel's mode. A workload built from config
-    overrides carries its checked ``plan``, which then decides the inputs, the
-    recorded iterations and every kernel flag (the mode fields copy the plan's).
+    ``mode``: the kernel's arithmetic. A workload built from config overrides
+    carries its checked ``plan``, which then decides the inputs, the recorded
+    iterations and every kernel flag (its mode copies the plan's).
     """
 
     name: str
@@ -75,8 +76,7 @@ class Workload:
     step_size: float
     log10_condition: float = 6.0
     grad_norm: bool = False
-    fastmath: bool = False
-    precision: str = "float64"
+    mode: Mode = DEFAULT_MODE
     plan: Plan | None = field(default=None, compare=False)
     kernel: Any = field(default=None, compare=False)  # compiled kernel of a custom objective
 
@@ -88,7 +88,7 @@ class Workload:
 
     def fast(self) -> bool:
         """Whether the kernel runs in a fast mode (judged by error bounds, not bitwise)."""
-        return is_fast(self.fastmath, self.precision)
+        return self.mode.fast()
 
     def rec_iters(self) -> np.ndarray:
         """The iterations recorded: the plan's, every one (history), or none."""
@@ -152,7 +152,7 @@ def kernel_chunks(w: Workload, inputs: Inputs) -> Iterator[dict[str, np.ndarray]
             inputs.x0, inputs.hp, rule=RULE_ADAGRAD, n_iter=w.n_iter,
             code=BUILTINS[w.objective].code, params=inputs.params,
             rec_iters=w.rec_iters(), rec_grad_norm=w.grad_norm,
-            fastmath=w.fastmath, precision=w.precision,
+            **w.mode.kernel_flags(),
         )  # fmt: skip
         return
     from .bench_e2e import plan_chunks
@@ -220,7 +220,7 @@ def check_agreement(w: Workload, inputs: Inputs) -> Agreement:
             continue
         a = compare_bitwise(ko, no)
         close, bitwise = close and a.close, bitwise and a.bitwise
-    return Agreement(close, bitwise) if tally is None else tally.agreement(w.fastmath, w.precision)
+    return Agreement(close, bitwise) if tally is None else tally.agreement(w.mode)
 
 
 def peak_rss_mib() -> float:
@@ -377,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--precision", choices=PRECISIONS, default="float64",
         help="kernel arithmetic of W1-W4 (and --end-to-end); float32 is judged by f's "
         "relative error against NumPy (median < 1e-5, max < 0.1), not bit for bit")  # fmt: skip
+    add("--flush-subnormals", action="store_true",
+        help="kernel of W1-W4 (and --end-to-end): flush subnormal numbers to zero (x86 FTZ/DAZ); "
+        "judged by f's relative error against NumPy (max < 1e-9), not bit for bit")  # fmt: skip
     return p
 
 
@@ -416,13 +419,16 @@ def _selected(args: argparse.Namespace) -> list[Workload]:
     chosen = args.workloads
     if chosen is None:
         chosen = [] if args.workload_overrides else list(WORKLOADS.values())
-    mode = {"fastmath": args.fastmath, "precision": args.precision}
-    chosen = [replace(w, grad_norm=args.grad_norm, **mode) for w in chosen]
+    chosen = [replace(w, grad_norm=args.grad_norm, mode=_mode(args)) for w in chosen]
     from .bench_e2e import plan_workload, with_grad_norm
 
     for i, text in enumerate(args.workload_overrides, 1):
         chosen.append(plan_workload(f"O{i}", with_grad_norm(text, args.grad_norm)))
     return chosen
+
+
+def _mode(args: argparse.Namespace) -> Mode:
+    return Mode(args.fastmath, args.precision, args.flush_subnormals)
 
 
 def _load_peers(wanted: bool) -> tuple[list, list[str]]:
@@ -443,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.end_to_end:
         from .bench_e2e import run_end_to_end
 
-        mode = (args.fastmath, args.precision)
+        mode = _mode(args)
         return run_end_to_end(args.scale, args.repeats or 3, args.threads, args.grad_norm, mode)
     repeats = args.repeats or 5
     try:
@@ -453,7 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"adagrad-lab-bench: error: --workload-overrides: {first}", file=sys.stderr)
         return 2
     peers, notes = _load_peers(args.peers)
-    mode = mode_lines(args.fastmath, args.precision, workloads, bool(args.workload_overrides))
+    mode = mode_lines(_mode(args), workloads, bool(args.workload_overrides))
     plans = [w for w in workloads if w.plan is not None]
     notes += [f"{w.name}: adagrad-lab {t}{mode_note(w)}"
               for w, t in zip(plans, args.workload_overrides, strict=True)]  # fmt: skip

@@ -1,18 +1,18 @@
 """How the benchmark judges the kernel's outputs against the NumPy baseline.
 
-Default kernel (float64, no fastmath): the baseline performs the kernel's
+Default kernel (float64, no fast setting): the baseline performs the kernel's
 operations in the kernel's order, so every output array must be identical
 bit for bit; ``agree`` is allclose at rtol 1e-12 on every final f and a
 sample of history columns.
 
-Fast modes (``fastmath``, ``precision="float32"``) are not expected to match
+Fast modes (``fastmath``, ``precision="float32"``, ``flush_subnormals``) are not expected to match
 bit for bit. Their f is measured against the float64 NumPy reference instead,
 as relative error |f_kernel - f_numpy| / |f_numpy| wherever |f_numpy| > 1e-20
 (below that a relative error says nothing): over the history, the median of
 the sampled history columns and the maximum over every recorded f; over the
 final values, median and maximum over all trajectories. ``agree`` then means
-within the documented bounds: fastmath max < 1e-9; float32 median < 1e-5 and
-max < 0.1 (fastmath with float32: the float32 bounds). A value the reference
+within the documented bounds: in float64 (fastmath, flushed subnormals)
+max < 1e-9; in float32 median < 1e-5 and max < 0.1. A value the reference
 has and the kernel lost (NaN, infinity) counts as an infinite error.
 """
 
@@ -32,49 +32,72 @@ ROWS_PER_SLAB = 2048  # history rows turned into errors at a time (bounds the te
 FAST_COLUMNS = ("f rel err med", "f rel err max", "f_final rel err med", "f_final rel err max")
 
 
-def is_fast(fastmath: bool, precision: str) -> bool:
-    """Whether this kernel mode is exempt from bitwise agreement."""
-    return bool(fastmath) or precision != "float64"
+@dataclass(frozen=True)
+class Mode:
+    """The kernel's arithmetic: the bit-faithful default, or opt-in fast settings."""
+
+    fastmath: bool = False
+    precision: str = "float64"
+    flush_subnormals: bool = False
+
+    def fast(self) -> bool:
+        """Whether this mode is exempt from bitwise agreement."""
+        return self.fastmath or self.precision != "float64" or self.flush_subnormals
+
+    def bounds(self) -> tuple[float | None, float]:
+        """(median bound or None, max bound) of f's relative error in this fast mode."""
+        if self.precision != "float64":
+            return FLOAT32_MEDIAN_REL_ERR, FLOAT32_MAX_REL_ERR
+        return None, FASTMATH_MAX_REL_ERR
+
+    def label(self) -> str:
+        """'default (float64)', or the fast settings joined, e.g. 'fastmath + float32'."""
+        if not self.fast():
+            return "default (float64)"
+        flags = ["fastmath"] * self.fastmath + ["flush_subnormals"] * self.flush_subnormals
+        return " + ".join([*flags, self.precision])
+
+    def bounds_text(self) -> str:
+        """'max < 1e-09' or 'median < 1e-05, max < 0.1'."""
+        median, largest = self.bounds()
+        return ("" if median is None else f"median < {median:g}, ") + f"max < {largest:g}"
+
+    def kernel_flags(self) -> dict:
+        """Keyword arguments of `kernel.advance`."""
+        return {
+            "fastmath": self.fastmath,
+            "precision": self.precision,
+            "flush_subnormals": self.flush_subnormals,
+        }
+
+    def overrides(self) -> list[str]:
+        """The run.* overrides that select this mode in the adagrad-lab command."""
+        out = ["run.fastmath=true"] * self.fastmath
+        out += [f"run.precision={self.precision}"] * (self.precision != "float64")
+        return out + ["run.flush_subnormals=true"] * self.flush_subnormals
 
 
-def bounds(fastmath: bool, precision: str) -> tuple[float | None, float]:
-    """(median bound or None, max bound) of f's relative error in this fast mode."""
-    if precision != "float64":
-        return FLOAT32_MEDIAN_REL_ERR, FLOAT32_MAX_REL_ERR
-    return None, FASTMATH_MAX_REL_ERR
-
-
-def mode_label(fastmath: bool, precision: str) -> str:
-    """'default (float64)', 'fastmath + float64', 'float32' or 'fastmath + float32'."""
-    if not is_fast(fastmath, precision):
-        return "default (float64)"
-    return " + ".join(["fastmath"] * bool(fastmath) + [precision])
-
-
-def bounds_text(fastmath: bool, precision: str) -> str:
-    """'max < 1e-09' or 'median < 1e-05, max < 0.1'."""
-    median, largest = bounds(fastmath, precision)
-    return ("" if median is None else f"median < {median:g}, ") + f"max < {largest:g}"
+DEFAULT_MODE = Mode()
 
 
 def mode_note(w) -> str:
     """' (kernel: <mode>)' for a workload in a fast mode, '' otherwise."""
-    return f" (kernel: {mode_label(w.fastmath, w.precision)})" if w.fast() else ""
+    return f" (kernel: {w.mode.label()})" if w.fast() else ""
 
 
-def mode_lines(fastmath: bool, precision: str, workloads, overrides: bool) -> list[str]:
+def mode_lines(mode: Mode, workloads, overrides: bool) -> list[str]:
     """The header's lines on the kernel mode of W1-W4 and on how fast modes are judged."""
     how = "outputs must equal NumPy's bit for bit"
-    if is_fast(fastmath, precision):
-        how = f"judged by f's relative error against NumPy: {bounds_text(fastmath, precision)}"
-    lines = [f"kernel mode (W1-W4): {mode_label(fastmath, precision)}; {how}"]
+    if mode.fast():
+        how = f"judged by f's relative error against NumPy: {mode.bounds_text()}"
+    lines = [f"kernel mode (W1-W4): {mode.label()}; {how}"]
     if overrides:
-        lines[0] += "; O rows: as their run.fastmath and run.precision say"
+        lines[0] += "; O rows: as their run.fastmath, run.precision, run.flush_subnormals say"
     if any(w.fast() for w in workloads):
         lines.append(
             "fast mode rows: not bitwise; agree = f's relative error |kernel - numpy| / |numpy| "
-            f"(where |numpy| > {F_FLOOR:g}) within the mode's bounds (fastmath: "
-            f"{bounds_text(True, 'float64')}; float32: {bounds_text(False, 'float32')}); "
+            f"(where |numpy| > {F_FLOOR:g}) within the mode's bounds (float64: "
+            f"{DEFAULT_MODE.bounds_text()}; float32: {Mode(precision='float32').bounds_text()}); "
             "f rel err med: over the sampled history columns, max: over every recorded f; "
             "f_final: over all trajectories; '-': no |numpy f| above the floor"
         )
@@ -168,14 +191,14 @@ class ErrorTally:
                 top = float(err.max())
                 self.hist_max = top if self.hist_max is None else max(self.hist_max, top)
 
-    def agreement(self, fastmath: bool, precision: str) -> Agreement:
+    def agreement(self, mode: Mode) -> Agreement:
         if not self.shapes_ok:
             return Agreement(False, False)
         sample, final = _joined(self.sample), _joined(self.final)
         errors = RelErrors(
             _stat(np.median, sample), self.hist_max, _stat(np.median, final), _stat(np.max, final)
         )
-        return Agreement(errors.within(*bounds(fastmath, precision)), False, errors)
+        return Agreement(errors.within(*mode.bounds()), False, errors)
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:

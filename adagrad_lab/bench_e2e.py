@@ -39,6 +39,7 @@ import numba
 import numpy as np
 
 from . import bench
+from .bench_agree import DEFAULT_MODE, Mode
 
 if TYPE_CHECKING:
     from .validate import Plan
@@ -68,7 +69,7 @@ def plan_workload(name: str, overrides: Sequence[str]) -> bench.Workload:
     return bench.Workload(
         name, plan.objective, plan.dim, stop - start, plan.n_iter, len(plan.record_iters) > 0,
         plan.axes["step_size"][0], grad_norm=plan.record_grad_norm,
-        fastmath=plan.fastmath, precision=plan.precision, plan=plan,
+        mode=Mode(plan.fastmath, plan.precision, plan.flush_subnormals), plan=plan,
     )  # fmt: skip
 
 
@@ -141,14 +142,13 @@ print(time.perf_counter() - t0)
 
 
 def w1_overrides(
-    scale: float, grad_norm: bool, threads: int | None, mode: tuple[bool, str] = (False, "float64")
+    scale: float, grad_norm: bool, threads: int | None, mode: Mode = DEFAULT_MODE
 ) -> list[str]:
     """The command line of W1 at this scale (``sweep.seeds`` = W1's N times scale); a fast
-    ``mode`` (fastmath, precision) adds run.fastmath / run.precision."""
+    ``mode`` adds its run.* overrides."""
     seeds = bench.WORKLOADS["W1"].scaled_n(scale)
     out = [f"sweep.seeds={seeds}", *W1_OVERRIDES, f"record.grad_norm={str(grad_norm).lower()}"]
-    out += ["run.fastmath=true"] if mode[0] else []
-    out += [f"run.precision={mode[1]}"] if mode[1] != "float64" else []
+    out += mode.overrides()
     return out + ([f"run.threads={threads}"] if threads else [])
 
 
@@ -284,11 +284,11 @@ def run_end_to_end(
     repeats: int,
     threads: int | None,
     grad_norm: bool,
-    mode: tuple[bool, str] = (False, "float64"),
+    mode: Mode = DEFAULT_MODE,
 ) -> int:
     """Print the end-to-end table and the second-process time; 1 if a command fails.
 
-    ``mode`` (fastmath, precision) is passed to the command as run.fastmath / run.precision.
+    ``mode`` is passed to the command as its run.* overrides.
     """
     from .runner import available_cores
 

@@ -72,6 +72,7 @@ class RunConfig:
     overwrite: bool = False  # replace results of another config in the run directory
     fastmath: bool = False  # opt-in FMA/reassociation: faster, not bit-identical to the default
     precision: str = "float64"  # float64 | float32 (opt-in: twice the lanes, ~1e-6 relative error)
+    flush_subnormals: bool = False  # opt-in: values below ~2.2e-308 become 0 (x86 FTZ/DAZ)
 
 
 @dataclass

@@ -17,12 +17,14 @@ def config_hash(config: dict) -> str:
     """sha256 of the parts of the resolved config that determine the data.
 
     Not ``run.*`` (threads, chunks: the bits do not depend on them) except
-    ``run.fastmath`` and ``run.precision``, nor ``shard`` or ``echo``.
+    ``run.fastmath``, ``run.precision`` and ``run.flush_subnormals``, nor ``shard`` or ``echo``.
     """
     relevant = {k: config[k] for k in DATA_KEYS}
     run = config.get("run", {})
     relevant["fastmath"] = bool(run.get("fastmath", False))
     relevant["precision"] = run.get("precision", "float64")
+    if run.get("flush_subnormals", False):  # absent when off: default hashes stay as they were
+        relevant["flush_subnormals"] = True
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 

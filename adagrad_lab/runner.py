@@ -148,6 +148,7 @@ def _advance(plan: Plan, part: dict, n_iter: int, rec_iters, block: int, kernel,
         out=out,
         fastmath=plan.fastmath,
         precision=plan.precision,
+        flush_subnormals=plan.flush_subnormals,
     )
 
 

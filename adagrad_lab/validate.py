@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from ._jit import CAN_FLUSH_SUBNORMALS
 from .kernel import RULE_ADAGRAD, RULE_GD
 from .objectives import BUILTINS, Objective, load_user_function
 from .schedule import record_iterations
@@ -64,6 +65,7 @@ class Plan:
     overwrite: bool
     fastmath: bool
     precision: str
+    flush_subnormals: bool
     shard_index: int
     shard_count: int
     echo: str
@@ -121,6 +123,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         overwrite=bool(run["overwrite"]),
         fastmath=bool(run["fastmath"]),
         precision=_choice("run.precision", run["precision"], PRECISIONS),
+        flush_subnormals=_flush_subnormals(run["flush_subnormals"]),
         shard_index=raw["shard"]["index"],
         shard_count=_positive_int("shard.count", raw["shard"]["count"]),
         echo=_choice("echo", raw["echo"], ECHOES),
@@ -251,6 +254,12 @@ def _positive_int(key: str, value: object) -> int:
 
 def _optional_positive(key: str, value: object) -> int | None:
     return None if value is None else _positive_int(key, value)
+
+
+def _flush_subnormals(value: object) -> bool:
+    if value and not CAN_FLUSH_SUBNORMALS:
+        raise ConfigError("run.flush_subnormals", "needs an x86 CPU (its MXCSR flags)")
+    return bool(value)
 
 
 def _threads(value: object) -> int | None:

@@ -227,6 +227,14 @@ def test_fastmath_reports_errors_within_its_bound(capsys):
     assert all(0 <= e < 1e-9 for e in error_cells(rows, "max") + error_cells(rows, "med"))
 
 
+def test_flush_subnormals_reports_errors_within_its_bound(capsys):
+    assert bench.main([*TINY, "--flush-subnormals"]) == 0
+    out = capsys.readouterr().out
+    assert "kernel mode (W1-W4): flush_subnormals + float64; judged by f's relative" in out
+    rows = fast_rows(out)
+    assert all(0 <= e < 1e-9 for e in error_cells(rows, "max") + error_cells(rows, "med"))
+
+
 def test_float32_reports_errors_within_its_bounds(capsys):
     assert bench.main([*TINY, "--precision", "float32"]) == 0
     out = capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Opt-in fast modes (fastmath, float32): within their documented error, never the default."""
+"""Opt-in fast modes (fastmath, float32, flushed subnormals): within their documented error."""
 
 from __future__ import annotations
 
@@ -27,7 +27,14 @@ WORKLOADS = [
 ]
 
 
-def _run(name: str, dim: int, step: float, fastmath: bool, precision: str = "float64") -> dict:
+def _run(
+    name: str,
+    dim: int,
+    step: float,
+    fastmath: bool,
+    precision: str = "float64",
+    flush_subnormals: bool = False,
+) -> dict:
     obj = BUILTINS[name]
     rng = np.random.default_rng(5)
     x0 = rng.uniform(*obj.bounds, size=(300, dim))
@@ -36,6 +43,7 @@ def _run(name: str, dim: int, step: float, fastmath: bool, precision: str = "flo
     return advance(
         x0, hp, rule=RULE_ADAGRAD, n_iter=200, code=obj.code, params=obj.params(dim),
         rec_iters=np.arange(201), fastmath=fastmath, precision=precision,
+        flush_subnormals=flush_subnormals,
     )  # fmt: skip
 
 
@@ -83,3 +91,76 @@ def test_float32_run_stores_float64_columns(make_cfg, tmp_path):
     assert read_manifest(tmp_path)["config_hash"] != config_hash(
         OmegaConf.to_container(plain, resolve=True)
     )
+
+
+# ---------------------------------------------------------------- flushed subnormals
+
+TINY = np.finfo(np.float64).tiny
+
+
+def _subnormal(a: np.ndarray) -> np.ndarray:
+    return (a != 0) & (np.abs(a) < TINY)
+
+
+def _deep_sphere(flush: bool) -> dict:
+    """Sphere runs started near the minimum, so x, g and f sink below the normal range."""
+    x0 = np.array([[1e-150, 3e-152], [2e-160, -1e-155], [1.0, -2.0]])
+    hp = np.zeros((N_HP, 3))
+    hp[0], hp[1] = 0.5, 1e-8
+    return advance(
+        x0, hp, rule=RULE_ADAGRAD, n_iter=400, code=BUILTINS["sphere"].code,
+        params=BUILTINS["sphere"].params(2), rec_iters=np.arange(401), flush_subnormals=flush,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "dim", "step"), WORKLOADS)
+def test_flushed_subnormals_stay_within_the_documented_error(name, dim, step):
+    exact = _run(name, dim, step, False)
+    flushed = _run(name, dim, step, False, flush_subnormals=True)
+    big = np.abs(exact["h_f"]) > 1e-20
+    rel = np.abs(flushed["h_f"] - exact["h_f"])[big] / np.abs(exact["h_f"])[big]
+    assert np.max(rel) < FASTMATH_REL_ERROR
+    assert np.array_equal(flushed["died_at"], exact["died_at"])
+
+
+def test_flushing_removes_every_subnormal_and_only_below_the_normal_range():
+    exact, flushed = _deep_sphere(False), _deep_sphere(True)
+    assert _subnormal(exact["h_f"]).any(), "the reference run must reach subnormals"
+    for key in ("h_f", "x_final", "f_final", "f_best"):
+        assert not _subnormal(flushed[key]).any(), key
+    # normal values agree bit for bit until a lane's own values leave the normal range
+    differ = exact["h_f"] != flushed["h_f"]
+    first = np.where(differ.any(axis=1), differ.argmax(axis=1), exact["h_f"].shape[1])
+    for lane, k in enumerate(first):
+        assert np.array_equal(exact["h_f"][lane, :k], flushed["h_f"][lane, :k])
+        if k < exact["h_f"].shape[1]:
+            assert abs(exact["h_f"][lane, k]) < TINY * 2**54
+    assert np.array_equal(exact["h_f"][2], flushed["h_f"][2])  # a lane that stays normal
+
+
+def test_flushing_leaves_the_threads_arithmetic_as_it_was():
+    before = _deep_sphere(False)
+    _deep_sphere(True)
+    after = _deep_sphere(False)
+    for key in ("h_f", "x_final"):
+        assert np.array_equal(before[key], after[key]), key
+    assert np.float64(1e-300) * np.float64(1e-10) > 0.0  # the calling thread still has them
+
+
+def test_flush_subnormals_is_off_by_default_and_part_of_the_config_hash(make_cfg, tmp_path):
+    base = ["sweep.seeds=2", "sweep.n_iter=5", "echo=none"]
+    cfg, flush = make_cfg(base), make_cfg([*base, "run.flush_subnormals=true"])
+    assert cfg.run.flush_subnormals is False
+    plain_hash = config_hash(OmegaConf.to_container(cfg, resolve=True))
+    assert plain_hash != config_hash(OmegaConf.to_container(flush, resolve=True))
+    run(flush, tmp_path)
+    assert read_manifest(tmp_path)["config_hash"] != plain_hash
+
+
+def test_flush_subnormals_is_refused_off_x86(make_cfg, monkeypatch):
+    from adagrad_lab import validate
+
+    monkeypatch.setattr(validate, "CAN_FLUSH_SUBNORMALS", False)
+    cfg = make_cfg(["sweep.seeds=2", "sweep.n_iter=5", "run.flush_subnormals=true"])
+    with pytest.raises(validate.ConfigError, match=r"run\.flush_subnormals"):
+        validate.make_plan(cfg)
