@@ -19,14 +19,12 @@ from numba import njit, prange
 
 from ._jit import FLUSH_SUBNORMALS_BITS, get_fp_control, set_fp_control
 from .kernel_steps import (
-    REC_BUFFER,
     RULE_ADAGRAD,
     adagrad_step,
-    buffer_record,
-    flush,
     fused_pass,
     gd_step,
     grad_norm,
+    record,
     retire,
     scan,
 )
@@ -86,10 +84,12 @@ def _advance(
         FB = np.full(b, np.inf, dt)
         HIT = np.full(b, -1, dtype=np.int64)
         LIVE = np.ones(b, dtype=np.int64)
-        BF = np.empty((b, REC_BUFFER), dt)
         rec_gn = h_gn.shape[1] > 0
-        BG = np.empty((b, REC_BUFFER if rec_gn else 0), dt)
-        BX = np.empty((REC_BUFFER if rec_points else 0, d, b), dt)
+        # the block's own output rows, as views: a record is one store per lane at
+        # base + j * row stride, with no per-store index arithmetic
+        hf_rows = h_f[j0 : j0 + b]
+        hgn_rows = h_gn[j0 : j0 + b]
+        hx_rows = h_x[j0 : j0 + b]
         step = hp[HP_STEP_SIZE, j0 : j0 + b]
         eps = hp[HP_EPS, j0 : j0 + b]
         for i in range(d):
@@ -101,18 +101,16 @@ def _advance(
         n_live = b
         r = 0
         for k in range(n_iter + 1):
-            record = r < n_rec and rec_iters[r] == k
+            rec = r < n_rec and rec_iters[r] == k
             if fused:
-                fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, record and rec_gn)
+                fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, rec and rec_gn)
             else:
                 evaluate(code, X, G, F, params)
-                if record and rec_gn:
+                if rec and rec_gn:
                     grad_norm(G, GN)
-            if record:
-                buffer_record(X, GN, F, r % REC_BUFFER, rec_gn, rec_points, BF, BG, BX)
+            if rec:
+                record(X, GN, F, r, rec_gn, rec_points, hf_rows, hgn_rows, hx_rows)
                 r += 1
-                if r % REC_BUFFER == 0:
-                    flush(BF, BG, BX, j0, r, REC_BUFFER, rec_gn, rec_points, h_f, h_gn, h_x)
             n_bad, n_hit = scan(F, FB, HIT, LIVE, k, target, has_target)
             if n_bad > 0 or (stop_at_target and n_hit > 0) or k == n_iter:
                 n_live = retire(X, F, FB, HIT, LIVE, k, n_iter, n_live, j0, stop_at_target, finals)
@@ -124,8 +122,6 @@ def _advance(
                 adagrad_step(X, G, S, step, eps)
             else:
                 gd_step(X, G, step)
-        if r % REC_BUFFER != 0:
-            flush(BF, BG, BX, j0, r, r % REC_BUFFER, rec_gn, rec_points, h_f, h_gn, h_x)
         set_fp_control(control)
 
 

@@ -11,13 +11,12 @@ import math
 import numpy as np
 from numba import njit
 
+from ._jit import square
 from .objectives_math import ellipsoid_term, rastrigin_term, sphere_term
 from .objectives_math import styblinski_tang_term as stang_term
 
 RULE_ADAGRAD = 0
 RULE_GD = 1
-
-REC_BUFFER = 32  # recorded iterations held per block before a flush to the output rows
 
 
 @njit(inline="always")
@@ -26,7 +25,7 @@ def adagrad_step(X, G, S, step, eps):
     for i in range(d):
         for j in range(b):
             g = G[i, j]
-            s = S[i, j] + g * g
+            s = S[i, j] + square(g)
             S[i, j] = s
             alpha = step[j] / (eps[j] + math.sqrt(s))
             X[i, j] = X[i, j] - alpha * g
@@ -41,18 +40,22 @@ def gd_step(X, G, step):
 
 
 @njit(inline="always")
-def buffer_record(X, GN, F, rr, rec_gn, rec_points, BF, BG, BX):
-    """Store iteration values in the block's buffer, one row per lane, flushed as whole runs."""
+def record(X, GN, F, r, rec_gn, rec_points, hf_rows, hgn_rows, hx_rows):
+    """Store record r straight into the block's output rows (views of h_f, h_gn, h_x).
+
+    One store per lane per record, spread over the iterations so the output's cache
+    misses overlap the arithmetic (a buffered, bursty flush stalls on them instead).
+    """
     d, b = X.shape
     for j in range(b):
-        BF[j, rr] = F[j]
+        hf_rows[j, r] = F[j]
     if rec_gn:
         for j in range(b):
-            BG[j, rr] = math.sqrt(GN[j])
+            hgn_rows[j, r] = math.sqrt(GN[j])
     if rec_points:
-        for i in range(d):
-            for j in range(b):
-                BX[rr, i, j] = X[i, j]
+        for j in range(b):
+            for i in range(d):
+                hx_rows[j, r, i] = X[i, j]
 
 
 @njit(inline="always")
@@ -63,7 +66,7 @@ def grad_norm(G, GN):
         GN[j] = 0.0
     for i in range(d):
         for j in range(b):
-            GN[j] += G[i, j] * G[i, j]
+            GN[j] += square(G[i, j])
 
 
 @njit(inline="always")
@@ -98,11 +101,12 @@ def fused(term, f0, X, XN, S, F, GN, step, eps, params, rule, want_gn):
                 xi = X[i, j]
                 fi, g = term(xi, w)
                 F[j] += fi
-                s = S[i, j] + g * g
+                gg = square(g)
+                s = S[i, j] + gg
                 S[i, j] = s
                 XN[i, j] = xi - (step[j] / (eps[j] + math.sqrt(s))) * g
                 if want_gn:
-                    GN[j] += g * g
+                    GN[j] += gg
         else:
             for j in range(b):
                 xi = X[i, j]
@@ -110,27 +114,7 @@ def fused(term, f0, X, XN, S, F, GN, step, eps, params, rule, want_gn):
                 F[j] += fi
                 XN[i, j] = xi - step[j] * g
                 if want_gn:
-                    GN[j] += g * g
-
-
-@njit(inline="always")
-def flush(BF, BG, BX, j0, r, m, rec_gn, rec_points, h_f, h_gn, h_x):
-    """Copy the last m buffered records (ending at record r) into each lane's output row."""
-    b = BF.shape[0]
-    r0 = r - m
-    for j in range(b):
-        for rr in range(m):
-            h_f[j0 + j, r0 + rr] = BF[j, rr]
-    if rec_gn:
-        for j in range(b):
-            for rr in range(m):
-                h_gn[j0 + j, r0 + rr] = BG[j, rr]
-    if rec_points:
-        d = BX.shape[1]
-        for j in range(b):
-            for rr in range(m):
-                for i in range(d):
-                    h_x[j0 + j, r0 + rr, i] = BX[rr, i, j]
+                    GN[j] += square(g)
 
 
 @njit(inline="always")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from ._jit import jit, lit
+from ._jit import jit, lit, square
 
 TWO_PI = 2.0 * math.pi
 
@@ -24,24 +24,24 @@ TWO_PI = 2.0 * math.pi
 
 @jit(inline="always")
 def sphere_term(xi, w):
-    return xi * xi, xi * lit(xi, 2.0)
+    return square(xi), xi * lit(xi, 2.0)
 
 
 @jit(inline="always")
 def ellipsoid_term(xi, w):
-    return w * (xi * xi), (lit(xi, 2.0) * w) * xi
+    return w * square(xi), (lit(xi, 2.0) * w) * xi
 
 
 @jit(inline="always")
 def rastrigin_term(xi, w):
     t = lit(xi, TWO_PI) * xi
-    f = xi * xi - lit(xi, 10.0) * math.cos(t)
+    f = square(xi) - lit(xi, 10.0) * math.cos(t)
     return f, lit(xi, 2.0) * xi + lit(xi, 10.0) * lit(xi, TWO_PI) * math.sin(t)
 
 
 @jit(inline="always")
 def styblinski_tang_term(xi, w):
-    x2 = xi * xi
+    x2 = square(xi)
     f = lit(xi, 0.5) * (x2 * x2 - lit(xi, 16.0) * x2 + lit(xi, 5.0) * xi)
     return f, lit(xi, 2.0) * x2 * xi - lit(xi, 16.0) * xi + lit(xi, 2.5)
 
@@ -89,7 +89,7 @@ def rosenbrock(x, g, f, p):
     for i in range(d - 1):
         for j in range(b):
             xi = x[i, j]
-            r = x[i + 1, j] - xi * xi
+            r = x[i + 1, j] - square(xi)
             q = lit(xi, 1.0) - xi
             f[j] += lit(xi, 100.0) * (r * r) + q * q
             g[i, j] += lit(xi, -400.0) * xi * r - lit(xi, 2.0) * q
@@ -104,7 +104,7 @@ def ackley(x, g, f, p):
         cs = lit(x[0, j], 0.0)
         for i in range(d):
             xi = x[i, j]
-            sq += xi * xi
+            sq += square(xi)
             cs += math.cos(lit(xi, TWO_PI) * xi)
         n = lit(sq, d)
         r = math.sqrt(sq / n)

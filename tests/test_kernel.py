@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adagrad_lab._jit import square
 from adagrad_lab.kernel import (
     N_HP,
     RULE_ADAGRAD,
@@ -80,10 +81,11 @@ def check_against_naive(out, name, x0, hp, rule, n_iter, params, rec_iters,
 
 
 @st.composite
-def batches(draw, max_n=4, step_exp=(-4.0, 1.0)):
+def batches(draw, max_n=4, step_exp=(-4.0, 1.0), start_scale_exp=None):
     """A small batch: objective, dimension, params, start points, hyperparameters, rule.
 
-    Step sizes are log-uniform over 10**step_exp."""
+    Step sizes are log-uniform over 10**step_exp; ``start_scale_exp`` scales the
+    start points by 10**e, e drawn from that range."""
     name = draw(st.sampled_from(BUILTIN_ORDER))
     lo_d, hi_d = BUILTINS[name].dims
     d = draw(st.integers(lo_d, MAX_DIM if hi_d is None else hi_d))
@@ -92,6 +94,8 @@ def batches(draw, max_n=4, step_exp=(-4.0, 1.0)):
     seed = draw(st.integers(0, 2**32 - 1))
     lo, hi = BUILTINS[name].bounds
     x0 = np.random.default_rng(seed).uniform(lo, hi, (n, d))
+    if start_scale_exp is not None:
+        x0 *= 10.0 ** draw(st.floats(*start_scale_exp))
     steps = [10.0 ** draw(st.floats(*step_exp)) for _ in range(n)]
     eps = draw(st.sampled_from([1e-8, 1e-6, 1e-2, 0.0]))
     acc0 = draw(st.sampled_from([0.0, 0.0, 0.1]))
@@ -124,6 +128,14 @@ def test_kernel_equals_naive_with_huge_steps(batch, block):
     _check_every_iteration(batch, block)
 
 
+@settings(max_examples=60, **SETTINGS)
+@given(batches(start_scale_exp=(-330.0, -140.0)), st.integers(1, 5))
+def test_kernel_equals_naive_near_underflow(batch, block):
+    """Starts so close to zero that squares underflow and coordinates sink into subnormals:
+    the kernel's shortcut for squares that underflow must keep the naive loop's bits."""
+    _check_every_iteration(batch, block)
+
+
 @settings(max_examples=40, **SETTINGS)
 @given(batches(), st.data())
 def test_partial_record_schedule(batch, data):
@@ -143,8 +155,8 @@ def test_partial_record_schedule(batch, data):
 
 
 @pytest.mark.parametrize("n_iter", [0, 30, 31, 32, 33, 63, 64, 65])
-def test_record_buffer_boundaries(n_iter):
-    """Record counts around the kernel's per-block buffer size, with a stop in between."""
+def test_record_counts(n_iter):
+    """Record counts around powers of two, with a stop in between."""
     rng = np.random.default_rng(n_iter)
     x0 = rng.uniform(-5.12, 5.12, (9, 3))
     steps = np.where(np.arange(9) % 3 == 0, 1e4, 10.0 ** rng.uniform(-3, 0, 9))
@@ -415,3 +427,31 @@ def test_custom_objective_nonfinite_point_is_divergence(custom_sphere_kernel):
     out = advance(x0, hp, rule=RULE_ADAGRAD, n_iter=3, kernel=custom_sphere_kernel)
     np.testing.assert_array_equal(out["died_at"], [0, -1])
     assert math.isnan(out["f_final"][0])
+
+
+@numba.njit
+def _jit_square(x):
+    return square(x)
+
+
+@settings(max_examples=400, **SETTINGS)
+@given(st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True), st.booleans())
+def test_square_equals_the_plain_product(x, single):
+    """`square` skips the slow path of an underflowing product but returns x * x's bits."""
+    dt = np.float32 if single else np.float64
+    with np.errstate(all="ignore"):
+        v = dt(x)
+        want = v * v
+    got = dt(_jit_square(v))
+    assert (np.isnan(want) and np.isnan(got)) or got.tobytes() == want.tobytes()
+    sig = _jit_square.overloads[(numba.typeof(v),)].signature
+    assert sig.return_type == numba.typeof(v)  # computed in the working precision
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_square_around_its_threshold(single):
+    dt = np.float32 if single else np.float64
+    edge = dt(2.0**-76 if single else 2.0**-538)
+    for v in [edge, np.nextafter(edge, dt(0)), np.nextafter(edge, dt(1)), -edge, dt(0), -dt(0)]:
+        v = dt(v)
+        assert dt(_jit_square(v)).tobytes() == (v * v).tobytes(), v
