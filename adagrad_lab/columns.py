@@ -1,7 +1,9 @@
 """Long-format history columns from the kernel's (trajectory, record) arrays, in one parallel pass.
 
 Row order is (trajectory, iteration); a trajectory's records after its last
-iteration (it diverged or stopped at the target) are left out.
+iteration (it diverged or stopped at the target) are left out. When no
+trajectory stopped early, nothing needs leaving out and the kernel's arrays
+are used as they are.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ def history_columns(
     trajectory: np.ndarray, rec_iters: np.ndarray, res: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """trajectory, iter (int32), f, grad_norm (if recorded) and flat x (if recorded) columns."""
+    if len(rec_iters) and np.all(res["last_iter"] >= rec_iters[-1]):
+        return _unmasked_columns(trajectory, rec_iters, res["h_f"], res["h_gn"], res["h_x"])
+    return _masked_columns(trajectory, rec_iters, res)
+
+
+def _masked_columns(
+    trajectory: np.ndarray, rec_iters: np.ndarray, res: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The columns with each trajectory's records past its last iteration left out."""
     h_f, h_gn, h_x = res["h_f"], res["h_gn"], res["h_x"]
     n = h_f.shape[0]
     counts = np.searchsorted(rec_iters, res["last_iter"], side="right")
@@ -56,3 +67,16 @@ def history_columns(
         cols["trajectory"], cols["iter"], cols["f"], cols["grad_norm"], cols["x"],
     )  # fmt: skip
     return cols
+
+
+def _unmasked_columns(trajectory, rec_iters, h_f, h_gn, h_x) -> dict[str, np.ndarray]:
+    """The columns when every trajectory kept all its records (none stopped early): the
+    value columns are the kernel's float64 arrays themselves, read row by row, not copies."""
+    n, r = h_f.shape
+    return {
+        "trajectory": np.repeat(np.asarray(trajectory, np.int64), r),
+        "iter": np.tile(np.asarray(rec_iters, np.int32), n),
+        "f": np.ravel(np.asarray(h_f, np.float64)),
+        "grad_norm": np.ravel(np.asarray(h_gn, np.float64)),
+        "x": np.ravel(np.asarray(h_x, np.float64)),
+    }
