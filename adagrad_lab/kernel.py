@@ -39,6 +39,22 @@ HP_INITIAL_ACCUMULATOR = 2
 N_HP = 3
 
 
+@njit(cache=True)
+def spread_stride(n: int) -> int:
+    """A stride coprime to ``n`` near n / golden ratio: ``(it * stride) % n`` visits every
+    block once, and any run of consecutive ``it`` spreads over all of them.
+
+    The parallel loop hands each thread a contiguous run of iterations; in
+    grid order neighbouring blocks share hyperparameters and so cost alike
+    (small steps run every iteration, large ones diverge early), and one
+    thread would get the costly half. Spread, the threads finish together.
+    """
+    stride = max(1, int(n * 0.6180339887498949))
+    while math.gcd(stride, n) > 1:
+        stride += 1
+    return stride
+
+
 def _advance(
     code,
     params,
@@ -68,7 +84,9 @@ def _advance(
     n_rec = rec_iters.shape[0]
     n_blocks = (n + block - 1) // block
     finals = (x_final, f_final, f_best, hit_at, died_at, last_iter)
-    for bi in prange(n_blocks):
+    stride = spread_stride(n_blocks)
+    for it in prange(n_blocks):
+        bi = (it * stride) % n_blocks
         control = get_fp_control()
         if flush_subnormals:
             set_fp_control(control | np.uint32(FLUSH_SUBNORMALS_BITS))

@@ -19,6 +19,7 @@ from adagrad_lab.kernel import (
     advance,
     block_evaluator,
     compile_custom,
+    spread_stride,
 )
 from adagrad_lab.objectives import BUILTINS
 from adagrad_lab.objectives_math import BUILTIN_ORDER
@@ -455,3 +456,13 @@ def test_square_around_its_threshold(single):
     for v in [edge, np.nextafter(edge, dt(0)), np.nextafter(edge, dt(1)), -edge, dt(0), -dt(0)]:
         v = dt(v)
         assert dt(_jit_square(v)).tobytes() == (v * v).tobytes(), v
+
+
+@pytest.mark.parametrize("n", [*range(1, 70), 128, 1000, 2048, 4097])
+def test_spread_stride_visits_every_block_once_and_spreads_them(n):
+    stride = spread_stride(n)
+    order = (np.arange(n) * stride) % n
+    assert sorted(order.tolist()) == list(range(n))
+    if n >= 8:  # each thread's half of the iterations holds blocks from both halves of the grid
+        for half in (order[: n // 2], order[n // 2 :]):
+            assert 0.3 < np.mean(half < n // 2) < 0.7
