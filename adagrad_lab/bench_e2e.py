@@ -108,15 +108,23 @@ def plan_warm_up(w: bench.Workload) -> tuple[bench.Workload, float]:
     return replace(w, kernel=kernel), seconds
 
 
-def plan_chunks(w: bench.Workload, inputs: bench.Inputs) -> Iterator[dict[str, np.ndarray]]:
-    """The kernel's outputs chunk by chunk, as `runner.run_plan` computes them."""
+def plan_chunks(
+    w: bench.Workload, inputs: bench.Inputs, buffers: dict | None = None
+) -> Iterator[dict[str, np.ndarray]]:
+    """The kernel's outputs chunk by chunk, as `runner.run_plan` computes them (``buffers``:
+    outputs kept per chunk length, see `bench.kernel_chunks`)."""
     from .grid import default_block
     from .runner import chunk_size, run_trajectories
 
     block = w.plan.block or default_block(w.plan.dim)
     size, n, grid = chunk_size(w.plan, block), inputs.x0.shape[0], _PresetGrid(inputs)
     for a in range(0, n, size):
-        yield run_trajectories(w.plan, grid, a, min(a + size, n), block, w.kernel)[1]
+        b = min(a + size, n)
+
+        def chunk(out, a=a, b=b):
+            return run_trajectories(w.plan, grid, a, b, block, w.kernel, out)[1]
+
+        yield bench.reuse(buffers, b - a, chunk)
 
 
 # ---------------------------------------------------------------- end to end

@@ -117,14 +117,21 @@ class NumpyObjective:
             np.sum(t, axis=0, out=f)
 
 
+def _kept(out: dict | None, key: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``out[key]`` when it has this shape, else a new array."""
+    old = None if out is None else out.get(key)
+    return old if old is not None and old.shape == shape else np.empty(shape)
+
+
 class _History:
     """The baseline's iteration-major record buffers and its (N, R) outputs."""
 
-    def __init__(self, n: int, n_rec: int, grad_norm: bool) -> None:
+    def __init__(self, n: int, n_rec: int, grad_norm: bool, out: dict | None = None) -> None:
         rows = BUFFER_ROWS if n_rec else 0
         self.n_rec, self.grad_norm = n_rec, grad_norm
-        self.h_f, self.bf = np.empty((n, n_rec)), np.empty((rows, n))
-        self.h_gn = np.empty((n, n_rec if grad_norm else 0))
+        self.h_f = _kept(out, "h_f", (n, n_rec))
+        self.h_gn = _kept(out, "h_gn", (n, n_rec if grad_norm else 0))
+        self.bf = np.empty((rows, n))
         self.bg = np.empty((rows if grad_norm else 0, n))
 
     def row(self, r: int) -> np.ndarray:
@@ -153,11 +160,14 @@ def _adagrad_step(X, G, S, T, step, eps) -> None:
     np.subtract(X, T, out=X)
 
 
-def run_numpy(w: bench.Workload, inputs: bench.Inputs) -> dict[str, np.ndarray]:
+def run_numpy(
+    w: bench.Workload, inputs: bench.Inputs, out: dict[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
     """The same sweep in plain vectorized NumPy; history laid out like the kernel's.
 
     f is computed only at recorded iterations and the last, the gradient norm
-    only when it is recorded: as little work as the workload allows.
+    only when it is recorded: as little work as the workload allows. ``out``,
+    an earlier call's result, has its history arrays written again.
     """
     n, d = inputs.x0.shape
     rec = w.rec_iters().tolist()
@@ -165,7 +175,7 @@ def run_numpy(w: bench.Workload, inputs: bench.Inputs) -> dict[str, np.ndarray]:
     S = np.empty((d, n))
     S[...] = inputs.hp[HP_INITIAL_ACCUMULATOR]
     G, T, f_final = np.empty((d, n)), np.empty((d, n)), np.empty(n)
-    hist = _History(n, len(rec), w.grad_norm)
+    hist = _History(n, len(rec), w.grad_norm, out)
     evaluate = NumpyObjective(w.objective, d, n, inputs.params)
     step, eps = inputs.hp[HP_STEP_SIZE], inputs.hp[HP_EPS]
     r = 0
