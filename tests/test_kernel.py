@@ -18,6 +18,7 @@ from adagrad_lab.kernel import (
     RULE_GD,
     advance,
     block_evaluator,
+    block_group,
     compile_custom,
     spread_stride,
 )
@@ -291,6 +292,21 @@ def test_independent_of_thread_count(reference_run):
         numba.set_num_threads(before)
     assert_same_outputs(results[0], results[1], ref["last_iter"])
     assert_same_outputs(results[0], ref, ref["last_iter"])
+
+
+def test_grouped_block_order_covers_every_block(reference_run):
+    """Many small blocks: they run in spread groups (with padding past the last block);
+    every trajectory is still computed exactly once, whatever the thread count."""
+    x0, hp = mixed_batch(3001, 12)
+    ref = run_mixed(x0, hp, RULE_GD, 3001, target=1.0)  # one block: no reordering
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            assert block_group(3001, 4) > 1
+            assert_same_outputs(run_mixed(x0, hp, RULE_GD, 4, target=1.0), ref, ref["last_iter"])
+    finally:
+        numba.set_num_threads(before)
 
 
 # ---------------------------------------------------------------- divergence
