@@ -1,4 +1,6 @@
-"""The project's jit options in one place, and `lit`, a constant in the working precision."""
+"""The project's jit options in one place, and the small numeric tools its kernels share:
+`lit` (a constant in the working precision), `square` (x*x without the slow path of
+an underflow) and the floating-point control word (for flushing subnormals)."""
 
 from __future__ import annotations
 

@@ -4,9 +4,10 @@ Arrays in, arrays out; numpy and numba only. The public entry point is
 `advance`, which checks nothing: callers (the runner) hand it validated,
 correctly shaped float64 arrays. Trajectories are processed in blocks of
 ``block`` lanes whose coordinates sit contiguous across the block, so each
-arithmetic step is a vector operation over trajectories; blocks are spread
-over threads with one ``prange`` and every block writes only its own rows,
-so results do not depend on the thread count or the block size.
+arithmetic step is a vector operation over trajectories; groups of
+consecutive blocks are spread over threads with one ``prange`` (see
+`spread_stride`) and every block writes only its own rows, so results do not
+depend on the thread count, the block size or the order blocks run in.
 """
 
 from __future__ import annotations
