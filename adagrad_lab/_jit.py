@@ -56,7 +56,7 @@ def square(x):
 
 @overload(square)
 def _square(x):
-    below = _ZERO_SQUARE_BELOW.get(x, np.float64(2.0**-538))
+    below = _ZERO_SQUARE_BELOW.get(x, _ZERO_SQUARE_BELOW[types.float64])
     zero = below.dtype.type(0.0)
 
     def impl(x):

@@ -156,7 +156,8 @@ def _advance(
                 adagrad_step(X, G, S, step, eps)
             else:
                 gd_step(X, G, step)
-        set_fp_control(control)
+        if flush_subnormals:
+            set_fp_control(control)
 
 
 _JIT = {"parallel": True, "error_model": "numpy", "nogil": True}

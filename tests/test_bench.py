@@ -219,18 +219,13 @@ def error_cells(rows: dict[str, dict[str, str]], stat: str) -> list[float]:
     return [float(row[c]) for row in rows.values() for c in cols if row[c] != "-"]
 
 
-def test_fastmath_reports_errors_within_its_bound(capsys):
-    assert bench.main([*TINY, "--fastmath"]) == 0
+@pytest.mark.parametrize(
+    ("flag", "label"), [("--fastmath", "fastmath"), ("--flush-subnormals", "flush_subnormals")]
+)
+def test_float64_fast_mode_reports_errors_within_its_bound(capsys, flag, label):
+    assert bench.main([*TINY, flag]) == 0
     out = capsys.readouterr().out
-    assert "kernel mode (W1-W4): fastmath + float64; judged by f's relative error" in out
-    rows = fast_rows(out)
-    assert all(0 <= e < 1e-9 for e in error_cells(rows, "max") + error_cells(rows, "med"))
-
-
-def test_flush_subnormals_reports_errors_within_its_bound(capsys):
-    assert bench.main([*TINY, "--flush-subnormals"]) == 0
-    out = capsys.readouterr().out
-    assert "kernel mode (W1-W4): flush_subnormals + float64; judged by f's relative" in out
+    assert f"kernel mode (W1-W4): {label} + float64; judged by f's relative error" in out
     rows = fast_rows(out)
     assert all(0 <= e < 1e-9 for e in error_cells(rows, "max") + error_cells(rows, "med"))
 
