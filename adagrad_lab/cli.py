@@ -6,42 +6,57 @@ files left behind.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from . import report
 from .config import register
-from .runner import RunDirError, RunResult, describe, run_plan
+from .runner import RunDirError, RunResult, run_plan
+from .sizes import describe
+from .storage import RunDataError
 from .validate import ConfigError, Plan, make_plan
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 
 
-def run(cfg: DictConfig, run_dir: Path, overrides: list[str] | None = None) -> RunResult | None:
+def run(
+    cfg: DictConfig,
+    run_dir: Path,
+    overrides: list[str] | None = None,
+    provenance: dict | None = None,
+) -> RunResult | None:
     """Validate ``cfg``, run the sweep into ``run_dir`` and print what ``echo`` asks for.
 
-    With ``run.dry_run=true`` only print the size of the sweep and return None.
+    With ``run.dry_run=true`` only print the size of the sweep and return None;
+    ``provenance`` (e.g. ``rerun_of``) goes into the manifest.
     """
     plan = make_plan(cfg)
     if plan.dry_run:
         print(dry_run_text(plan))
         return None
     config = OmegaConf.to_container(cfg, resolve=True)
-    result = run_plan(plan, run_dir, config, overrides)
+    result = run_plan(plan, run_dir, config, overrides, provenance)
     OmegaConf.save(OmegaConf.create(config), Path(run_dir) / "config.yaml")
     if plan.echo == "tutorial":
         print("\n".join(report.tutorial_lines(run_dir)))
     elif plan.echo == "summary":
         print(report.summary_text(run_dir))
     if plan.echo != "none":
+        history = f"{run_dir}/history/  " if len(plan.record_iters) else ""  # none when final
         print(
-            f"{result.n_trajectories} trajectories in {result.n_chunks} chunk(s), "
+            f"{report.count(result.n_trajectories, 'trajectory')} in "
+            f"{report.count(result.n_chunks, 'chunk')}, "
             f"{result.run_s:.2f} s (+{result.compile_s:.2f} s compile/load)\n"
-            f"results: {run_dir}/trajectories/  {run_dir}/history/  {run_dir}/manifest.json"
+            f"results: {run_dir}/trajectories/  {history}{run_dir}/manifest.json"
         )
     return result
 
@@ -51,12 +66,36 @@ def _hydra_main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     run_dir = Path(hc.runtime.output_dir)
     try:
-        if run(cfg, run_dir, list(hc.overrides.task)) is None:
+        _check_run_dir(hc)
+        # the overrides as typed: iterating them would resolve a ${logspace:...} unchecked
+        overrides = OmegaConf.to_container(hc.overrides.task, resolve=False)
+        if run(cfg, run_dir, overrides) is None:
             _remove_empty(run_dir)
-    except (ConfigError, RunDirError) as exc:
-        print(f"adagrad-lab: error: {exc}", file=sys.stderr)
+    except (ConfigError, RunDirError, RunDataError) as exc:
         _remove_empty(run_dir)
-        sys.exit(EXIT_BAD_INPUT)
+        fail(str(exc))
+    except KeyboardInterrupt:
+        _remove_empty(run_dir)
+        fail(
+            f"interrupted; finished chunks are kept in {run_dir}: run the same command "
+            f"with hydra.run.dir={run_dir} to resume",
+            EXIT_INTERRUPTED,
+        )
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT, prog: str = "adagrad-lab") -> NoReturn:
+    """Print ``message`` as one error line on stderr and exit with ``code``."""
+    print(f"{prog}: error: {' '.join(message.split())}", file=sys.stderr)
+    sys.exit(code)
+
+
+def _check_run_dir(hc) -> None:
+    """Refuse an output directory that is empty or the working directory itself."""
+    mode = hc.mode.name if hc.mode is not None else "RUN"
+    key = "hydra.sweep.dir" if mode == "MULTIRUN" else "hydra.run.dir"
+    chosen = hc.sweep.dir if mode == "MULTIRUN" else hc.run.dir
+    if not str(chosen).strip() or Path(chosen).resolve() == Path.cwd().resolve():
+        raise ConfigError(key, f"must name a directory for the results (got {chosen!r})")
 
 
 def dry_run_text(plan: Plan) -> str:
@@ -65,7 +104,8 @@ def dry_run_text(plan: Plan) -> str:
     return (
         f"dry run: {d['trajectories']} trajectories in {d['chunks']} chunk(s) of up to "
         f"{d['chunk_size']}, {plan.n_iter} iterations each, {d['history_rows']} history rows, "
-        f"about {d['estimated_bytes'] / 2**20:.1f} MiB before compression; nothing written"
+        f"about {d['estimated_bytes'] / 2**20:.1f} MiB before compression, peak memory about "
+        f"{d['peak_bytes'] / 2**20:.0f} MiB; nothing written"
     )
 
 
@@ -82,6 +122,37 @@ def _remove_empty(folder: Path) -> None:
 
 
 def main() -> None:
-    """Console entry point (`adagrad-lab`, `python -m adagrad_lab`)."""
+    """Console entry point (`adagrad-lab`, `python -m adagrad_lab`).
+
+    Hydra's own errors (an unknown option, a value of the wrong type) become
+    one line and exit code 2, like ours; HYDRA_FULL_ERROR=1 keeps its traces.
+    """
     register()
-    _hydra_main()
+    if os.environ.get("HYDRA_FULL_ERROR"):
+        _hydra_main()
+        return
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing several lines
+    try:
+        _hydra_main()
+    except HydraException as exc:
+        fail(hydra_error_line(exc))
+    except OmegaConfBaseException as exc:
+        fail(hydra_error_line(exc))
+    finally:
+        os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def hydra_error_line(exc: BaseException) -> str:
+    """One line for an error Hydra or OmegaConf raised: the key, then what is wrong."""
+    if isinstance(exc, MissingConfigException) and exc.options is not None:
+        group = (exc.missing_cfg_file or "").rpartition("/")[0]
+        asked = (exc.missing_cfg_file or "").rpartition("/")[2]
+        options = [o for o in exc.options if not o.startswith("base_")]
+        return f"{group}: no option {asked!r}; one of {', '.join(options)}"
+    cause = exc.__cause__ if isinstance(exc.__cause__, OmegaConfBaseException) else exc
+    key = getattr(cause, "full_key", None)
+    text = str(cause).strip().splitlines()
+    first = text[0] if text else type(cause).__name__
+    if key and "not in" in first and "Key" in first:
+        return f"{key}: not a config key (see adagrad-lab --help for the keys)"
+    return f"{key}: {first}" if key else first

@@ -7,13 +7,15 @@ number or a list of numbers (a list becomes an axis of the in-kernel grid).
 
 from __future__ import annotations
 
+import math
+import secrets
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 import numpy as np
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, OmegaConf
+from omegaconf import MISSING, ListConfig, OmegaConf
 
 
 @dataclass
@@ -93,16 +95,38 @@ class Config:
     echo: str = "summary"  # summary | tutorial | none
 
 
-def logspace(start: float, stop: float, num: int) -> list[float]:
-    """`${logspace:1e-3,1,13}`: num values from start to stop, evenly spaced in log10."""
+LOGSPACE_MAX = 100_000  # values one ${logspace:...} may write
+
+
+def logspace(start: float, stop: float, num: int) -> ListConfig:
+    """`${logspace:1e-3,1,13}`: num values from start to stop, evenly spaced in log10.
+
+    ``start`` and ``stop`` must be finite numbers > 0, ``num`` an integer in
+    1..`LOGSPACE_MAX`; anything else is refused (ValueError) before computing.
+    Returns a ListConfig, which OmegaConf can store in place of the
+    interpolation (``--cfg job --resolve``, ``OmegaConf.resolve``).
+    """
+    where = f"${{logspace:{start},{stop},{num}}}"
+    for name, value in (("start", start), ("stop", stop)):
+        if not _is_real(value) or not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{where}: {name} must be a finite number > 0 (got {value!r})")
+    integral = _is_real(num) and math.isfinite(num) and num == int(num)
+    if not (integral and 1 <= num <= LOGSPACE_MAX):
+        raise ValueError(f"{where}: num must be an integer in 1..{LOGSPACE_MAX} (got {num!r})")
     values = np.logspace(np.log10(float(start)), np.log10(float(stop)), int(num))
-    return [float(v) for v in values]
+    return ListConfig([float(v) for v in values])
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def register() -> None:
-    """Store the schemas and the packaged experiments; register the resolver. Idempotent."""
+    """Store the schemas and the packaged experiments; register the resolvers. Idempotent."""
     if not OmegaConf.has_resolver("logspace"):
         OmegaConf.register_new_resolver("logspace", logspace)
+    if not OmegaConf.has_resolver("run_tag"):
+        OmegaConf.register_new_resolver("run_tag", run_tag, use_cache=True)
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
     cs.store(group="objective", name="base_objective", node=ObjectiveConfig)
@@ -124,3 +148,14 @@ def _register_experiments(cs: ConfigStore) -> None:
             cs.store(
                 group="experiment", name=item.name[: -len(".yaml")], node=node, package="_global_"
             )
+
+
+def run_tag() -> str:
+    """`${run_tag:}`: six random hex digits that tell apart runs started in the same second.
+
+    Registered with ``use_cache=True``: one composed config resolves it once and
+    keeps the value (Hydra copies the cache into each multirun job's config, so
+    the jobs of a sweep share one sweep directory); another config, or another
+    process, draws a new one.
+    """
+    return secrets.token_hex(3)

@@ -10,6 +10,7 @@ values.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ class Grid:
     """Axes of the sweep; `slice(a, b)` materializes trajectories a..b-1."""
 
     axes: dict[str, list[float]]
-    seeds: list[int]
+    seeds: Sequence[int]  # range(n) for seeds 0..n-1 (never materialised), or a list
     dim: int
     bounds: tuple[float, float]
     start_kind: str = "uniform"
@@ -40,7 +41,7 @@ class Grid:
         seed_pos = index % len(self.seeds)
         rest = index // len(self.seeds)
         out: dict[str, np.ndarray] = {"trajectory": index}
-        seeds = np.asarray(self.seeds, dtype=np.int64)[seed_pos]
+        seeds = seeds_at(self.seeds, seed_pos)
         out["seed"] = seeds
         hp = np.zeros((N_HP, stop - start))
         for name, values in reversed(self.axes.items()):
@@ -62,6 +63,13 @@ class Grid:
         unique, inverse = np.unique(seeds, return_inverse=True)
         points = np.stack([_legacy_draw(int(s), self.dim, self.bounds) for s in unique])
         return points[inverse.reshape(-1)]
+
+
+def seeds_at(seeds: Sequence[int], positions: np.ndarray) -> np.ndarray:
+    """``seeds[positions]`` as int64; a range is indexed arithmetically, never materialised."""
+    if isinstance(seeds, range):
+        return seeds.start + positions.astype(np.int64) * seeds.step
+    return np.asarray(seeds, dtype=np.int64)[positions]
 
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)

@@ -61,6 +61,11 @@ def spread_stride(n: int) -> int:
     return stride
 
 
+def n_blocks(n: int, block: int) -> int:
+    """Blocks the kernel cuts ``n`` trajectories into: the length of a progress array."""
+    return -(-n // block)
+
+
 def block_group(n: int, block: int) -> int:
     """Consecutive blocks run as one group: about GROUPS_PER_THREAD groups per thread."""
     n_blocks = -(-n // block)
@@ -92,6 +97,7 @@ def _advance(
     h_f,
     h_gn,
     h_x,
+    progress,
 ):
     n, d = x0.shape
     n_rec = rec_iters.shape[0]
@@ -158,6 +164,9 @@ def _advance(
                 gd_step(X, G, step)
         if flush_subnormals:
             set_fp_control(control)
+        # trajectories done, one slot per block: a thread polling the array (the kernel
+        # releases the GIL) sums it for a progress bar; no two blocks share a slot
+        progress[bi] = b
 
 
 _JIT = {"parallel": True, "error_model": "numpy", "nogil": True}
@@ -210,6 +219,7 @@ def advance(
     fastmath: bool = False,
     precision: str = "float64",
     flush_subnormals: bool = False,
+    progress: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Run ``n_iter`` updates of every trajectory and return finals and the recorded history.
 
@@ -228,6 +238,9 @@ def advance(
     ``flush_subnormals`` (opt-in, x86) sets flush-to-zero and denormals-are-zero
     in each worker while it runs: results below the smallest normal number
     become zero instead of taking the CPU's slow subnormal path.
+    ``progress``, an int64 array of at least `n_blocks(n, block)` zeros, receives each
+    block's trajectory count as the block finishes (slot ``i`` for block ``i``): its sum,
+    read from another thread while the kernel runs, is the number of trajectories done.
     """
     n, d = x0.shape
     dt = np.dtype(precision)
@@ -249,6 +262,11 @@ def advance(
         key: old[key] if key in old and old[key].shape == shape else np.empty(shape, dtype)
         for key, (shape, dtype) in shapes.items()
     }
+    if progress is None:
+        progress = np.zeros(n_blocks(n, block), np.int64)
+    elif progress.dtype != np.int64 or progress.ndim != 1 or len(progress) < n_blocks(n, block):
+        # the kernel stores without bounds checks: a short array would be written past its end
+        raise ValueError(f"progress must be an int64 array of {n_blocks(n, block)} slots")
     builtin = _advance_fastmath if fastmath else _advance_builtin
     run = builtin if kernel is None else kernel
     run(
@@ -276,6 +294,7 @@ def advance(
         out["h_f"],
         out["h_gn"],
         out["h_x"],
+        progress,
     )
     return out
 

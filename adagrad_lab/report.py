@@ -46,5 +46,28 @@ def summary_table(run_dir: Path) -> pd.DataFrame:
 
 
 def summary_text(run_dir: Path) -> str:
+    """`summary_table` under a line saying what it summarizes; shares as percentages."""
+    table = summary_table(run_dir)
+    for share in ("converged", "diverged"):
+        if share in table:
+            table[share] = table[share].map("{:.1%}".format)
     with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
-        return summary_table(run_dir).to_string()
+        return f"{summary_heading(run_dir)}\n{table.to_string()}"
+
+
+def summary_heading(run_dir: Path) -> str:
+    """'ellipsoid (dim 2), adagrad: 100 seeds, 1000 iterations, 1300 trajectories'."""
+    config = storage.read_metadata(run_dir)["config"]
+    traj = storage.read_trajectories(run_dir, columns=["trajectory", "seed"])
+    objective, optimizer = config["objective"], config["optimizer"]
+    return (
+        f"{objective['name']} (dim {objective['dim']}), {optimizer['name']}: "
+        f"{count(traj['seed'].nunique(), 'seed')}, "
+        f"{count(config['sweep']['n_iter'], 'iteration')}, {count(len(traj), 'trajectory')}"
+    )
+
+
+def count(n: int, noun: str) -> str:
+    """'1 trajectory', '2 trajectories': a number with its noun in the right form."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n} {noun if n == 1 else plural}"

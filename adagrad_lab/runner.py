@@ -7,9 +7,12 @@ config's results is refused.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,17 +20,15 @@ import numba
 import numpy as np
 from tqdm import tqdm
 
-from . import storage
+from . import rundir, storage
 from .grid import Grid, default_block
-from .kernel import advance, block_evaluator, compile_custom
+from .kernel import advance, block_evaluator, compile_custom, n_blocks
+from .objectives import explain_error
+from .progress import watch
 from .provenance import config_hash, cpu_model, git_revision, versions
+from .rundir import RunDirError
+from .sizes import check_fits, chunk_size
 from .validate import ConfigError, Plan
-
-CHUNK_BYTES = 256 << 20  # history buffer budget per chunk
-
-
-class RunDirError(RuntimeError):
-    """The run directory holds results that must not be mixed with this run's."""
 
 
 @dataclass(frozen=True)
@@ -37,36 +38,6 @@ class RunResult:
     n_chunks: int
     compile_s: float
     run_s: float
-
-
-def chunk_size(plan: Plan, block: int) -> int:
-    """Trajectories per chunk: the configured size, or as many as fit the history budget."""
-    if plan.chunk_size is not None:
-        return plan.chunk_size
-    per_record = 1 + plan.record_grad_norm + (plan.dim if plan.record_points else 0)
-    per_traj = 8 * len(plan.record_iters) * per_record
-    per_traj += 8 * 4 * plan.dim + 64
-    size = max(block, CHUNK_BYTES // per_traj // block * block)
-    start, stop = plan.shard_range
-    return int(min(size, stop - start))
-
-
-def describe(plan: Plan) -> dict[str, int]:
-    """Sizes of the sweep this plan runs (this shard), for a dry run: nothing is computed."""
-    start, stop = plan.shard_range
-    n = stop - start
-    size = chunk_size(plan, plan.block or default_block(plan.dim))
-    rows = n * len(plan.record_iters)
-    row_bytes = 8 + 4 + 8 + (8 if plan.record_grad_norm else 0)  # trajectory, iter, f, grad_norm
-    row_bytes += 8 * plan.dim + 4 if plan.record_points else 0
-    traj_bytes = 8 * (7 + 2 * plan.dim) + 16
-    return {
-        "trajectories": n,
-        "chunks": -(-n // size),
-        "chunk_size": size,
-        "history_rows": rows,
-        "estimated_bytes": rows * row_bytes + n * traj_bytes,
-    }
 
 
 def available_cores() -> int:
@@ -84,19 +55,76 @@ def make_grid(plan: Plan) -> Grid:
 
 
 def run_plan(
-    plan: Plan, run_dir: Path, config: dict, overrides: list[str] | None = None
+    plan: Plan,
+    run_dir: Path,
+    config: dict,
+    overrides: list[str] | None = None,
+    provenance: dict | None = None,
 ) -> RunResult:
-    """Execute ``plan`` into ``run_dir``; ``config`` is the resolved config stored with the data."""
+    """Execute ``plan`` into ``run_dir``; ``config`` is the resolved config stored with the data.
+
+    The directory is locked for the whole run; ``provenance`` (e.g. ``rerun_of``)
+    is added to the manifest. A disk that fails mid-run raises RunDirError.
+    """
     run_dir = Path(run_dir)
+    check_fits(plan)
     numba.set_num_threads(plan.threads or available_cores())
     grid = make_grid(plan)
     block = plan.block or default_block(plan.dim)
-    kernel, compile_s = compile_kernel(plan, grid)
-    manifest = _open_manifest(run_dir, plan, config, overrides, chunk_size(plan, block))
-    meta = {"config_hash": manifest["config_hash"], "config": config}
+    with _slow_compile_notice(plan):
+        kernel, compile_s = compile_kernel(plan, grid)
+    rundir.prepare(run_dir)
+    try:
+        with rundir.locked(run_dir):
+            rundir.remove_temporaries(run_dir)
+            size = chunk_size(plan, block)
+            manifest = _open_manifest(run_dir, plan, config, overrides, size, provenance)
+            run_s = _run_chunks(plan, grid, manifest, run_dir, block, kernel)
+            manifest["timings"] = {"compile_s": compile_s, "run_s": run_s}
+            manifest["threads"] = numba.get_num_threads()
+            manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            storage.write_json(run_dir / storage.MANIFEST, manifest)
+    except OSError as exc:
+        where = exc.filename or run_dir
+        raise RunDirError(
+            f"{where}: cannot write ({exc.strerror or exc}); fix that, then run the same "
+            "command to resume"
+        ) from None
+    return RunResult(run_dir, _shard_size(manifest), len(manifest["chunks"]), compile_s, run_s)
+
+
+COMPILE_NOTICE_S = 1.0  # a kernel that loads from Numba's cache is ready well before this
+
+
+@contextlib.contextmanager
+def _slow_compile_notice(plan: Plan) -> Iterator[None]:
+    """Say on stderr what the wait is for when the kernel is not ready within a second."""
+    what = (
+        f"compiling the kernel for {plan.objective} (a custom objective compiles in every run)"
+        if plan.user_function is not None
+        else "compiling the kernel (first run after install or upgrade, about 30 s)"
+    )
+    timer = threading.Timer(
+        COMPILE_NOTICE_S, lambda: print(f"adagrad-lab: {what}...", file=sys.stderr, flush=True)
+    )
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _shard_size(manifest: dict) -> int:
+    return int(manifest["shard"]["stop"] - manifest["shard"]["start"])
+
+
+def _run_chunks(plan: Plan, grid: Grid, manifest: dict, run_dir: Path, block: int, kernel) -> float:
+    """Compute every chunk the directory lacks, writing the manifest after each: seconds."""
+    meta = {"config_hash": manifest["config_hash"], "config": manifest["config"]}
     meta["versions"] = manifest["versions"]
-    todo = [c for c in manifest["chunks"] if c["status"] != "done" or not _parts_exist(run_dir, c)]
-    n = manifest["shard"]["stop"] - manifest["shard"]["start"]
+    todo = _todo(run_dir, manifest)
+    n = _shard_size(manifest)
     buffers: dict = {}
     start = time.perf_counter()
     bar = tqdm(
@@ -109,28 +137,47 @@ def run_plan(
     with bar:
         for chunk in todo:
             t0 = time.perf_counter()
-            _run_chunk(plan, grid, chunk, run_dir, meta, block, kernel, buffers)
-            chunk.update(status="done", seconds=round(time.perf_counter() - t0, 6))
+            # the kernel counts finished trajectories per block; a thread moves the bar
+            done = np.zeros(n_blocks(chunk["stop"] - chunk["start"], block), np.int64)
+            with watch(done, bar):
+                files = _run_chunk(plan, grid, chunk, run_dir, meta, block, kernel, buffers, done)
+            chunk.update(status="done", seconds=round(time.perf_counter() - t0, 6), files=files)
             storage.write_json(run_dir / storage.MANIFEST, manifest)
-            bar.update(chunk["stop"] - chunk["start"])
-    run_s = time.perf_counter() - start
-    manifest["timings"] = {"compile_s": compile_s, "run_s": run_s}
-    manifest["threads"] = numba.get_num_threads()
-    manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    storage.write_json(run_dir / storage.MANIFEST, manifest)
-    return RunResult(run_dir, n, len(manifest["chunks"]), compile_s, run_s)
+    return time.perf_counter() - start
+
+
+def _todo(run_dir: Path, manifest: dict) -> list[dict]:
+    """The chunks to compute: those not done, and done ones whose files fail their checksums."""
+    todo = []
+    for chunk in manifest["chunks"]:
+        if chunk.get("status") == "done":
+            problem = rundir.chunk_problem(run_dir, chunk)
+            if problem is None:
+                continue
+            print(
+                f"adagrad-lab: chunk {chunk['index']}: {problem}; computing it again",
+                file=sys.stderr,
+            )
+        chunk.update(status="pending")
+        chunk.pop("files", None)
+        rundir.remove_chunk_files(run_dir, chunk["index"])
+        todo.append(chunk)
+    return todo
 
 
 def run_trajectories(
-    plan: Plan, grid: Grid, start: int, stop: int, block: int, kernel=None, out=None
+    plan: Plan, grid: Grid, start: int, stop: int, block: int, kernel=None, out=None, progress=None
 ) -> tuple[dict, dict]:
-    """Grid rows start..stop-1 and the kernel's results for them (``out``: buffers to reuse)."""
+    """Grid rows start..stop-1 and the kernel's results for them (``out``: buffers to reuse;
+    ``progress``: per-block counts of finished trajectories, see `kernel.advance`)."""
     part = grid.slice(start, stop)
-    res = _advance(plan, part, plan.n_iter, plan.record_iters, block, kernel, out)
+    res = _advance(plan, part, plan.n_iter, plan.record_iters, block, kernel, out, progress)
     return part, res
 
 
-def _advance(plan: Plan, part: dict, n_iter: int, rec_iters, block: int, kernel, out=None):
+def _advance(
+    plan: Plan, part: dict, n_iter: int, rec_iters, block: int, kernel, out=None, progress=None
+):
     return advance(
         part["x0"],
         part["hp"],
@@ -149,6 +196,7 @@ def _advance(plan: Plan, part: dict, n_iter: int, rec_iters, block: int, kernel,
         fastmath=plan.fastmath,
         precision=plan.precision,
         flush_subnormals=plan.flush_subnormals,
+        progress=progress,
     )
 
 
@@ -163,21 +211,31 @@ def tables(plan: Plan, part: dict, res: dict) -> tuple:
 
 
 def _run_chunk(
-    plan: Plan, grid: Grid, chunk: dict, run_dir: Path, meta: dict, block: int, kernel, buffers
-) -> None:
-    """Compute one chunk into the reused ``buffers`` and write its part files."""
+    plan: Plan,
+    grid: Grid,
+    chunk: dict,
+    run_dir: Path,
+    meta: dict,
+    block: int,
+    kernel,
+    buffers,
+    progress=None,
+) -> dict:
+    """Compute one chunk into the reused ``buffers`` and write its part files: their records."""
     a, b = chunk["start"], chunk["stop"]
-    part, res = run_trajectories(plan, grid, a, b, block, kernel, buffers.get("res"))
+    try:
+        part, res = run_trajectories(plan, grid, a, b, block, kernel, buffers.get("res"), progress)
+    except Exception as exc:  # only a user's objective can raise inside the kernel
+        if plan.user_function is None:
+            raise
+        raise ConfigError(
+            "objective.target", f"raised while running: {explain_error(exc)}"
+        ) from None
     buffers["res"] = res
     traj, hist = tables(plan, part, res)
     hist = None if hist is None else storage.with_metadata(hist, meta)
     traj = storage.with_metadata(traj, meta)
-    storage.write_chunk(run_dir, chunk["index"], traj, hist, numba.get_num_threads())
-
-
-def _parts_exist(run_dir: Path, chunk: dict) -> bool:
-    name = storage.part_name(chunk["index"])
-    return (run_dir / storage.TRAJECTORIES / name).exists()
+    return storage.write_chunk(run_dir, chunk["index"], traj, hist, numba.get_num_threads())
 
 
 def compile_kernel(plan: Plan, grid: Grid) -> tuple[object, float]:
@@ -194,9 +252,9 @@ def compile_kernel(plan: Plan, grid: Grid) -> tuple[object, float]:
         kernel = compile_custom(block_evaluator(plan.user_function), plan.fastmath)
         _warm_up(plan, grid, kernel)
     except Exception as exc:  # numba's typing errors, or the function's own
-        text = str(exc).strip()
-        first = text.splitlines()[0] if text else type(exc).__name__
-        raise ConfigError("objective.target", f"cannot run {plan.objective!r}: {first}") from None
+        target = (plan.user_source or {}).get("target", plan.objective)
+        reason = explain_error(exc)  # one line; the function's own error, not numba's wrapper
+        raise ConfigError("objective.target", f"cannot run {target}: {reason}") from None
     return kernel, time.perf_counter() - t0
 
 
@@ -204,27 +262,33 @@ def _warm_up(plan: Plan, grid: Grid, kernel) -> None:
     _advance(plan, grid.slice(0, 1), 1, np.array([0, 1]), 8, kernel)
 
 
-def _open_manifest(run_dir: Path, plan: Plan, config: dict, overrides, size: int) -> dict:
+def _open_manifest(
+    run_dir: Path, plan: Plan, config: dict, overrides, size: int, provenance: dict | None
+) -> dict:
     """The manifest to continue: the existing one when it is this config's and shard's.
 
-    Another config's results are refused, or removed with ``run.overwrite``.
+    Results of another config, a malformed manifest, or result files that no
+    manifest accounts for are refused, or removed with ``run.overwrite``.
     """
-    digest = config_hash(config)
+    source = plan.user_source
+    digest = config_hash(config, source)
     start, stop = plan.shard_range
     shard = {"index": plan.shard_index, "count": plan.shard_count, "start": start, "stop": stop}
-    path = run_dir / storage.MANIFEST
-    if path.exists():
-        old = storage.read_manifest(run_dir)
-        if old.get("config_hash") == digest and old.get("shard") == shard:
+    old = _existing_manifest(run_dir, plan.overwrite)
+    if old is not None and old.get("config_hash") == digest and old.get("shard") == shard:
+        stray = rundir.unaccounted(run_dir, old)
+        if not stray:
             return old
-        if not plan.overwrite:
-            raise RunDirError(
-                f"{run_dir} holds results of another config or shard "
-                f"(hash {old.get('config_hash', '?')[:12]}, this run {digest[:12]}); "
-                "choose another hydra.run.dir, or set run.overwrite=true to replace them"
-            )
-        storage.remove_results(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+        _refuse(plan, f"{run_dir / stray[0]}: a file this run did not write")
+    elif old is not None:
+        _refuse(
+            plan,
+            f"{run_dir} holds results of another config or shard "
+            f"(hash {str(old.get('config_hash', '?'))[:12]}, this run {digest[:12]})",
+        )
+    elif rundir.result_files(run_dir):
+        _refuse(plan, f"{run_dir} holds result files that no {storage.MANIFEST} accounts for")
+    storage.remove_results(run_dir)
     chunks = [
         {"index": i, "start": a, "stop": min(a + size, stop), "status": "pending"}
         for i, a in enumerate(range(start, stop, size))
@@ -233,6 +297,7 @@ def _open_manifest(run_dir: Path, plan: Plan, config: dict, overrides, size: int
         "config_hash": digest,
         "config": config,
         "overrides": overrides or [],
+        **(provenance or {}),
         "n_trajectories": plan.n_trajectories,
         "shard": shard,
         "chunk_size": size,
@@ -243,5 +308,30 @@ def _open_manifest(run_dir: Path, plan: Plan, config: dict, overrides, size: int
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "chunks": chunks,
     }
-    storage.write_json(path, manifest)
+    if source is not None:
+        manifest["objective_source"] = source
+    storage.write_json(run_dir / storage.MANIFEST, manifest)
     return manifest
+
+
+def _existing_manifest(run_dir: Path, overwrite: bool) -> dict | None:
+    """The directory's manifest, None without one; a malformed one only passes with overwrite."""
+    if not (run_dir / storage.MANIFEST).exists():
+        return None
+    try:
+        return storage.read_manifest(run_dir)
+    except storage.RunDataError as exc:
+        if overwrite:
+            return None
+        raise RunDirError(
+            f"{exc}; set run.overwrite=true to replace this directory's results, "
+            "or choose another hydra.run.dir"
+        ) from None
+
+
+def _refuse(plan: Plan, why: str) -> None:
+    """Stop unless ``run.overwrite`` allows replacing the directory's results."""
+    if not plan.overwrite:
+        raise RunDirError(
+            f"{why}; choose another hydra.run.dir, or set run.overwrite=true to replace them"
+        )

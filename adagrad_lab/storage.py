@@ -7,9 +7,11 @@ file where a reader would find it.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -105,11 +107,12 @@ PIECE_ROWS = 1 << 20  # history rows per piece file when a chunk is written by s
 
 def write_chunk(
     run_dir: Path, index: int, traj: pa.Table, hist: pa.Table | None, workers: int = 1
-) -> None:
+) -> dict[str, dict[str, object]]:
     """Write one chunk's files, the history in up to ``workers`` pieces in parallel.
 
     Every file is written under a temporary name; the renames come after all
-    writes succeed, the trajectories file last: its presence marks the chunk.
+    writes succeed, the trajectories file last. Returns each file's size and
+    SHA-256 by its path relative to ``run_dir``, for the manifest.
     """
     jobs = [(Path(run_dir) / TRAJECTORIES / part_name(index), traj)]
     if hist is not None:
@@ -125,13 +128,25 @@ def write_chunk(
     stale = (Path(run_dir) / HISTORY).glob(f"part-{index:06d}-*.parquet")
     for path in set(stale) - {final for final, _ in jobs}:
         path.unlink()
-    for (final, _), tmp in reversed(list(zip(jobs, temps, strict=True))):
+    files = {}
+    for (final, _), (tmp, record) in reversed(list(zip(jobs, temps, strict=True))):
         os.replace(tmp, final)
+        files[final.relative_to(run_dir).as_posix()] = record
+    return dict(sorted(files.items()))
 
 
-def _write_tmp(final: Path, table: pa.Table) -> Path:
+def file_record(path: Path) -> dict[str, object]:
+    """Size and SHA-256 of a file: what the manifest keeps to check a part on resume."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _write_tmp(final: Path, table: pa.Table) -> tuple[Path, dict[str, object]]:
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.tmp")
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
     strings = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
     pq.write_table(
         table,
@@ -141,8 +156,9 @@ def _write_tmp(final: Path, table: pa.Table) -> Path:
         use_dictionary=strings,
         column_encoding=_encodings(table.schema, strings),
         write_statistics=True,
+        write_page_checksum=True,
     )
-    return tmp
+    return tmp, file_record(tmp)
 
 
 def _encodings(schema: pa.Schema, skip: list[str]) -> dict[str, str]:
@@ -160,7 +176,7 @@ def _encodings(schema: pa.Schema, skip: list[str]) -> dict[str, str]:
 
 def write_json(path: Path, data: dict) -> None:
     """Write JSON atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
     os.replace(tmp, path)
 
@@ -169,28 +185,95 @@ def remove_results(run_dir: Path) -> None:
     """Delete a run's datasets and manifest (for run.overwrite); other files stay."""
     for dataset in (TRAJECTORIES, HISTORY):
         folder = Path(run_dir) / dataset
-        if folder.exists():
-            for item in folder.iterdir():
-                item.unlink()
-            folder.rmdir()
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+        elif folder.exists() or folder.is_symlink():
+            folder.unlink()
     (Path(run_dir) / MANIFEST).unlink(missing_ok=True)
 
 
+class RunDataError(ValueError):
+    """A run directory (or a file in it) that cannot be read as adagrad-lab results."""
+
+
+NULLABLE_COUNTERS = ("iters_to_target", "diverged_at")
+
+
 def read_manifest(run_dir: Path) -> dict:
-    return json.loads((Path(run_dir) / MANIFEST).read_text())
+    """The run's manifest; a missing, malformed or foreign one raises RunDataError (one line)."""
+    path = Path(run_dir) / MANIFEST
+    if not Path(run_dir).is_dir():
+        what = "a file" if Path(run_dir).exists() else "no such directory"
+        raise RunDataError(f"{run_dir}: not a run directory ({what})")
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise RunDataError(f"{path}: missing; {run_dir} is not an adagrad-lab run") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunDataError(f"{path}: not a readable manifest ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("chunks"), list):
+        raise RunDataError(f"{path}: not an adagrad-lab manifest (no chunk list)")
+    return data
+
+
+def _dataset(run_dir: Path, dataset: str) -> Path:
+    folder = Path(run_dir) / dataset
+    if not any(folder.glob("part-*.parquet")):
+        what = "no history (record.schedule=final)" if dataset == HISTORY else "no results"
+        raise RunDataError(f"{folder}: {Path(run_dir)} has {what}")
+    return folder
+
+
+def _read(folder: Path, columns: list[str] | None, filters=None) -> pa.Table:
+    try:
+        return pq.read_table(
+            folder, columns=columns, filters=filters, page_checksum_verification=True
+        )
+    except (OSError, pa.ArrowException) as exc:
+        raise RunDataError(f"{folder}: unreadable part file ({str(exc).splitlines()[0]})") from None
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Arrow to pandas, with the never-reached counters as nullable integers, not floats."""
+    df = table.to_pandas()
+    for name in NULLABLE_COUNTERS:
+        if name in table.column_names:
+            df[name] = table[name].to_pandas(types_mapper={pa.int32(): pd.Int32Dtype()}.get)
+    return df
 
 
 def read_trajectories(run_dir: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """The trajectories table of a run, ordered by trajectory index."""
-    df = pq.read_table(Path(run_dir) / TRAJECTORIES, columns=columns).to_pandas()
+    df = _to_pandas(_read(_dataset(run_dir, TRAJECTORIES), columns))
     return df.sort_values("trajectory", ignore_index=True) if "trajectory" in df else df
 
 
 def read_history(run_dir: Path, columns: list[str] | None = None, filters=None) -> pd.DataFrame:
     """The history table (optionally some columns, pyarrow filters), ordered by trajectory, iter."""
-    df = pq.read_table(Path(run_dir) / HISTORY, columns=columns, filters=filters).to_pandas()
+    df = _read(_dataset(run_dir, HISTORY), columns, filters).to_pandas()
     keys = [k for k in ("trajectory", "iter") if k in df]
     return df.sort_values(keys, ignore_index=True) if keys else df
+
+
+def read_table(run_dir: Path, dataset: str, filters=None) -> pa.Table:
+    """One dataset of a run as an Arrow table (page checksums verified)."""
+    return _read(Path(run_dir) / dataset, None, filters)
+
+
+def trajectory_span(path: Path) -> tuple[int, int, int]:
+    """(rows, smallest, largest trajectory index) of one part file, from its footer alone."""
+    meta = pq.ParquetFile(path).metadata
+    col = meta.schema.names.index("trajectory")
+    lows, highs = [], []
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(col).statistics
+        if stats is None or not stats.has_min_max:
+            raise RunDataError(f"{path}: no statistics for the trajectory column")
+        lows.append(stats.min)
+        highs.append(stats.max)
+    if not lows:
+        return 0, 0, -1
+    return meta.num_rows, min(lows), max(highs)
 
 
 def read_metadata(run_dir: Path, dataset: str = TRAJECTORIES) -> dict:

@@ -7,17 +7,19 @@ the first chunk.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from ._jit import CAN_FLUSH_SUBNORMALS
 from .kernel import RULE_ADAGRAD, RULE_GD
-from .objectives import BUILTINS, Objective, load_user_function
-from .schedule import record_iterations
+from .objectives import BUILTINS, Objective, check_user_function, load_user_function, user_source
+from .schedule import record_bound, record_iterations
 
 OPTIMIZERS = {"adagrad": RULE_ADAGRAD, "gd": RULE_GD}
 HYPERPARAMETERS = {"adagrad": ("step_size", "eps", "initial_accumulator"), "gd": ("step_size",)}
@@ -25,6 +27,10 @@ START_KINDS = ("uniform", "legacy_numpy", "fixed")
 SCHEDULES = ("every", "log", "final")
 ECHOES = ("summary", "tutorial", "none")
 PRECISIONS = ("float64", "float32")
+MAX_N_ITER = 2**31 - 2  # iterations are stored as int32 (iter, iters_to_target, diverged_at)
+MAX_RECORDS = 1 << 25  # recorded iterations per trajectory (the plan holds them as int64)
+MAX_DIM = 10_000_000  # a block of even 8 such points needs 2.5 GB of kernel arrays
+LEGACY_SEED_LIMIT = 2**32  # numpy.random.seed takes seeds 0..2**32-1
 
 
 class ConfigError(ValueError):
@@ -48,7 +54,7 @@ class Plan:
     optimizer: str
     rule: int
     axes: dict[str, list[float]]  # hyperparameter -> values, in grid order (seeds innermost)
-    seeds: list[int]
+    seeds: Sequence[int]  # range(n) for a count n (never materialised), else the given list
     n_iter: int
     target: float | None
     stop_at_target: bool
@@ -69,6 +75,10 @@ class Plan:
     shard_index: int
     shard_count: int
     echo: str
+    # custom objective only: {"target", "file", "sha256"} of the module defining the function,
+    # for the config hash (`provenance.config_hash(config, extra=plan.user_source)`)
+    user_source: dict | None = None
+    record_schedule: str = "every"  # every | log | final: how record_iters was made
 
     @property
     def n_trajectories(self) -> int:
@@ -89,13 +99,14 @@ def make_plan(cfg: DictConfig) -> Plan:
     try:
         raw = OmegaConf.to_container(cfg, resolve=True)
     except Exception as exc:  # interpolation errors, e.g. a malformed ${logspace:...}
-        raise ConfigError("config", str(exc).splitlines()[0]) from None
+        raise _interpolation_error(exc) from None
     obj, ocfg = raw["objective"], raw["optimizer"]
     objective, user_fn = _objective(obj)
     dim = _dimension(obj, objective)
     bounds = _bounds(obj, objective)
     sweep, rec, run = raw["sweep"], raw["record"], raw["run"]
     optimizer = _choice("optimizer.name", ocfg.get("name"), tuple(OPTIMIZERS))
+    n_iter = _n_iter(sweep["n_iter"])  # before anything is sized by it
     plan = Plan(
         objective=obj["name"],
         objective_code=objective.code if objective else -1,
@@ -107,12 +118,12 @@ def make_plan(cfg: DictConfig) -> Plan:
         rule=OPTIMIZERS[optimizer],
         axes=_axes(ocfg, optimizer),
         seeds=_seeds(sweep["seeds"]),
-        n_iter=_positive_int("sweep.n_iter", sweep["n_iter"]),
+        n_iter=n_iter,
         target=_target(sweep["target"]),
-        stop_at_target=bool(sweep["stop_at_target"]),
+        stop_at_target=_stop_at_target(sweep),
         start_kind=_choice("start.kind", raw["start"]["kind"], START_KINDS),
         start_point=_start_point(raw["start"], dim),
-        record_iters=_record(rec, sweep["n_iter"]),
+        record_iters=_record(rec, n_iter),
         record_points=bool(rec["points"]),
         record_grad_norm=bool(rec["grad_norm"]),
         chunk_size=_optional_positive("run.chunk_size", run["chunk_size"]),
@@ -127,10 +138,25 @@ def make_plan(cfg: DictConfig) -> Plan:
         shard_index=raw["shard"]["index"],
         shard_count=_positive_int("shard.count", raw["shard"]["count"]),
         echo=_choice("echo", raw["echo"], ECHOES),
+        user_source=None if user_fn is None else user_source(user_fn),
+        record_schedule=rec["schedule"],
     )
+    _check_seeds(plan)
     _check_shard(plan)
     _check_echo(plan)
+    if user_fn is not None:
+        plan = _check_user_function(plan, obj["target"])
     return plan
+
+
+def _interpolation_error(exc: Exception) -> ConfigError:
+    """One line naming the key whose interpolation failed, and why (OmegaConf's first line,
+    without its "ValueError raised while resolving interpolation: " preamble)."""
+    key = getattr(exc, "full_key", None) if isinstance(exc, OmegaConfBaseException) else None
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else type(exc).__name__
+    _, marker, reason = first.partition(" raised while resolving interpolation: ")
+    return ConfigError(key or "config", reason if marker else first)
 
 
 def _choice(key: str, value: object, allowed: tuple[str, ...]) -> str:
@@ -157,18 +183,31 @@ def _user_function(target: object) -> Callable:
     if not isinstance(target, str) or not target:
         raise ConfigError("objective.target", "objective=custom needs a dotted path mypkg.mymod.fn")
     try:
-        fn = load_user_function(target)
-    except (ImportError, ValueError) as exc:
-        raise ConfigError("objective.target", f"cannot load {target!r}: {exc}") from None
-    if not callable(fn):
-        raise ConfigError("objective.target", f"{target!r} is not a function")
-    return fn
+        return load_user_function(target)
+    except ValueError as exc:
+        raise ConfigError("objective.target", str(exc)) from None
+
+
+def _check_user_function(plan: Plan, target: str) -> Plan:
+    """Call the user's function once, at the first trajectory's start point, as the kernel
+    will; return the plan holding the function jitted (a plain Python one is jitted here)."""
+    from .grid import Grid  # grid imports the kernel's constants only, but keep validate light
+
+    grid = Grid({}, plan.seeds, plan.dim, plan.bounds, plan.start_kind, plan.start_point)
+    x = grid.start_points(np.asarray(plan.seeds[:1], dtype=np.int64))[0]
+    try:
+        fn = check_user_function(plan.user_function, target, x)
+    except ValueError as exc:
+        raise ConfigError("objective.target", str(exc)) from None
+    return dataclasses.replace(plan, user_function=fn)
 
 
 def _dimension(obj: dict, objective: Objective | None) -> int:
     dim = obj["dim"]
     if not isinstance(dim, int) or dim < 1:
         raise ConfigError("objective.dim", f"must be an integer >= 1 (got {dim!r})")
+    if dim > MAX_DIM:
+        raise ConfigError("objective.dim", f"at most {MAX_DIM} (got {dim})")
     if objective is not None:
         low, high = objective.dims
         if dim < low or (high is not None and dim > high):
@@ -190,6 +229,11 @@ def _bounds(obj: dict, objective: Objective | None) -> tuple[float, float]:
     low, high = float(bounds[0]), float(bounds[1])
     if not low < high:
         raise ConfigError("objective.bounds", f"low must be < high (got [{low}, {high}])")
+    if not math.isfinite(high - low):  # start points are low + u * (high - low)
+        raise ConfigError(
+            "objective.bounds",
+            f"the width high - low overflows to inf (got [{low}, {high}]); choose a narrower box",
+        )
     return low, high
 
 
@@ -226,13 +270,16 @@ def _axes(ocfg: dict, optimizer: str) -> dict[str, list[float]]:
     return axes
 
 
-def _seeds(seeds: object) -> list[int]:
+def _seeds(seeds: object) -> Sequence[int]:
+    """range(n) for a count n (seeds 0..n-1, never materialised), or the list as given."""
     if isinstance(seeds, bool):
         raise ConfigError("sweep.seeds", f"must be a count >= 1 or a list of seeds (got {seeds!r})")
     if isinstance(seeds, int):
         if seeds < 1:
             raise ConfigError("sweep.seeds", f"the count must be >= 1 (got {seeds})")
-        return list(range(seeds))
+        if seeds > 2**63 - 1:  # trajectory indices and seeds are int64
+            raise ConfigError("sweep.seeds", f"the count must be < 2**63 (got {seeds})")
+        return range(seeds)
     if isinstance(seeds, list):
         if not seeds:
             raise ConfigError("sweep.seeds", "an empty list gives an empty grid")
@@ -276,6 +323,25 @@ def _threads(value: object) -> int | None:
     return threads
 
 
+def _n_iter(value: object) -> int:
+    n_iter = _positive_int("sweep.n_iter", value)
+    if n_iter > MAX_N_ITER:
+        raise ConfigError(
+            "sweep.n_iter",
+            f"must be < 2**31 - 1 = {2**31 - 1}: iterations are stored as int32 (got {n_iter})",
+        )
+    return n_iter
+
+
+def _stop_at_target(sweep: dict) -> bool:
+    stop = bool(sweep["stop_at_target"])
+    if stop and sweep["target"] is None:
+        raise ConfigError(
+            "sweep.stop_at_target", "needs a target to stop at: set sweep.target (e.g. 1e-8)"
+        )
+    return stop
+
+
 def _target(value: object) -> float | None:
     if value is not None and not math.isfinite(value):
         raise ConfigError("sweep.target", f"must be a finite number or null (got {value!r})")
@@ -297,12 +363,34 @@ def _start_point(start: dict, dim: int) -> list[float] | None:
     return [float(p) for p in point]
 
 
-def _record(rec: dict, n_iter: object) -> np.ndarray:
+def _record(rec: dict, n_iter: int) -> np.ndarray:
     schedule = _choice("record.schedule", rec["schedule"], SCHEDULES)
     every = _positive_int("record.every", rec["every"])
     per_decade = _positive_int("record.points_per_decade", rec["points_per_decade"])
-    n = _positive_int("sweep.n_iter", n_iter)
-    return record_iterations(schedule, n, every, per_decade)
+    count = record_bound(schedule, n_iter, every, per_decade)  # arithmetic: nothing allocated
+    if count > MAX_RECORDS:
+        key = "record.every" if schedule == "every" else "record.points_per_decade"
+        raise ConfigError(
+            key,
+            f"records up to {count} iterations of each trajectory, more than {MAX_RECORDS}: "
+            "record fewer (a larger record.every, record.schedule=log or final)",
+        )
+    return record_iterations(schedule, n_iter, every, per_decade)
+
+
+def _check_seeds(plan: Plan) -> None:
+    if plan.n_trajectories > 2**63 - 1:
+        raise ConfigError(
+            "sweep.seeds", f"the grid has {plan.n_trajectories} trajectories, more than 2**63 - 1"
+        )
+    if plan.start_kind != "legacy_numpy":
+        return
+    largest = plan.seeds[-1] if isinstance(plan.seeds, range) else max(plan.seeds)
+    if largest >= LEGACY_SEED_LIMIT:
+        raise ConfigError(
+            "sweep.seeds",
+            f"start=legacy_numpy takes seeds 0..2**32-1 (numpy.random.seed), got seed {largest}",
+        )
 
 
 def _check_shard(plan: Plan) -> None:

@@ -1,9 +1,12 @@
-"""`adagrad-lab-verify RUN_DIR [--sample K]`: recompute trajectories and compare bit for bit.
+"""`adagrad-lab-verify RUN_DIR [--sample K]`: check a run's files, recompute, compare bit for bit.
 
-The run's own saved config is replayed through the same plan, grid and kernel;
-the stored rows of the chosen trajectories must equal the recomputed ones in
-every bit (NaNs compared by their bits too). Exit code 0 on a match, 1 on any
-difference, 2 when the directory cannot be read as a run.
+Every chunk must be finished, every file must match the size and SHA-256 the
+manifest recorded and hold only its chunk's rows, and no file may be one the
+manifest does not know. Then the run's own saved config is replayed through
+the same plan, grid and kernel; the stored rows of the chosen trajectories
+must equal the recomputed ones in every bit (NaNs compared by their bits
+too). A multirun directory verifies each job. Exit code 0 when all holds, 1
+on any problem, 2 when the directory cannot be read as a run.
 """
 
 from __future__ import annotations
@@ -15,10 +18,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from omegaconf import OmegaConf
 
-from . import storage
+from . import rundir, storage
 from .config import register
 from .grid import default_block
 from .runner import compile_kernel, make_grid, run_trajectories, tables
@@ -47,65 +49,125 @@ def same_bits(a: pa.Table, b: pa.Table) -> list[str]:
 
 
 def _stored(run_dir: Path, dataset: str, index: np.ndarray, keys: list[str]) -> pa.Table:
-    table = pq.read_table(run_dir / dataset, filters=pc.field("trajectory").isin(index))
+    table = storage.read_table(run_dir, dataset, filters=pc.field("trajectory").isin(index))
     return table.replace_schema_metadata(None).sort_by([(k, "ascending") for k in keys])
 
 
+def integrity(run_dir: Path, manifest: dict) -> list[str]:
+    """What is wrong with a run's files, from the manifest, checksums and footers alone."""
+    problems = [
+        f"{name}: a file this run did not write" for name in rundir.unaccounted(run_dir, manifest)
+    ]
+    for chunk in manifest["chunks"]:
+        what = f"chunk {chunk['index']} (trajectories {chunk['start']}..{chunk['stop'] - 1})"
+        if chunk.get("status") != "done":
+            problems.append(f"{what}: missing (never finished; rerun the command to resume)")
+            continue
+        problem = rundir.chunk_problem(run_dir, chunk)
+        if problem is not None:
+            problems.append(f"{what}: {problem}")
+        problems += [f"{what}: {p}" for p in _row_problems(run_dir, chunk)]
+    return problems
+
+
+def _row_problems(run_dir: Path, chunk: dict) -> list[str]:
+    """Rows outside the chunk's range, or a trajectory count other than the chunk's size."""
+    out = []
+    for name in sorted(chunk.get("files", {})):
+        path = run_dir / name
+        if not path.is_file():
+            continue
+        try:
+            rows, low, high = storage.trajectory_span(path)
+        except (OSError, pa.ArrowException, storage.RunDataError, ValueError) as exc:
+            out.append(f"{name}: unreadable ({str(exc).splitlines()[0]})")
+            continue
+        if rows and (low < chunk["start"] or high >= chunk["stop"]):
+            out.append(f"{name}: rows of trajectories {low}..{high}, outside the chunk")
+        size = chunk["stop"] - chunk["start"]
+        if name.startswith(storage.TRAJECTORIES) and rows != size:
+            out.append(f"{name}: {rows} rows for {size} trajectories")
+    return out
+
+
 def verify(run_dir: Path, sample: int | None = None, seed: int = 0) -> tuple[int, list[str]]:
-    """Recompute all (or ``sample`` random) trajectories of a run: (checked, problems)."""
+    """Check a run's files and recompute all (or ``sample`` random) finished trajectories.
+
+    Returns (trajectories recomputed, problems); missing chunks, files that fail
+    their checksums and files no chunk accounts for are problems too.
+    """
     run_dir = Path(run_dir)
     manifest = storage.read_manifest(run_dir)
+    problems = integrity(run_dir, manifest)
     register()
     plan = make_plan(OmegaConf.create(manifest["config"]))
     grid = make_grid(plan)
     kernel, _ = compile_kernel(plan, grid)
     block = plan.block or default_block(plan.dim)
-    ranges = [(c["start"], c["stop"]) for c in manifest["chunks"] if c["status"] == "done"]
-    if sample is not None:
+    ranges = [(c["start"], c["stop"]) for c in manifest["chunks"] if c.get("status") == "done"]
+    if sample is not None and ranges:
         pool = np.concatenate([np.arange(a, b) for a, b in ranges])
         picked = np.random.default_rng(seed).choice(
             pool, size=min(sample, pool.size), replace=False
         )
         ranges = [(int(t), int(t) + 1) for t in np.sort(picked)]
-    problems: list[str] = []
     for a, b in ranges:
-        part, res = run_trajectories(plan, grid, a, b, block, kernel)
-        traj, hist = tables(plan, part, res)
-        index = part["trajectory"]
-        for name, fresh, keys in (
-            (storage.TRAJECTORIES, traj, ["trajectory"]),
-            (storage.HISTORY, hist, ["trajectory", "iter"]),
-        ):
-            if fresh is None:
-                continue
-            bad = same_bits(_stored(run_dir, name, index, keys), fresh)
-            if bad:
-                problems.append(f"trajectories {a}..{b - 1}: {name} differs in {', '.join(bad)}")
+        problems += _compare(run_dir, plan, grid, a, b, block, kernel)
     return sum(b - a for a, b in ranges), problems
+
+
+def _compare(run_dir: Path, plan, grid, a: int, b: int, block: int, kernel) -> list[str]:
+    """Recompute trajectories a..b-1 and compare them with the stored rows, bit for bit."""
+    part, res = run_trajectories(plan, grid, a, b, block, kernel)
+    traj, hist = tables(plan, part, res)
+    out = []
+    for name, fresh, keys in (
+        (storage.TRAJECTORIES, traj, ["trajectory"]),
+        (storage.HISTORY, hist, ["trajectory", "iter"]),
+    ):
+        if fresh is None:
+            continue
+        try:
+            stored = _stored(run_dir, name, part["trajectory"], keys)
+        except storage.RunDataError as exc:
+            out.append(f"trajectories {a}..{b - 1}: {exc}")
+            continue
+        bad = same_bits(stored, fresh)
+        if bad:
+            out.append(f"trajectories {a}..{b - 1}: {name} differs in {', '.join(bad)}")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: print the verdict, return the exit code."""
     parser = argparse.ArgumentParser(prog="adagrad-lab-verify", description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("run_dir", type=Path, help="a run directory or a multirun directory")
     parser.add_argument("--sample", type=int, default=None, help="check K random trajectories")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random sample")
     args = parser.parse_args(argv)
     if args.sample is not None and args.sample < 1:
         parser.error("--sample must be >= 1")
-    try:
-        checked, problems = verify(args.run_dir, args.sample, args.seed)
-    except (FileNotFoundError, KeyError, ConfigError) as exc:
-        print(
-            f"adagrad-lab-verify: error: {args.run_dir}: not a readable run ({exc})",
-            file=sys.stderr,
-        )
-        return 2
-    for line in problems:
-        print(f"MISMATCH {line}")
-    verdict = "FAILED" if problems else "OK"
-    print(f"{verdict}: {checked} trajectories recomputed, {len(problems)} mismatching range(s)")
-    return 1 if problems else 0
+    runs = rundir.runs_under(args.run_dir)
+    if not runs:
+        return _error(f"{args.run_dir}: neither a run nor a multirun directory (no manifest.json)")
+    failed = False
+    for run_dir in runs:
+        try:
+            checked, problems = verify(run_dir, args.sample, args.seed)
+        except (storage.RunDataError, ConfigError) as exc:
+            return _error(f"{run_dir}: {exc}" if isinstance(exc, ConfigError) else str(exc))
+        prefix = f"{run_dir}: " if len(runs) > 1 else ""
+        for line in problems:
+            print(f"{prefix}PROBLEM {line}")
+        verdict = "FAILED" if problems else "OK"
+        print(f"{prefix}{verdict}: {checked} trajectories recomputed, {len(problems)} problem(s)")
+        failed = failed or bool(problems)
+    return 1 if failed else 0
+
+
+def _error(message: str) -> int:
+    print(f"adagrad-lab-verify: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def test_trajectories_and_history_columns(make_cfg, tmp_path):
         hits = history[(history["trajectory"] == t) & (history["f"] <= 1e-3)]["iter"]
         expected = hits.min() if len(hits) else None
         got = row["iters_to_target"]
-        assert (expected is None and np.isnan(got)) or got == expected
+        assert (expected is None and pd.isna(got)) or got == expected
 
 
 def test_metadata_and_manifest_hold_the_config(make_cfg, tmp_path):
