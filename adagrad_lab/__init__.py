@@ -1,13 +1,15 @@
 """adagrad-lab: many AdaGrad trajectories at once, from Hydra configs to Parquet."""
 
-from .kernel import RULE_ADAGRAD, RULE_GD, advance
-from .objectives import BUILTINS
+from .api import Result, advance
+from .arithmetic import Arithmetic
+from .registry import OBJECTIVES, OPTIMIZERS
 from .storage import read_history, read_manifest, read_trajectories
 
 __all__ = [
-    "BUILTINS",
-    "RULE_ADAGRAD",
-    "RULE_GD",
+    "OBJECTIVES",
+    "OPTIMIZERS",
+    "Arithmetic",
+    "Result",
     "advance",
     "read_history",
     "read_manifest",

@@ -70,7 +70,14 @@ def _square(x):
 # kernel would keep running stale code after an edit to a helper it inlines. The
 # locators below stamp this package's functions with the hash of every module the
 # kernels are built from.
-KERNEL_SOURCES = ("_jit.py", "kernel.py", "kernel_steps.py", "objectives_math.py", "columns.py")
+KERNEL_SOURCES = (
+    "_jit.py",
+    "kernel.py",
+    "kernel_steps.py",
+    "objectives_math.py",
+    "registry.py",
+    "columns.py",
+)
 _HERE = Path(__file__).resolve().parent
 
 

@@ -1,4 +1,4 @@
-"""Config schemas (Hydra ConfigStore), the `logspace` resolver, and experiment registration.
+"""Config schemas (Hydra ConfigStore), the `logspace` resolver, the experiments' config source.
 
 Hydra checks types against these dataclasses; values are checked by
 `validate`. Optimizer hyperparameters are typed ``Any`` because each may be a
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import secrets
-from dataclasses import dataclass, field
-from importlib import resources
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 import numpy as np
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, ListConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+
+from . import experiment_source
 
 
 @dataclass
@@ -95,6 +96,33 @@ class Config:
     echo: str = "summary"  # summary | tutorial | none
 
 
+def unknown_key(cfg: DictConfig) -> tuple[str, list[str]] | None:
+    """The first key of ``cfg`` that its schema lacks, and the keys that schema has; or None.
+
+    Hydra refuses ``sweep.seed=5`` but lets ``+sweep.seed=5`` add the key, and the
+    optimizer is typed ``Any``; so after composition every node typed by one of
+    the dataclasses above (the optimizer by its own: `AdagradConfig`,
+    `GDConfig`) is compared with that dataclass's fields. Values are not
+    resolved. Untyped configs (a stored config.yaml) are not checked, nor
+    ``hydra.*``: Hydra's own schema checks those.
+    """
+    return _unknown_key(cfg, "")
+
+
+def _unknown_key(node: DictConfig, path: str) -> tuple[str, list[str]] | None:
+    schema = OmegaConf.get_type(node)
+    names = [f.name for f in fields(schema)] if is_dataclass(schema) else None
+    for key, value in node.items_ex(resolve=False):
+        full = f"{path}.{key}" if path else str(key)
+        if names is not None and key not in names and full != "hydra":
+            return full, names
+        if isinstance(value, DictConfig) and full != "hydra":
+            found = _unknown_key(value, full)
+            if found:
+                return found
+    return None
+
+
 LOGSPACE_MAX = 100_000  # values one ${logspace:...} may write
 
 
@@ -122,7 +150,7 @@ def _is_real(value: object) -> bool:
 
 
 def register() -> None:
-    """Store the schemas and the packaged experiments; register the resolvers. Idempotent."""
+    """Store the schemas, register the resolvers and the experiments' config source. Idempotent."""
     if not OmegaConf.has_resolver("logspace"):
         OmegaConf.register_new_resolver("logspace", logspace)
     if not OmegaConf.has_resolver("run_tag"):
@@ -136,18 +164,7 @@ def register() -> None:
     cs.store(group="start", name="base_start", node=StartConfig)
     cs.store(group="record", name="base_record", node=RecordConfig)
     cs.store(group="run", name="base_run", node=RunConfig)
-    _register_experiments(cs)
-
-
-def _register_experiments(cs: ConfigStore) -> None:
-    """Each `experiments/NAME.yaml` becomes the option `experiment=NAME` (global package)."""
-    folder = resources.files("adagrad_lab.experiments")
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".yaml"):
-            node = OmegaConf.create(item.read_text())
-            cs.store(
-                group="experiment", name=item.name[: -len(".yaml")], node=node, package="_global_"
-            )
+    experiment_source.register()  # the group `experiment`: experiments/*.yaml, found by Hydra
 
 
 def run_tag() -> str:

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernel import HP_EPS, HP_INITIAL_ACCUMULATOR, HP_STEP_SIZE, N_HP
-
-HP_ROWS = {"step_size": HP_STEP_SIZE, "eps": HP_EPS, "initial_accumulator": HP_INITIAL_ACCUMULATOR}
+from .registry import N_HP
 
 
 @dataclass(frozen=True)
 class Grid:
-    """Axes of the sweep; `slice(a, b)` materializes trajectories a..b-1."""
+    """Axes of the sweep; `slice(a, b)` materializes trajectories a..b-1.
+
+    ``axes`` holds every hyperparameter of the optimizer in its record's order,
+    which is also the row order of the kernel's hyperparameter matrix ``hp``.
+    """
 
     axes: dict[str, list[float]]
     seeds: Sequence[int]  # range(n) for seeds 0..n-1 (never materialised), or a list
@@ -43,12 +45,12 @@ class Grid:
         out: dict[str, np.ndarray] = {"trajectory": index}
         seeds = seeds_at(self.seeds, seed_pos)
         out["seed"] = seeds
-        hp = np.zeros((N_HP, stop - start))
-        for name, values in reversed(self.axes.items()):
+        hp = np.zeros((max(N_HP, len(self.axes)), stop - start))
+        for row, (name, values) in reversed(list(enumerate(self.axes.items()))):
             pos = rest % len(values)
             rest = rest // len(values)
             out[name] = np.asarray(values, dtype=np.float64)[pos]
-            hp[HP_ROWS[name]] = out[name]
+            hp[row] = out[name]
         out["hp"] = hp
         out["x0"] = self.start_points(seeds)
         return out

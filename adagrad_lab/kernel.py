@@ -12,6 +12,7 @@ depend on the thread count, the block size or the order blocks run in.
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 
@@ -20,27 +21,33 @@ import numpy as np
 from numba import njit, prange
 
 from ._jit import FLUSH_SUBNORMALS_BITS, get_fp_control, set_fp_control
-from .kernel_steps import (
-    RULE_ADAGRAD,
-    adagrad_step,
-    fused_pass,
-    gd_step,
-    grad_norm,
-    record,
-    retire,
-    scan,
+from .kernel_steps import grad_norm, make_fused_pass, record, retire, scan
+from .registry import (
+    N_HP,
+    OBJECTIVES,
+    OPTIMIZERS,
+    Objective,
+    Optimizer,
+    objective_by_code,
+    optimizer_by_code,
 )
-from .kernel_steps import RULE_GD as RULE_GD  # re-exported: part of the kernel's API
-from .objectives_math import SEPARABLE
-from .objectives_math import evaluate_builtin as evaluate
 
 GROUPS_PER_THREAD = 16  # groups of consecutive blocks each thread gets, spread over the grid
 
-# rows of the per-trajectory hyperparameter matrix
-HP_STEP_SIZE = 0
-HP_EPS = 1
-HP_INITIAL_ACCUMULATOR = 2
-N_HP = 3
+# the integer codes of `advance`: positions in the registry
+RULE_ADAGRAD = OPTIMIZERS["adagrad"].code
+RULE_GD = OPTIMIZERS["gd"].code
+# AdaGrad's rows of the per-trajectory hyperparameter matrix (its record's order)
+HP_STEP_SIZE, HP_EPS, HP_INITIAL_ACCUMULATOR = (
+    OPTIMIZERS["adagrad"].names.index(n) for n in ("step_size", "eps", "initial_accumulator")
+)
+__all__ = ["N_HP", "RULE_ADAGRAD", "RULE_GD", "advance", "specialize"]
+
+# Bound per variant by `specialize`: the objective's evaluator, whether it is fused with
+# the update, the fused pass, the optimizer's state initializer and step, its state count.
+evaluate = fused_pass = init_state = update = None
+FUSED = False
+N_STATE = 0
 
 
 @njit(cache=True)
@@ -73,11 +80,9 @@ def block_group(n: int, block: int) -> int:
 
 
 def _advance(
-    code,
     params,
     x0,
     hp,
-    rule,
     n_iter,
     rec_iters,
     rec_points,
@@ -86,7 +91,6 @@ def _advance(
     stop_at_target,
     block,
     group,
-    fused,
     flush_subnormals,
     x_final,
     f_final,
@@ -119,7 +123,7 @@ def _advance(
         XN = np.empty((d, b), dt)
         G = np.empty((d, b), dt)
         GN = np.empty(b, dt)
-        S = np.empty((d, b), dt)
+        S = np.empty((N_STATE, d, b), dt)
         F = np.empty(b, dt)
         FB = np.full(b, np.inf, dt)
         HIT = np.full(b, -1, dtype=np.int64)
@@ -130,22 +134,20 @@ def _advance(
         hf_rows = h_f[j0 : j0 + b]
         hgn_rows = h_gn[j0 : j0 + b]
         hx_rows = h_x[j0 : j0 + b]
-        step = hp[HP_STEP_SIZE, j0 : j0 + b]
-        eps = hp[HP_EPS, j0 : j0 + b]
         for i in range(d):
             for j in range(b):
                 X[i, j] = x0[j0 + j, i]
-                S[i, j] = hp[HP_INITIAL_ACCUMULATOR, j0 + j]
+        init_state(S, hp, j0)
         for j in range(b):
             died_at[j0 + j] = -1
         n_live = b
         r = 0
         for k in range(n_iter + 1):
             rec = r < n_rec and rec_iters[r] == k
-            if fused:
-                fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, rec and rec_gn)
+            if FUSED:
+                fused_pass(X, XN, S, F, GN, hp, j0, params, rec and rec_gn)
             else:
-                evaluate(code, X, G, F, params)
+                evaluate(X, G, F, params)
                 if rec and rec_gn:
                     grad_norm(G, GN)
             if rec:
@@ -156,12 +158,10 @@ def _advance(
                 n_live = retire(X, F, FB, HIT, LIVE, k, n_iter, n_live, j0, stop_at_target, finals)
             if n_live == 0 or k == n_iter:
                 break
-            if fused:
+            if FUSED:
                 X, XN = XN, X
-            elif rule == RULE_ADAGRAD:
-                adagrad_step(X, G, S, step, eps)
             else:
-                gd_step(X, G, step)
+                update(X, G, S, hp, j0)
         if flush_subnormals:
             set_fp_control(control)
         # trajectories done, one slot per block: a thread polling the array (the kernel
@@ -175,29 +175,69 @@ _JIT = {"parallel": True, "error_model": "numpy", "nogil": True}
 FASTMATH = frozenset({"contract", "arcp", "afn", "nsz", "reassoc"})
 
 
-def _variant(name: str, evaluate_fn, cache: bool, fastmath: bool):
-    """Compile the kernel source under another name with ``evaluate`` bound to ``evaluate_fn``.
+def specialize(
+    name: str,
+    evaluate_fn,
+    optimizer: Optimizer,
+    objective: Objective | None,
+    fastmath: bool,
+    cache: bool = True,
+):
+    """The kernel source compiled with one objective and one optimizer bound in.
 
-    The distinct name gives each cached variant its own index in Numba's cache.
+    ``evaluate_fn`` is the objective's block evaluator; a separable built-in
+    ``objective`` also gets the fused pass (value, gradient and update in one
+    loop). The distinct ``name`` gives each cached variant its own index in
+    Numba's cache, so a process compiles or loads only the variants it runs.
     """
-    fn = types.FunctionType(
-        _advance.__code__, {**_advance.__globals__, "evaluate": evaluate_fn}, name
-    )
+    fused = objective is not None and objective.separable
+    term = objective.term if fused else OBJECTIVES["sphere"].term  # typed, never run
+    constant = objective.constant if fused else OBJECTIVES["sphere"].constant
+    bound = {
+        "evaluate": evaluate_fn,
+        "FUSED": fused,
+        "fused_pass": make_fused_pass(term, constant, optimizer.elem),
+        "init_state": optimizer.init,
+        "update": optimizer.step,
+        "N_STATE": optimizer.n_state,
+    }
+    fn = types.FunctionType(_advance.__code__, {**_advance.__globals__, **bound}, name)
     fn.__qualname__ = name
     flags = {"fastmath": set(FASTMATH)} if fastmath else {}
     return njit(cache=cache, **_JIT, **flags)(fn)
 
 
-_advance_builtin = njit(cache=True, **_JIT)(_advance)
-_advance_fastmath = _variant("_advance_fastmath", evaluate, cache=True, fastmath=True)
+@functools.cache
+def builtin_kernel(objective: str, optimizer: str, fastmath: bool):
+    """The cached kernel variant for a built-in objective and optimizer (made on first use)."""
+    obj = OBJECTIVES[objective]
+    name = f"_advance_{objective}_{optimizer}{'_fastmath' if fastmath else ''}"
+    return specialize(name, obj.evaluate, OPTIMIZERS[optimizer], obj, fastmath)
 
 
-def compile_custom(evaluate_custom, fastmath: bool = False) -> object:
-    """A kernel that evaluates a user's block evaluator instead of the built-ins.
+class CustomKernels:
+    """Kernels for a user's block evaluator, one per optimizer, compiled on first use.
 
     Not cached on disk: Numba cannot key a cache on a user's function.
     """
-    return _variant("_advance_custom", evaluate_custom, cache=False, fastmath=fastmath)
+
+    def __init__(self, evaluate_custom, fastmath: bool = False) -> None:
+        self.evaluate = evaluate_custom
+        self.fastmath = fastmath
+        self._kernels: dict[str, object] = {}
+
+    def __call__(self, optimizer: str):
+        if optimizer not in self._kernels:
+            name = f"_advance_custom_{optimizer}"
+            self._kernels[optimizer] = specialize(
+                name, self.evaluate, OPTIMIZERS[optimizer], None, self.fastmath, cache=False
+            )
+        return self._kernels[optimizer]
+
+
+def compile_custom(evaluate_custom, fastmath: bool = False) -> CustomKernels:
+    """Kernels that evaluate a user's block evaluator instead of a built-in."""
+    return CustomKernels(evaluate_custom, fastmath)
 
 
 def advance(
@@ -267,14 +307,15 @@ def advance(
     elif progress.dtype != np.int64 or progress.ndim != 1 or len(progress) < n_blocks(n, block):
         # the kernel stores without bounds checks: a short array would be written past its end
         raise ValueError(f"progress must be an int64 array of {n_blocks(n, block)} slots")
-    builtin = _advance_fastmath if fastmath else _advance_builtin
-    run = builtin if kernel is None else kernel
+    optimizer = optimizer_by_code(rule).name
+    if kernel is None:
+        run = builtin_kernel(objective_by_code(code).name, optimizer, bool(fastmath))
+    else:
+        run = kernel(optimizer)
     run(
-        np.int64(code),
         np.zeros(1, dt) if params is None else np.ascontiguousarray(params, dt),
         np.ascontiguousarray(x0, dt),
         np.ascontiguousarray(hp, dt),
-        np.int64(rule),
         np.int64(n_iter),
         rec,
         bool(rec_points),
@@ -283,7 +324,6 @@ def advance(
         bool(stop_at_target),
         np.int64(block),
         np.int64(block_group(n, block)),
-        kernel is None and code in SEPARABLE,
         bool(flush_subnormals),
         out["x_final"],
         out["f_final"],
@@ -309,7 +349,7 @@ def block_evaluator(value_and_grad) -> object:
     fn = value_and_grad if hasattr(value_and_grad, "py_func") else njit(value_and_grad)
 
     @njit
-    def evaluate_custom(code, x, g, f, p):
+    def evaluate_custom(x, g, f, p):
         d, b = x.shape
         xi = np.empty(d, x.dtype)
         gi = np.empty(d, x.dtype)

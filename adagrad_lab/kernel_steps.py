@@ -12,31 +12,61 @@ import numpy as np
 from numba import njit
 
 from ._jit import square
-from .objectives_math import ellipsoid_term, rastrigin_term, sphere_term
-from .objectives_math import styblinski_tang_term as stang_term
 
-RULE_ADAGRAD = 0
-RULE_GD = 1
+# Optimizers, in two forms each (see `registry.Optimizer`):
+#   init(S, hp, j0)                    the state S (n_state, d, B) of lanes j0.. at iteration 0
+#   step(X, G, S, hp, j0)              x_{k+1} from x_k and its gradient, for a whole block
+#   elem(xi, g, S, i, j, hp, j0)       (x_{k+1}[i], g*g) for one coordinate of one lane: the
+#                                      fused pass of a separable objective calls it per element
+# hp is the (n_hp, N) hyperparameter matrix, rows in the optimizer's record order.
 
 
 @njit(inline="always")
-def adagrad_step(X, G, S, step, eps):
+def adagrad_init(S, hp, j0):
+    _, d, b = S.shape
+    for i in range(d):
+        for j in range(b):
+            S[0, i, j] = hp[2, j0 + j]
+
+
+@njit(inline="always")
+def adagrad_step(X, G, S, hp, j0):
+    """The tutorial's order: s += g*g; alpha = step / (eps + sqrt(s)); x -= alpha * g."""
     d, b = X.shape
     for i in range(d):
         for j in range(b):
             g = G[i, j]
-            s = S[i, j] + square(g)
-            S[i, j] = s
-            alpha = step[j] / (eps[j] + math.sqrt(s))
+            s = S[0, i, j] + square(g)
+            S[0, i, j] = s
+            alpha = hp[0, j0 + j] / (hp[1, j0 + j] + math.sqrt(s))
             X[i, j] = X[i, j] - alpha * g
 
 
 @njit(inline="always")
-def gd_step(X, G, step):
+def adagrad_elem(xi, g, S, i, j, hp, j0):
+    gg = square(g)
+    s = S[0, i, j] + gg
+    S[0, i, j] = s
+    return xi - (hp[0, j0 + j] / (hp[1, j0 + j] + math.sqrt(s))) * g, gg
+
+
+@njit(inline="always")
+def no_state(S, hp, j0):
+    pass
+
+
+@njit(inline="always")
+def gd_step(X, G, S, hp, j0):
+    """x -= step * g."""
     d, b = X.shape
     for i in range(d):
         for j in range(b):
-            X[i, j] = X[i, j] - step[j] * G[i, j]
+            X[i, j] = X[i, j] - hp[0, j0 + j] * G[i, j]
+
+
+@njit(inline="always")
+def gd_elem(xi, g, S, i, j, hp, j0):
+    return xi - hp[0, j0 + j] * g, square(g)
 
 
 @njit(inline="always")
@@ -69,52 +99,34 @@ def grad_norm(G, GN):
             GN[j] += square(G[i, j])
 
 
-@njit(inline="always")
-def fused_pass(code, X, XN, S, F, GN, step, eps, params, rule, want_gn):
-    """Value, gradient and update in one pass for a coordinate-separable objective.
+def make_fused_pass(term, constant, elem):
+    """Value, gradient and update in one pass, for a coordinate-separable objective
+    f = constant(d) + sum_i term(x_i, w_i) under the optimizer whose per-element
+    update is ``elem``.
 
-    Writes f(x_k) to F, the squared gradient norm to GN when asked, and x_{k+1}
-    to XN, leaving x_k in X for recording and for lanes that stop here.
+    The pass writes f(x_k) to F, the squared gradient norm to GN when asked,
+    and x_{k+1} to XN, leaving x_k in X for recording and for lanes that stop.
     """
-    d = X.shape[0]
-    if code == 0:
-        fused(sphere_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
-    elif code == 1:
-        fused(ellipsoid_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
-    elif code == 3:
-        fused(rastrigin_term, 10.0 * d, X, XN, S, F, GN, step, eps, params, rule, want_gn)
-    else:
-        fused(stang_term, 0.0, X, XN, S, F, GN, step, eps, params, rule, want_gn)
 
-
-@njit(inline="always")
-def fused(term, f0, X, XN, S, F, GN, step, eps, params, rule, want_gn):
-    d, b = X.shape
-    last_param = params.shape[0] - 1
-    for j in range(b):
-        F[j] = f0
-        GN[j] = 0.0
-    for i in range(d):
-        w = params[min(i, last_param)]  # params arrive in the working precision
-        if rule == RULE_ADAGRAD:
+    @njit(inline="always")
+    def fused_pass(X, XN, S, F, GN, hp, j0, params, want_gn):
+        d, b = X.shape
+        last_param = params.shape[0] - 1
+        f0 = constant(d)
+        for j in range(b):
+            F[j] = f0
+            GN[j] = 0.0
+        for i in range(d):
+            w = params[min(i, last_param)]  # params arrive in the working precision
             for j in range(b):
                 xi = X[i, j]
                 fi, g = term(xi, w)
                 F[j] += fi
-                gg = square(g)
-                s = S[i, j] + gg
-                S[i, j] = s
-                XN[i, j] = xi - (step[j] / (eps[j] + math.sqrt(s))) * g
+                XN[i, j], gg = elem(xi, g, S, i, j, hp, j0)
                 if want_gn:
                     GN[j] += gg
-        else:
-            for j in range(b):
-                xi = X[i, j]
-                fi, g = term(xi, w)
-                F[j] += fi
-                XN[i, j] = xi - step[j] * g
-                if want_gn:
-                    GN[j] += square(g)
+
+    return fused_pass
 
 
 @njit(inline="always")

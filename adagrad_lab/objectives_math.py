@@ -47,6 +47,16 @@ def styblinski_tang_term(xi, w):
 
 
 @jit(inline="always")
+def no_constant(d):
+    return 0.0
+
+
+@jit(inline="always")
+def rastrigin_constant(d):
+    return 10.0 * d
+
+
+@jit(inline="always")
 def _separable(term, f0, x, g, f, p):
     d, b = x.shape
     last = p.shape[0] - 1
@@ -164,43 +174,3 @@ def himmelblau(x, g, f, p):
         f[j] = a * a + c * c
         g[0, j] = four * u * a + two * c
         g[1, j] = two * a + four * v * c
-
-
-BUILTIN_ORDER = (
-    "sphere",
-    "ellipsoid",
-    "rosenbrock",
-    "rastrigin",
-    "ackley",
-    "styblinski_tang",
-    "beale",
-    "booth",
-    "himmelblau",
-)
-
-SEPARABLE = tuple(
-    BUILTIN_ORDER.index(n) for n in ("sphere", "ellipsoid", "rastrigin", "styblinski_tang")
-)
-
-
-@jit(inline="always")
-def evaluate_builtin(code, x, g, f, p):
-    """Evaluate built-in objective number ``code`` (its index in BUILTIN_ORDER) on a block."""
-    if code == 0:
-        sphere(x, g, f, p)
-    elif code == 1:
-        ellipsoid(x, g, f, p)
-    elif code == 2:
-        rosenbrock(x, g, f, p)
-    elif code == 3:
-        rastrigin(x, g, f, p)
-    elif code == 4:
-        ackley(x, g, f, p)
-    elif code == 5:
-        styblinski_tang(x, g, f, p)
-    elif code == 6:
-        beale(x, g, f, p)
-    elif code == 7:
-        booth(x, g, f, p)
-    else:
-        himmelblau(x, g, f, p)

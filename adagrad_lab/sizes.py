@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from .grid import default_block
-from .kernel import N_HP
+from .registry import N_HP
 from .validate import ConfigError, Plan
 
 CHUNK_BYTES = 256 << 20  # history buffer budget per chunk

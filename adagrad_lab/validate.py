@@ -17,12 +17,11 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from ._jit import CAN_FLUSH_SUBNORMALS
-from .kernel import RULE_ADAGRAD, RULE_GD
-from .objectives import BUILTINS, Objective, check_user_function, load_user_function, user_source
+from .config import unknown_key
+from .objectives import check_user_function, load_user_function, user_source
+from .registry import OBJECTIVES, OPTIMIZERS, Objective, Optimizer
 from .schedule import record_bound, record_iterations
 
-OPTIMIZERS = {"adagrad": RULE_ADAGRAD, "gd": RULE_GD}
-HYPERPARAMETERS = {"adagrad": ("step_size", "eps", "initial_accumulator"), "gd": ("step_size",)}
 START_KINDS = ("uniform", "legacy_numpy", "fixed")
 SCHEDULES = ("every", "log", "final")
 ECHOES = ("summary", "tutorial", "none")
@@ -96,6 +95,11 @@ class Plan:
 
 def make_plan(cfg: DictConfig) -> Plan:
     """Check every value of ``cfg`` and return the run plan, or raise ConfigError."""
+    unknown = unknown_key(cfg)  # e.g. +sweep.seed=5: Hydra adds a key that nothing reads
+    if unknown:
+        key, names = unknown
+        where = key.rpartition(".")[0] or "the top level"
+        raise ConfigError(key, f"not a config key ({where} has: {', '.join(names)})")
     try:
         raw = OmegaConf.to_container(cfg, resolve=True)
     except Exception as exc:  # interpolation errors, e.g. a malformed ${logspace:...}
@@ -115,8 +119,8 @@ def make_plan(cfg: DictConfig) -> Plan:
         bounds=bounds,
         params=_params(obj, objective, dim),
         optimizer=optimizer,
-        rule=OPTIMIZERS[optimizer],
-        axes=_axes(ocfg, optimizer),
+        rule=OPTIMIZERS[optimizer].code,
+        axes=_axes(ocfg, OPTIMIZERS[optimizer]),
         seeds=_seeds(sweep["seeds"]),
         n_iter=n_iter,
         target=_target(sweep["target"]),
@@ -169,14 +173,14 @@ def _objective(obj: dict) -> tuple[Objective | None, Callable | None]:
     name = obj["name"]
     if name == "custom":
         return None, _user_function(obj.get("target"))
-    if name not in BUILTINS:
-        allowed = ", ".join([*BUILTINS, "custom"])
+    if name not in OBJECTIVES:
+        allowed = ", ".join([*OBJECTIVES, "custom"])
         raise ConfigError("objective.name", f"unknown objective {name!r}; one of {allowed}")
     if obj.get("target") is not None:
         raise ConfigError("objective.target", "only objective=custom takes a target function")
     if obj.get("log10_condition") is not None and name != "ellipsoid":
         raise ConfigError("objective.log10_condition", f"only the ellipsoid has one, not {name}")
-    return BUILTINS[name], None
+    return OBJECTIVES[name], None
 
 
 def _user_function(target: object) -> Callable:
@@ -250,10 +254,12 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _axes(ocfg: dict, optimizer: str) -> dict[str, list[float]]:
+def _axes(ocfg: dict, optimizer: Optimizer) -> dict[str, list[float]]:
+    """Each hyperparameter of the optimizer's record as a list of values, checked."""
     axes = {}
-    for name in HYPERPARAMETERS[optimizer]:
-        value = ocfg[name]
+    for hyper in optimizer.hyperparameters:
+        name = hyper.name
+        value = ocfg.get(name, hyper.default)
         values = list(value) if isinstance(value, (list, tuple, ListConfig)) else [value]
         key = f"optimizer.{name}"
         if not values:
@@ -261,11 +267,9 @@ def _axes(ocfg: dict, optimizer: str) -> dict[str, list[float]]:
         for v in values:
             if not _is_number(v) or not math.isfinite(v):
                 raise ConfigError(key, f"must be a finite number or a list of them (got {v!r})")
-        low_ok = (lambda v: v >= 0.0) if name == "initial_accumulator" else (lambda v: v > 0.0)
-        bad = [v for v in values if not low_ok(v)]
+        bad = [v for v in values if not hyper.accepts(v)]
         if bad:
-            bound = ">= 0" if name == "initial_accumulator" else "> 0"
-            raise ConfigError(key, f"every value must be {bound} (got {bad[0]!r})")
+            raise ConfigError(key, f"every value must be {hyper.rule} (got {bad[0]!r})")
         axes[name] = [float(v) for v in values]
     return axes
 

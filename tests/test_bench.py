@@ -1,20 +1,34 @@
-"""The benchmark command: it runs end to end on tiny sizes and its NumPy baseline is exact.
+"""The benchmark command: it runs end to end on tiny sizes, and what it computes is right.
 
-Timings are never asserted (the design forbids timed tests); only the shape
-of the report and the agreement between the kernel and the baseline.
+Timings are never asserted (the design forbids timed tests). The numbers the
+benchmark derives from them (medians, speedups, updates per second, relative
+errors) are checked on fixed inputs against values computed by hand here,
+the NumPy baseline against the plain-Python loop of `naive`, the printed
+tables against literal text; never against the code under test.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import math
 import re
 from dataclasses import replace
+from pathlib import Path
 
+import naive
 import numpy as np
 import pytest
 
-from adagrad_lab import bench, bench_agree, bench_e2e, bench_peers
-from adagrad_lab.schedule import record_iterations
+from adagrad_lab.bench import agree, baselines, command, end_to_end, measure, plans, workloads
+from adagrad_lab.grid import default_block
+from adagrad_lab.runner import make_grid, run_trajectories
+
+MAIN_COLUMNS = (
+    "workload", "objective", "d", "N", "T", "history", "warm-up s", "kernel s", "numpy s",
+    "speedup", "kernel upd/s", "numpy upd/s", "peak RSS MiB", "agree", "bitwise",
+)  # fmt: skip
+ERROR_COLUMNS = ("f rel err med", "f rel err max", "f_final rel err med", "f_final rel err max")
 
 
 def parse_table(text: str, first: str) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
@@ -44,17 +58,18 @@ def table_rows(text: str) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
 
 
 def test_main_prints_table_and_agreement(capsys):
-    code = bench.main(["--workloads", "W1,W3", "--scale", "0.001", "--repeats", "1"])
+    code = command.main(["--workloads", "W1,W3", "--scale", "0.001", "--repeats", "1"])
     out = capsys.readouterr().out
     assert code == 0
     assert "MEDIANS" in out
     header, rows = table_rows(out)
-    assert header == bench.COLUMNS  # no error columns in the default mode
+    assert header == MAIN_COLUMNS  # no error columns in the default mode
     assert "kernel mode (W1-W4): default (float64); outputs must equal NumPy's bit" in out
     assert "fast mode" not in out
     assert list(rows) == ["W1", "W3"]
-    for name, row in rows.items():
-        assert row["N"] == str(bench.WORKLOADS[name].scaled_n(0.001))
+    for row in rows.values():
+        assert row["N"] == "131"  # round(131072 * 0.001)
+        assert (row["d"], row["T"]) == ("2", "1000")
         assert row["agree"] == "yes"
         assert row["bitwise"] == "yes"
         assert float(row["kernel s"]) > 0 and float(row["numpy s"]) > 0
@@ -66,12 +81,62 @@ def test_main_prints_table_and_agreement(capsys):
     assert "peers" not in out
 
 
+def test_scale_keeps_at_least_64_trajectories(capsys):
+    assert command.main(["--workloads", "W2", "--scale", "0.0001", "--repeats", "1"]) == 0
+    row = table_rows(capsys.readouterr().out)[1]["W2"]
+    assert (row["N"], row["d"]) == ("64", "100")  # 4096 * 0.0001 rounds to 0: 64 kept
+
+
 def test_grad_norm_flag_records_it_in_both(capsys):
     argv = ["--workloads", "W4", "--scale", "0.0001", "--repeats", "1", "--grad-norm"]
-    assert bench.main(argv) == 0
+    assert command.main(argv) == 0
     row = table_rows(capsys.readouterr().out)[1]["W4"]
     assert row["history"] == "f+gn:1001"
     assert row["agree"] == "yes" and row["bitwise"] == "yes"
+
+
+# ---------------------------------------------------------------- the NumPy baseline
+
+
+def same_bits(a, b) -> bool:
+    return naive.bits(np.ravel(a)) == naive.bits(np.ravel(b))
+
+
+def check_against_naive(w: workloads.Workload, inputs: workloads.Inputs, out: dict) -> None:
+    """Every trajectory of ``out`` equals the plain-Python loop, bit for bit."""
+    for j in range(inputs.x0.shape[0]):
+        traj = naive.naive_run(
+            w.objective, inputs.x0[j], w.step_size, 1e-8, 0.0, "adagrad", w.n_iter, inputs.params
+        )
+        assert len(traj) == w.n_iter + 1  # nothing diverged
+        f, _, x = traj[-1]
+        assert same_bits(out["x_final"][j], x) and same_bits(out["f_final"][j], [f])
+        if w.history:
+            assert same_bits(out["h_f"][j], [t[0] for t in traj])
+            assert same_bits(out["h_gn"][j], [t[1] for t in traj] if w.grad_norm else [])
+
+
+@pytest.mark.parametrize(
+    ("objective", "dim"), [("sphere", 3), ("ellipsoid", 5), ("rosenbrock", 2), ("rosenbrock", 4)]
+)
+@pytest.mark.parametrize(("history", "grad_norm"), [(True, False), (True, True), (False, False)])
+def test_numpy_baseline_equals_the_plain_python_loop(objective, dim, history, grad_norm):
+    w = workloads.Workload("T", objective, dim, 6, 12, history, 0.01, grad_norm=grad_norm)
+    inputs = measure.make_inputs(w, w.n)
+    # the inputs are what the workload says: its step size, eps 1e-8, accumulator 0
+    assert inputs.step_size.tolist() == [0.01] * 6 and inputs.eps.tolist() == [1e-8] * 6
+    assert inputs.initial_accumulator.tolist() == [0.0] * 6
+    out = baselines.run_numpy(w, inputs)
+    assert out["h_f"].shape == (6, 13 if history else 0)
+    assert out["h_gn"].shape == (6, 13 if history and grad_norm else 0)
+    check_against_naive(w, inputs, out)
+
+
+def test_history_spans_several_buffer_flushes():
+    n_iter = 2 * baselines.BUFFER_ROWS + 5  # two full flushes and a partial one
+    w = replace(workloads.WORKLOADS["W4"], n=4, n_iter=n_iter, grad_norm=True)
+    inputs = measure.make_inputs(w, w.n)
+    check_against_naive(w, inputs, baselines.run_numpy(w, inputs))
 
 
 @pytest.mark.parametrize(
@@ -79,21 +144,42 @@ def test_grad_norm_flag_records_it_in_both(capsys):
 )
 @pytest.mark.parametrize(("history", "grad_norm"), [(True, False), (True, True), (False, False)])
 def test_numpy_baseline_matches_kernel_bit_for_bit(objective, dim, history, grad_norm):
-    w = bench.Workload("T", objective, dim, 70, 25, history, 0.01, grad_norm=grad_norm)
-    inputs = bench.make_inputs(w, w.n)
-    ko, no = bench.run_kernel(w, inputs), bench.run_numpy(w, inputs)
+    # the benchmark's claim: kernel and baseline give the same bits (on more trajectories than
+    # one kernel block, so several blocks and a partial one are compared)
+    w = workloads.Workload("T", objective, dim, 70, 25, history, 0.01, grad_norm=grad_norm)
+    inputs = measure.make_inputs(w, w.n)
+    ko, no = measure.run_kernel(w, inputs), baselines.run_numpy(w, inputs)
     assert ko["h_gn"].shape[1] == (26 if grad_norm and history else 0)
     for key in ("x_final", "f_final", "h_f", "h_gn"):
         assert no[key].shape == ko[key].shape, key
         assert np.array_equal(no[key], ko[key]), key
 
 
-def test_history_spans_several_buffer_flushes():
-    n_iter = 2 * bench_peers.BUFFER_ROWS + 5
-    w = replace(bench.WORKLOADS["W4"], n=64, n_iter=n_iter, grad_norm=True)
-    inputs = bench.make_inputs(w, w.n)
-    ko, no = bench.run_kernel(w, inputs), bench.run_numpy(w, inputs)
-    assert np.array_equal(no["h_f"], ko["h_f"]) and np.array_equal(no["h_gn"], ko["h_gn"])
+def test_plan_runs_as_the_runner_runs_it():
+    """The bench's kernel calls for a plan (its chunks, block and settings) give what
+    `runner.run_trajectories` gives for the whole shard, bit for bit."""
+    text = (
+        "objective=ellipsoid objective.dim=3 sweep.seeds=7 sweep.n_iter=40 "
+        "optimizer.step_size=[0.01,0.1] optimizer.eps=[1e-8,1e-6] record.schedule=log "
+        "record.points=true record.grad_norm=true sweep.target=0.5 sweep.stop_at_target=true "
+        "run.chunk_size=9"
+    )
+    w = plans.plan_workload("O1", text.split())
+    w, _ = measure.warm_up(w)
+    inputs = measure.make_inputs(w, w.n)
+    assert w.n == 28 and w.block == default_block(3)
+    assert len(list(measure.kernel_chunks(w, inputs))) == 4  # 9 + 9 + 9 + 1
+    got = measure.run_kernel(w, inputs)
+    part, ref = run_trajectories(w.plan, make_grid(w.plan), 0, 28, w.block)
+    assert np.array_equal(inputs.x0, part["x0"]) and np.array_equal(inputs.hp, part["hp"])
+    assert got.keys() == ref.keys()
+    # history past a trajectory's last iteration is undefined: compared up to it
+    kept = w.plan.record_iters[None, :] <= ref["last_iter"][:, None]
+    for key in ref:
+        a, b = (got[key][kept], ref[key][kept]) if key.startswith("h_") else (got[key], ref[key])
+        assert np.array_equal(a, b, equal_nan=True), key
+    assert ref["h_x"].shape == (28, 16, 3) and ref["h_gn"].shape == (28, 16)
+    assert 0 < (ref["hit_at"] >= 0).sum() < 28  # the stop at the target was exercised
 
 
 @pytest.mark.parametrize(
@@ -101,17 +187,17 @@ def test_history_spans_several_buffer_flushes():
 )
 def test_bad_arguments_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as info:
-        bench.main(argv)
+        command.main(argv)
     assert info.value.code == 2
     assert "error" in capsys.readouterr().err
 
 
 def test_agreement_check_covers_every_chunk(monkeypatch):
-    monkeypatch.setattr(bench, "CHECK_CHUNK", 50)
-    w = replace(bench.WORKLOADS["W1"], n=130, n_iter=10)
-    inputs = bench.make_inputs(w, w.n)
-    assert bench.check_agreement(w, inputs) == bench.Agreement(close=True, bitwise=True)
-    real = bench.run_numpy
+    monkeypatch.setattr(measure, "CHECK_CHUNK", 50)
+    w = replace(workloads.WORKLOADS["W1"], n=130, n_iter=10)
+    inputs = measure.make_inputs(w, w.n)
+    assert measure.check_agreement(w, inputs) == agree.Agreement(close=True, bitwise=True)
+    real = baselines.run_numpy
     calls = []
 
     def off_in_last_chunk(w, part):
@@ -121,21 +207,21 @@ def test_agreement_check_covers_every_chunk(monkeypatch):
             out["f_final"][-1] *= 1.0 + 1e-9
         return out
 
-    monkeypatch.setattr(bench, "run_numpy", off_in_last_chunk)
-    assert bench.check_agreement(w, inputs) == bench.Agreement(close=False, bitwise=False)
+    monkeypatch.setattr(measure, "run_numpy", off_in_last_chunk)
+    assert measure.check_agreement(w, inputs) == agree.Agreement(close=False, bitwise=False)
     assert calls == [50, 50, 30]
 
 
 def test_main_exits_1_when_outputs_disagree(monkeypatch, capsys):
-    real = bench.run_numpy
+    real = baselines.run_numpy
 
     def off(w, part):
         out = real(w, part)
         out["h_f"] *= 1.0 + 1e-9
         return out
 
-    monkeypatch.setattr(bench, "run_numpy", off)
-    assert bench.main(["--workloads", "W1", "--scale", "0.0001", "--repeats", "1"]) == 1
+    monkeypatch.setattr(measure, "run_numpy", off)
+    assert command.main(["--workloads", "W1", "--scale", "0.0001", "--repeats", "1"]) == 1
     out = capsys.readouterr().out
     assert table_rows(out)[1]["W1"]["agree"] == "NO"
     assert "DISAGREE" in out
@@ -148,7 +234,7 @@ def test_workload_overrides_build_the_plan_through_the_config(capsys):
         "optimizer.step_size=[0.01,0.1] record.schedule=log run.chunk_size=5"
     )
     argv = ["--workload-overrides", rastrigin, "--workload-overrides", ellipsoid]
-    assert bench.main([*argv, "--repeats", "1"]) == 0
+    assert command.main([*argv, "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert f"O1: adagrad-lab {rastrigin}" in out
     rows = table_rows(out)[1]
@@ -158,13 +244,14 @@ def test_workload_overrides_build_the_plan_through_the_config(capsys):
     assert (o1["objective"], o1["d"], o1["N"], o1["T"]) == ("rastrigin", "3", "65", "20")
     assert o1["history"] == "f:21" and float(o1["kernel s"]) > 0
     assert o1["numpy s"] == o1["speedup"] == o1["agree"] == "-"
-    # per-trajectory step sizes, a log schedule, several runner chunks: still bit for bit
-    assert (o2["N"], o2["history"]) == ("14", f"f:{len(record_iterations('log', 40))}")
+    # per-trajectory step sizes, a log schedule (iterations 0-7, 9, 11, 14, 17, 21, 26, 32, 40),
+    # several runner chunks: still bit for bit
+    assert (o2["N"], o2["history"]) == ("14", "f:16")
     assert o2["agree"] == "yes" and o2["bitwise"] == "yes"
 
 
 def test_workload_overrides_rejects_bad_config(capsys):
-    assert bench.main(["--workload-overrides", "objective=nope", "--repeats", "1"]) == 2
+    assert command.main(["--workload-overrides", "objective=nope", "--repeats", "1"]) == 2
     assert "error: --workload-overrides" in capsys.readouterr().err
 
 
@@ -173,23 +260,207 @@ def test_workload_overrides_rejects_bad_config(capsys):
 )
 def test_peers_are_skipped_when_not_installed(capsys):
     argv = ["--workloads", "W3", "--scale", "0.0001", "--repeats", "1", "--peers"]
-    assert bench.main(argv) == 0
+    assert command.main(argv) == 0
     assert "peers skipped (not importable): jax+optax" in capsys.readouterr().out
 
 
+class FakePeer:
+    """A peer that returns the NumPy baseline's outputs, times ``factor`` in f_final."""
+
+    def __init__(self, label: str, factor: float = 1.0, why: str = "") -> None:
+        self.label, self.factor, self.why = label, factor, why
+
+    def prepare(self, w, inputs):
+        if self.why:
+            raise baselines.UnsupportedError(self.why)
+
+        def run():
+            out = baselines.run_numpy(w, inputs)
+            out["f_final"] *= self.factor
+            return out
+
+        return run
+
+
+def test_peers_are_checked_against_the_kernel_and_tabled():
+    w = replace(workloads.WORKLOADS["W4"], n=64, n_iter=20)
+    peers = [FakePeer("same"), FakePeer("off", 1 + 1e-8), FakePeer("cannot", why="no way")]
+    r = measure.bench_workload(w, 1.0, 2, peers)
+    got = {p.peer: (p.agree, len(p.times), p.note) for p in r.peers}
+    # 1e-8 relative is beyond rtol 1e-9; an unsupported peer is not timed
+    assert got == {"same": (True, 2, ""), "off": (False, 2, ""), "cannot": (None, 0, "no way")}
+    lines = measure.peer_table([r]).splitlines()[-3:]
+    assert [line.split()[:2] for line in lines] == [["W4", "same"], ["W4", "off"], ["W4", "cannot"]]
+    assert lines[0].endswith(" yes") and lines[1].endswith(" NO")
+    assert lines[2].endswith(" skipped: no way")
+
+
+@pytest.mark.slow  # the real command in fresh processes
 def test_end_to_end_reports_both_variants(capsys):
-    assert bench.main(["--end-to-end", "--scale", "0.0001", "--repeats", "1"]) == 0
+    assert command.main(["--end-to-end", "--scale", "0.0001", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     header, rows = parse_table(out, "variant")
-    assert header == bench_e2e.E2E_COLUMNS
+    assert header == (
+        "variant", "N", "T", "records", "wall s", "run_s", "compile_s", "kernel s",
+        "run/kernel", "history rows", "rows/s", "child RSS MiB",
+    )  # fmt: skip
     assert list(rows) == ["every", "log"]
-    for name, n_rec in (("every", 1001), ("log", len(record_iterations("log", 1000)))):
+    # every iteration of 1000, and the log schedule's 29 (about 10 per decade, and the last)
+    for name, n_rec in (("every", 1001), ("log", 29)):
         row = rows[name]
         assert (row["N"], row["T"], row["records"]) == ("64", "1000", str(n_rec))
         assert row["history rows"] == str(64 * n_rec)
         assert float(row["rows/s"]) > 0
         assert float(row["run_s"]) > 0 and float(row["kernel s"]) > 0
     assert re.search(r"second process to first trajectory: \d+\.\d+ s \(median of 3", out)
+
+
+# ---------------------------------------------------------------- numbers and tables by hand
+
+
+def hand_result(**changes) -> measure.Result:
+    """A fixed result: sphere, d=3, T=10, N=100; kernel medians 0.2 s, NumPy 0.7 s."""
+    w = workloads.Workload("T", "sphere", 3, 100, 10, True, 0.1)
+    fields = {
+        "workload": w, "n": 100, "warmup_s": 0.25, "kernel_s": [0.3, 0.1, 0.2],
+        "numpy_s": [1.0, 0.4, 0.9, 0.5], "agreement": agree.Agreement(True, True),
+        "peak_rss_mib": 123.4,
+    }  # fmt: skip
+    return measure.Result(**(fields | changes))
+
+
+def test_table_row_computes_medians_speedup_and_throughput():
+    r = hand_result()
+    assert r.updates() == 100 * 10 * 3
+    kernel_median = 0.2  # of 0.1, 0.2, 0.3
+    numpy_median = (0.5 + 0.9) / 2  # of 0.4, 0.5, 0.9, 1.0: the middle two's mean
+    assert measure.table_row(r) == [
+        "T", "sphere", "3", "100", "10", "f:11", "0.250", "0.2000", "0.7000",
+        "3.5x", f"{3000 / kernel_median:.3e}", f"{3000 / numpy_median:.3e}",
+        "123", "yes", "yes",
+    ]  # fmt: skip
+    assert measure.table_row(r)[10:12] == ["1.500e+04", "4.286e+03"]
+
+
+def test_table_row_without_a_baseline_and_in_a_fast_mode():
+    r = hand_result(numpy_s=[], agreement=None)
+    assert measure.table_row(r)[8:] == ["-", "-", "1.500e+04", "-", "123", "-", "-"]
+    fast = replace(r.workload, mode=workloads.Mode(fastmath=True))
+    errors = agree.RelErrors(0.125, 0.5, None, 3e-12)
+    r = hand_result(workload=fast, agreement=agree.Agreement(False, False, errors))
+    assert measure.table_row(r, fast_columns=True)[13:] == [
+        "NO", "no (fast mode)", "1.25e-01", "5.00e-01", "-", "3.00e-12",
+    ]  # fmt: skip
+
+
+def test_format_table_is_right_aligned_under_a_rule():
+    table = measure.format_table(("a", "bb"), [["1", "22"], ["333", "4"]])
+    assert table == "  a  bb\n---  --\n  1  22\n333   4"
+
+
+def test_results_table_prints_literally():
+    w = workloads.Workload("W9", "sphere", 2, 64, 5, False, 0.1)
+    r = measure.Result(w, 64, 1.5, [0.5], [2.0], agree.Agreement(True, False), 99.6)
+    assert measure.results_table([r]).splitlines() == [
+        "workload  objective  d   N  T  history  warm-up s  kernel s  numpy s  speedup"
+        "  kernel upd/s  numpy upd/s  peak RSS MiB  agree  bitwise",
+        "--------  ---------  -  --  -  -------  ---------  --------  -------  -------"
+        "  ------------  -----------  ------------  -----  -------",
+        "      W9     sphere  2  64  5        -      1.500    0.5000   2.0000     4.0x"
+        "     1.280e+03    3.200e+02           100    yes       no",
+    ]
+
+
+def test_peer_row_by_hand():
+    r = hand_result()
+    p = measure.PeerResult("jax-x", 2.0, [0.8, 0.5, 0.3], True, peak_rss_mib=50.2)
+    # peer median 0.5: NumPy / peer = 0.7 / 0.5, peer / kernel = 0.5 / 0.2, 3000 / 0.5 updates/s
+    assert measure.peer_row(r, p) == [
+        "T", "jax-x", "2.000", "0.5000", "0.2000", "0.7000", "1.4x", "2.5x", "6.000e+03",
+        "50", "yes",
+    ]  # fmt: skip
+    skipped = measure.PeerResult("torch-x", math.nan, [], None, "why")
+    assert measure.peer_row(r, skipped) == ["T", "torch-x", *["-"] * 8, "skipped: why"]
+
+
+def test_end_to_end_row_takes_medians_by_hand():
+    w = workloads.Workload("W1", "sphere", 2, 64, 1000, True, 0.1)
+    commands = [
+        end_to_end.Command(wall_s=2.0, run_s=1.0, compile_s=0.5, rows=900, peak_rss_mib=100.0),
+        end_to_end.Command(wall_s=3.0, run_s=2.0, compile_s=0.7, rows=1000, peak_rss_mib=150.0),
+        end_to_end.Command(wall_s=1.0, run_s=1.5, compile_s=0.6, rows=1000, peak_rss_mib=120.0),
+    ]
+    v = end_to_end.Variant("every", w, commands, [0.5, 0.25, 1.0])
+    # medians: wall 2.0, run_s 1.5, compile_s 0.6, kernel 0.5, rows 1000; the largest RSS
+    assert end_to_end.e2e_row(v) == [
+        "every", "64", "1000", "1001", "2.000", "1.500", "0.600", "0.5000",
+        "3.00", "1000", f"{1000 / 1.5:.3e}", "150",
+    ]  # fmt: skip
+
+
+# ---------------------------------------------------------------- agreement by hand
+
+
+def outputs(f_final, h_f, x_final=None) -> dict:
+    f_final, h_f = np.array(f_final, float), np.array(h_f, float)
+    x = np.zeros((len(f_final), 2)) if x_final is None else np.array(x_final, float)
+    return {"x_final": x, "f_final": f_final, "h_f": h_f, "h_gn": np.empty((len(f_final), 0))}
+
+
+def test_compare_bitwise_by_hand():
+    ref = outputs([1.0, 2.0], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    same = outputs([1.0, 2.0], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert agree.compare_bitwise(same, ref) == agree.Agreement(True, True)
+    ulp = outputs([1.0, 2.0], [[1.0, np.nextafter(2.0, 3.0), 3.0], [4.0, 5.0, 6.0]])
+    assert agree.compare_bitwise(ulp, ref) == agree.Agreement(True, False)  # within rtol 1e-12
+    off = outputs([1.0, 2.0 * (1 + 1e-9)], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert agree.compare_bitwise(off, ref) == agree.Agreement(False, False)
+    moved = outputs([1.0, 2.0], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[0, 0], [0, 1e-300]])
+    assert agree.compare_bitwise(moved, ref) == agree.Agreement(True, False)  # x differs
+    short = outputs([1.0, 2.0], [[1.0, 2.0], [4.0, 5.0]])
+    assert agree.compare_bitwise(short, ref) == agree.Agreement(False, False)
+
+
+def test_history_sample_is_evenly_spaced():
+    assert list(agree.history_columns(3)) == [0, 1, 2]
+    assert list(agree.history_columns(101)) == list(range(0, 101, 10))
+    assert len(agree.history_columns(0)) == 0
+
+
+def test_rel_errors_skip_tiny_references_and_count_lost_values():
+    ref = np.array([1.0, 1e-30, np.inf, 2.0, 4.0, np.nan])
+    got = np.array([1.5, 1.0, np.inf, np.nan, 4.0, 3.0], np.float32)
+    err = agree.rel_errors(got, ref)
+    # 1e-30 and NaN references say nothing; the same infinity agrees; a lost value is infinite
+    assert err.tolist() == [0.5, 0.0, np.inf, 0.0]
+
+
+def test_error_tally_statistics_by_hand():
+    tally = agree.ErrorTally()
+    # chunk 1: final errors 0.5, 0; history errors 0.5, 0.5, 0 / 0.25, 0, 0
+    tally.add(
+        outputs([1.5, 2.0], [[1.5, 3.0, 4.0], [10.0, 16.0, 32.0]]),
+        outputs([1.0, 2.0], [[1.0, 2.0, 4.0], [8.0, 16.0, 32.0]]),
+    )
+    # chunk 2: final error 0.25; history errors 0, 0, 0.75
+    tally.add(outputs([5.0], [[1.0, 2.0, 7.0]]), outputs([4.0], [[1.0, 2.0, 4.0]]))
+    a = tally.agreement(workloads.Mode(fastmath=True))
+    # history, all 9 sampled: sorted 0, 0, 0, 0, 0, 0.25, 0.5, 0.5, 0.75 -> median 0, max 0.75;
+    # final: 0, 0.25, 0.5 -> median 0.25, max 0.5
+    assert a.errors == agree.RelErrors(0.0, 0.75, 0.25, 0.5)
+    assert a == agree.Agreement(False, False, a.errors)  # beyond fastmath's max 1e-9
+
+
+def test_error_bounds_by_hand():
+    small = agree.RelErrors(2e-6, 1e-2, 1e-6, 5e-2)
+    assert small.within(1e-5, 0.1)  # float32's bounds
+    assert not small.within(1e-6, 0.1)  # a median at 2e-6 is not below 1e-6
+    assert not small.within(None, 1e-9)  # fastmath's
+    assert agree.RelErrors(None, None, None, None).within(None, 1e-9)
+    assert not agree.RelErrors(None, math.nan, None, None).within(None, 1.0)
+    assert agree.bounds(workloads.Mode(precision="float32")) == (1e-5, 0.1)
+    assert agree.bounds(workloads.Mode(fastmath=True)) == (None, 1e-9)
+    assert agree.bounds_text(workloads.Mode(flush_subnormals=True)) == "max < 1e-09"
 
 
 # ---------------------------------------------------------------- fast kernel modes
@@ -200,7 +471,7 @@ TINY = ["--scale", "0.001", "--repeats", "1", "--workloads", "W1,W4"]
 def fast_rows(out: str) -> dict[str, dict[str, str]]:
     """The table's rows, after checking its columns and the fast-mode cells of W1 and W4."""
     header, rows = table_rows(out)
-    assert header == (*bench.COLUMNS, *bench_agree.FAST_COLUMNS)
+    assert header == (*MAIN_COLUMNS, *ERROR_COLUMNS)
     assert list(rows) == ["W1", "W4"]
     for row in rows.values():
         assert row["agree"] == "yes" and row["bitwise"] == "no (fast mode)"
@@ -215,7 +486,7 @@ def fast_rows(out: str) -> dict[str, dict[str, str]]:
 
 def error_cells(rows: dict[str, dict[str, str]], stat: str) -> list[float]:
     """Every printed error of one statistic ('med' or 'max'), '-' cells left out."""
-    cols = [c for c in bench_agree.FAST_COLUMNS if c.endswith(stat)]
+    cols = [c for c in ERROR_COLUMNS if c.endswith(stat)]
     return [float(row[c]) for row in rows.values() for c in cols if row[c] != "-"]
 
 
@@ -223,7 +494,7 @@ def error_cells(rows: dict[str, dict[str, str]], stat: str) -> list[float]:
     ("flag", "label"), [("--fastmath", "fastmath"), ("--flush-subnormals", "flush_subnormals")]
 )
 def test_float64_fast_mode_reports_errors_within_its_bound(capsys, flag, label):
-    assert bench.main([*TINY, flag]) == 0
+    assert command.main([*TINY, flag]) == 0
     out = capsys.readouterr().out
     assert f"kernel mode (W1-W4): {label} + float64; judged by f's relative error" in out
     rows = fast_rows(out)
@@ -231,7 +502,7 @@ def test_float64_fast_mode_reports_errors_within_its_bound(capsys, flag, label):
 
 
 def test_float32_reports_errors_within_its_bounds(capsys):
-    assert bench.main([*TINY, "--precision", "float32"]) == 0
+    assert command.main([*TINY, "--precision", "float32"]) == 0
     out = capsys.readouterr().out
     assert "kernel mode (W1-W4): float32; judged by f's relative error" in out
     rows = fast_rows(out)
@@ -243,16 +514,16 @@ def test_float32_reports_errors_within_its_bounds(capsys):
 
 
 def test_fast_mode_beyond_its_bound_exits_1(monkeypatch, capsys):
-    real = bench.run_numpy
+    real = baselines.run_numpy
 
     def off(w, part):
         out = real(w, part)
         out["h_f"][:, 5] *= 1.0 + 1e-6  # far beyond fastmath's 1e-9, in a column not sampled
         return out
 
-    monkeypatch.setattr(bench, "run_numpy", off)
+    monkeypatch.setattr(measure, "run_numpy", off)
     argv = ["--workloads", "W4", "--scale", "0.0001", "--repeats", "1", "--fastmath"]
-    assert bench.main(argv) == 1
+    assert command.main(argv) == 1
     out = capsys.readouterr().out
     row = table_rows(out)[1]["W4"]
     assert row["agree"] == "NO" and row["bitwise"] == "no (fast mode)"
@@ -263,7 +534,7 @@ def test_fast_mode_beyond_its_bound_exits_1(monkeypatch, capsys):
 
 def test_plan_in_a_fast_mode_is_judged_by_its_errors(capsys):
     text = "objective=rosenbrock sweep.seeds=7 sweep.n_iter=30 run.precision=float32"
-    assert bench.main(["--workload-overrides", text, "--repeats", "1"]) == 0
+    assert command.main(["--workload-overrides", text, "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert f"O1: adagrad-lab {text} (kernel: float32)" in out
     assert "kernel mode (W1-W4): default (float64)" in out and "O rows: as their run" in out
@@ -272,25 +543,17 @@ def test_plan_in_a_fast_mode_is_judged_by_its_errors(capsys):
     assert 0 < float(row["f rel err max"]) < 0.1
 
 
-def test_rel_errors_skip_tiny_references_and_count_lost_values():
-    ref = np.array([1.0, 1e-30, np.inf, 2.0, 4.0, np.nan])
-    got = np.array([1.5, 1.0, np.inf, np.nan, 4.0, 3.0], np.float32)
-    err = bench_agree.rel_errors(got, ref)
-    # 1e-30 and NaN references say nothing; the same infinity agrees; a lost value is infinite
-    assert err.tolist() == [0.5, 0.0, np.inf, 0.0]
-
-
 def test_reused_outputs_are_timed_and_still_agree(capsys, monkeypatch):
     calls = []
-    real = bench.advance
+    real = workloads.advance
 
     def spy(*args, **kwargs):
         calls.append(kwargs.get("out"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(bench, "advance", spy)
+    monkeypatch.setattr(workloads, "advance", spy)
     argv = ["--workloads", "W1", "--scale", "0.001", "--repeats", "2", "--reuse-outputs"]
-    assert bench.main(argv) == 0
+    assert command.main(argv) == 0
     out = capsys.readouterr().out
     assert "outputs written into the arrays of an untimed first call" in out
     assert "outputs agree" in out
@@ -301,5 +564,86 @@ def test_reused_outputs_are_timed_and_still_agree(capsys, monkeypatch):
 
 def test_reused_outputs_with_a_chunked_plan(capsys):
     text = "objective=sphere sweep.seeds=300 sweep.n_iter=20 run.chunk_size=128"
-    assert bench.main(["--workload-overrides", text, "--repeats", "2", "--reuse-outputs"]) == 0
+    assert command.main(["--workload-overrides", text, "--repeats", "2", "--reuse-outputs"]) == 0
     assert "outputs agree" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the package's structure
+
+BENCH = Path(workloads.__file__).parent
+ORDER = ("workloads", "plans", "agree", "baselines", "measure", "end_to_end", "command")
+
+
+def bench_imports(tree: ast.Module, name: str) -> set[str]:
+    """The bench modules a module imports (relative or absolute)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level == 1 or base.startswith("adagrad_lab.bench"):
+                tail = base.removeprefix("adagrad_lab.bench").lstrip(".")
+                found |= {tail.split(".")[0]} if tail else {a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            prefix = "adagrad_lab.bench."
+            found |= {a.name[len(prefix) :] for a in node.names if a.name.startswith(prefix)}
+    return found - {name}
+
+
+def module_tree(name: str) -> ast.Module:
+    return ast.parse((BENCH / f"{name}.py").read_text())
+
+
+def test_the_bench_modules_import_in_one_direction():
+    files = {p.stem for p in BENCH.glob("*.py")}
+    assert files == {*ORDER, "__init__", "__main__"}
+    for i, name in enumerate(ORDER):
+        later = bench_imports(module_tree(name), name) - set(ORDER[:i])
+        assert not later, f"{name} imports {later}, which come after it"
+    assert bench_imports(module_tree("__init__"), "__init__") == set()  # imports nothing
+    assert bench_imports(module_tree("__main__"), "__main__") == {"command"}
+
+
+@pytest.mark.parametrize("name", [*ORDER, "__init__", "__main__"])
+def test_no_import_in_a_function_and_no_private_names_from_outside(name):
+    tree = module_tree(name)
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            nested = [n for n in ast.walk(fn) if isinstance(n, ast.Import | ast.ImportFrom)]
+            assert not nested, f"{name}: import inside {getattr(fn, 'name', 'lambda')}"
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert not [a.name for a in node.names if a.name.startswith("_")], ast.dump(node)
+            modules |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            modules |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    for node in ast.walk(tree):  # no module._private either
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            private = node.attr.startswith("_") and not node.attr.startswith("__")
+            assert not (private and node.value.id in modules), f"{name}: {ast.unparse(node)}"
+
+
+def test_the_kernel_is_called_in_one_place():
+    """`workloads.kernel_call` is the one call of `kernel.advance`, and reads the rule and
+    objective codes; only `workloads` imports the kernel and the objectives (so the
+    hyperparameter rows ``HP_*`` are used there alone)."""
+    for name in ORDER:
+        tree = module_tree(name)
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        if name != "workloads":
+            assert not imported & {"kernel", "objectives", "kernel_steps", "registry"}, name
+            used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            used |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+            assert not [n for n in used if n.startswith("HP_")], name
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef) and fn.name != "kernel_call":
+                names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+                attrs = {n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute)}
+                assert not names & {"advance", "RULE_ADAGRAD", "RULE_GD"}, (name, fn.name)
+                assert not attrs & {"advance", "rule", "objective_code", "code"}, (name, fn.name)
+    calls = [
+        n
+        for n in ast.walk(module_tree("workloads"))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "advance"
+    ]
+    assert len(calls) == 1

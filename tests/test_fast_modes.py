@@ -9,8 +9,8 @@ from omegaconf import OmegaConf
 from adagrad_lab import read_history, read_manifest, read_trajectories
 from adagrad_lab.cli import run
 from adagrad_lab.kernel import N_HP, RULE_ADAGRAD, advance
-from adagrad_lab.objectives import BUILTINS
 from adagrad_lab.provenance import config_hash
+from adagrad_lab.registry import OBJECTIVES
 
 # documented in the README: relative difference of f at every recorded iteration
 FASTMATH_REL_ERROR = 1e-9
@@ -35,7 +35,7 @@ def _run(
     precision: str = "float64",
     flush_subnormals: bool = False,
 ) -> dict:
-    obj = BUILTINS[name]
+    obj = OBJECTIVES[name]
     rng = np.random.default_rng(5)
     x0 = rng.uniform(*obj.bounds, size=(300, dim))
     hp = np.zeros((N_HP, 300))
@@ -108,8 +108,8 @@ def _deep_sphere(flush: bool) -> dict:
     hp = np.zeros((N_HP, 3))
     hp[0], hp[1] = 0.5, 1e-8
     return advance(
-        x0, hp, rule=RULE_ADAGRAD, n_iter=400, code=BUILTINS["sphere"].code,
-        params=BUILTINS["sphere"].params(2), rec_iters=np.arange(401), flush_subnormals=flush,
+        x0, hp, rule=RULE_ADAGRAD, n_iter=400, code=OBJECTIVES["sphere"].code,
+        params=OBJECTIVES["sphere"].params(2), rec_iters=np.arange(401), flush_subnormals=flush,
     )  # fmt: skip
 
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import naive
 import numba
@@ -11,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import adagrad_lab
 from adagrad_lab._jit import square
 from adagrad_lab.kernel import (
     N_HP,
@@ -22,8 +28,7 @@ from adagrad_lab.kernel import (
     compile_custom,
     spread_stride,
 )
-from adagrad_lab.objectives import BUILTINS
-from adagrad_lab.objectives_math import BUILTIN_ORDER
+from adagrad_lab.registry import OBJECTIVES
 
 MAX_DIM = 6
 SETTINGS = {"deadline": None, "database": None}
@@ -88,13 +93,13 @@ def batches(draw, max_n=4, step_exp=(-4.0, 1.0), start_scale_exp=None):
 
     Step sizes are log-uniform over 10**step_exp; ``start_scale_exp`` scales the
     start points by 10**e, e drawn from that range."""
-    name = draw(st.sampled_from(BUILTIN_ORDER))
-    lo_d, hi_d = BUILTINS[name].dims
+    name = draw(st.sampled_from(tuple(OBJECTIVES)))
+    lo_d, hi_d = OBJECTIVES[name].dims
     d = draw(st.integers(lo_d, MAX_DIM if hi_d is None else hi_d))
-    params = BUILTINS[name].params(d, draw(st.floats(0.0, 8.0)))
+    params = OBJECTIVES[name].params(d, draw(st.floats(0.0, 8.0)))
     n = draw(st.integers(1, max_n))
     seed = draw(st.integers(0, 2**32 - 1))
-    lo, hi = BUILTINS[name].bounds
+    lo, hi = OBJECTIVES[name].bounds
     x0 = np.random.default_rng(seed).uniform(lo, hi, (n, d))
     if start_scale_exp is not None:
         x0 *= 10.0 ** draw(st.floats(*start_scale_exp))
@@ -117,7 +122,7 @@ def _check_every_iteration(batch, block: int) -> None:
     name, params, x0, hp, rule, n_iter = batch
     rec = all_iters(n_iter)
     out = advance(
-        x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS[name].code, params=params,
+        x0, hp, rule=rule, n_iter=n_iter, code=OBJECTIVES[name].code, params=params,
         rec_iters=rec, rec_points=True, block=block,
     )  # fmt: skip
     check_against_naive(out, name, x0, hp, rule, n_iter, params, rec)
@@ -149,7 +154,7 @@ def test_partial_record_schedule(batch, data):
     )
     rec_points = data.draw(st.booleans())
     out = advance(
-        x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS[name].code, params=params,
+        x0, hp, rule=rule, n_iter=n_iter, code=OBJECTIVES[name].code, params=params,
         rec_iters=rec, rec_points=rec_points, block=2,
     )  # fmt: skip
     assert out["h_f"].shape == (x0.shape[0], rec.size)
@@ -165,7 +170,7 @@ def test_record_counts(n_iter):
     hp = make_hp(steps, 1e-8, 0.0)
     for rule in (RULE_ADAGRAD, RULE_GD):
         out = advance(
-            x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS["rastrigin"].code,
+            x0, hp, rule=rule, n_iter=n_iter, code=OBJECTIVES["rastrigin"].code,
             rec_iters=all_iters(n_iter), rec_points=True, target=20.0, stop_at_target=True,
             block=4,
         )  # fmt: skip
@@ -221,7 +226,7 @@ def test_tutorial_run_bit_for_bit():
     x0 = tutorial_start()[None, :]
     out = advance(
         x0, make_hp([0.1], 1e-8, 0.0), rule=RULE_ADAGRAD, n_iter=50,
-        code=BUILTINS["sphere"].code, rec_iters=all_iters(50), rec_points=True,
+        code=OBJECTIVES["sphere"].code, rec_iters=all_iters(50), rec_points=True,
     )  # fmt: skip
     assert out["last_iter"][0] == 50 and out["died_at"][0] == -1
     assert same_bits(out["h_x"][0, 0], x0[0])
@@ -239,19 +244,26 @@ def test_tutorial_run_bit_for_bit():
 
 
 def mixed_batch(n, seed):
-    """n trajectories on ackley, d=3, step sizes spread over 1e-4..10 (some diverge on GD)."""
+    """n trajectories in Ackley's box, d=3, step sizes spread over 1e-4..10 (some diverge on GD)."""
     rng = np.random.default_rng(seed)
     x0 = rng.uniform(-32.768, 32.768, (n, 3))
     steps = 10.0 ** rng.uniform(-4, 1, n)
     return x0, make_hp(steps, 1e-8, 0.0)
 
 
-def run_mixed(x0, hp, rule, block, code=BUILTINS["rosenbrock"].code, target=None):
-    return advance(
-        x0, hp, rule=rule, n_iter=40, code=code, params=np.zeros(1),
-        rec_iters=np.array([0, 1, 2, 3, 5, 8, 13, 21, 34, 40]), rec_points=True,
-        target=target, block=block,
-    )  # fmt: skip
+def mixed_call(x0, hp, rule, block, code=OBJECTIVES["rosenbrock"].code, target=None):
+    """The arguments of `advance` for a mixed batch: (args, kwargs)."""
+    kwargs = {
+        "rule": rule, "n_iter": 40, "code": code, "params": np.zeros(1),
+        "rec_iters": np.array([0, 1, 2, 3, 5, 8, 13, 21, 34, 40]), "rec_points": True,
+        "target": target, "block": block,
+    }  # fmt: skip
+    return (x0, hp), kwargs
+
+
+def run_mixed(x0, hp, rule, block, code=OBJECTIVES["rosenbrock"].code, target=None):
+    args, kwargs = mixed_call(x0, hp, rule, block, code, target)
+    return advance(*args, **kwargs)
 
 
 def assert_same_outputs(a, b, last_iter):
@@ -280,33 +292,95 @@ def test_independent_of_block_size(reference_run, block):
     assert_same_outputs(out, ref, ref["last_iter"])
 
 
-def test_independent_of_thread_count(reference_run):
-    x0, hp, ref = reference_run
-    before = numba.get_num_threads()
-    try:
-        results = []
-        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+# Runs `advance` calls in a child process on a given number of threads; see with_threads.
+THREADS_WORKER = """
+import pickle, sys
+import numba
+from adagrad_lab.kernel import advance, block_group
+
+with open(sys.argv[1], "rb") as fh:
+    threads, calls = pickle.load(fh)
+numba.set_num_threads(threads)
+results = [
+    (numba.get_num_threads(), block_group(args[0].shape[0], kwargs["block"]),
+     advance(*args, **kwargs))
+    for args, kwargs in calls
+]
+with open(sys.argv[2], "wb") as fh:
+    pickle.dump(results, fh)
+"""
+
+
+def with_threads(threads: int, calls, tmp_dir: Path) -> list[tuple[int, int, dict]]:
+    """Each (args, kwargs) call of `advance` run on ``threads`` threads:
+    [(numba.get_num_threads() during the call, block_group of the call, output)].
+
+    In this process when Numba's pool is big enough (NUMBA_NUM_THREADS, which CI,
+    joblib workers or a 1-core machine set to 1), otherwise in a child process started
+    with NUMBA_NUM_THREADS=threads: Numba runs more threads than there are cores.
+    """
+    if threads <= numba.config.NUMBA_NUM_THREADS:
+        before = numba.get_num_threads()
+        try:
             numba.set_num_threads(threads)
-            results.append(run_mixed(x0, hp, RULE_GD, 7, target=1.0))
-    finally:
-        numba.set_num_threads(before)
-    assert_same_outputs(results[0], results[1], ref["last_iter"])
-    assert_same_outputs(results[0], ref, ref["last_iter"])
+            return [
+                (numba.get_num_threads(), block_group(args[0].shape[0], kwargs["block"]),
+                 advance(*args, **kwargs))
+                for args, kwargs in calls
+            ]  # fmt: skip
+        finally:
+            numba.set_num_threads(before)
+    calls_file, results_file = tmp_dir / "calls.pkl", tmp_dir / "results.pkl"
+    calls_file.write_bytes(pickle.dumps((threads, calls)))
+    package_root = str(Path(adagrad_lab.__file__).resolve().parents[1])  # these sources
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "NUMBA_NUM_THREADS": str(threads), "PYTHONPATH": path}
+    proc = subprocess.run(
+        [sys.executable, "-c", THREADS_WORKER, str(calls_file), str(results_file)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return pickle.loads(results_file.read_bytes())
 
 
-def test_grouped_block_order_covers_every_block(reference_run):
+@pytest.fixture(scope="module")
+def thread_runs(reference_run, tmp_path_factory):
+    """The reference batch (block 7) and a batch of 3001 in blocks of 4, on 1 and on 2
+    threads: {threads: [(threads used, block group, output), ...]}."""
+    x0, hp, _ = reference_run
+    big_x0, big_hp = mixed_batch(3001, 12)
+    calls = [
+        mixed_call(x0, hp, RULE_GD, 7, target=1.0),
+        mixed_call(big_x0, big_hp, RULE_GD, 4, target=1.0),
+    ]
+    tmp_dir = tmp_path_factory.mktemp("threads")
+    runs = {n: with_threads(n, calls, tmp_dir) for n in (1, 2)}
+    for n, results in runs.items():
+        for used, _, _ in results:
+            assert used == n  # the thread count each side really ran with
+    return runs
+
+
+def test_independent_of_thread_count(reference_run, thread_runs):
+    ref = reference_run[2]
+    (one, _, single), (two, _, multi) = thread_runs[1][0], thread_runs[2][0]
+    assert one == 1 and two >= 2
+    assert_same_outputs(single, multi, ref["last_iter"])
+    assert_same_outputs(single, ref, ref["last_iter"])
+
+
+def test_grouped_block_order_covers_every_block(thread_runs):
     """Many small blocks: they run in spread groups (with padding past the last block);
     every trajectory is still computed exactly once, whatever the thread count."""
     x0, hp = mixed_batch(3001, 12)
     ref = run_mixed(x0, hp, RULE_GD, 3001, target=1.0)  # one block: no reordering
-    before = numba.get_num_threads()
-    try:
-        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
-            numba.set_num_threads(threads)
-            assert block_group(3001, 4) > 1
-            assert_same_outputs(run_mixed(x0, hp, RULE_GD, 4, target=1.0), ref, ref["last_iter"])
-    finally:
-        numba.set_num_threads(before)
+    used = []
+    for threads in (1, 2):
+        n, group, out = thread_runs[threads][1]
+        used.append(n)
+        assert group > 1
+        assert_same_outputs(out, ref, ref["last_iter"])
+    assert used[0] == 1 and used[1] >= 2
 
 
 # ---------------------------------------------------------------- divergence
@@ -320,7 +394,7 @@ def test_divergence_is_marked_and_contained():
     steps = np.where(big, 1e6, 1e-6)
     hp = make_hp(steps, 1e-8, 0.0)
     out = advance(
-        x0, hp, rule=RULE_GD, n_iter=50, code=BUILTINS["rosenbrock"].code,
+        x0, hp, rule=RULE_GD, n_iter=50, code=OBJECTIVES["rosenbrock"].code,
         rec_iters=all_iters(50), rec_points=True, block=3,
     )  # fmt: skip
     died = out["died_at"] >= 0
@@ -338,7 +412,7 @@ def test_divergence_is_marked_and_contained():
 
     # the survivors are unaffected by their diverging neighbours
     alone = advance(
-        x0[~big], hp[:, ~big], rule=RULE_GD, n_iter=50, code=BUILTINS["rosenbrock"].code,
+        x0[~big], hp[:, ~big], rule=RULE_GD, n_iter=50, code=OBJECTIVES["rosenbrock"].code,
         rec_iters=all_iters(50), rec_points=True, block=3,
     )  # fmt: skip
     for key in ("x_final", "f_final", "f_best", "h_f", "h_gn", "h_x"):
@@ -348,7 +422,7 @@ def test_divergence_is_marked_and_contained():
 def test_start_at_nonfinite_point():
     x0 = np.array([[np.inf, 0.0], [0.5, np.nan], [0.5, 0.5]])
     hp = make_hp([0.1] * 3, 1e-8, 0.0)
-    out = advance(x0, hp, rule=RULE_ADAGRAD, n_iter=5, code=BUILTINS["booth"].code,
+    out = advance(x0, hp, rule=RULE_ADAGRAD, n_iter=5, code=OBJECTIVES["booth"].code,
                   rec_iters=all_iters(5), rec_points=True)  # fmt: skip
     np.testing.assert_array_equal(out["died_at"], [0, 0, -1])
     np.testing.assert_array_equal(out["last_iter"], [0, 0, 5])
@@ -364,7 +438,7 @@ def test_target(batch, target, stop):
     name, params, x0, hp, rule, n_iter = batch
     rec = all_iters(n_iter)
     out = advance(
-        x0, hp, rule=rule, n_iter=n_iter, code=BUILTINS[name].code, params=params,
+        x0, hp, rule=rule, n_iter=n_iter, code=OBJECTIVES[name].code, params=params,
         rec_iters=rec, rec_points=True, target=target, stop_at_target=stop, block=4,
     )  # fmt: skip
     for j in range(x0.shape[0]):
@@ -414,6 +488,7 @@ def custom_sphere_kernel():
     return compile_custom(block_evaluator(sphere_per_point))
 
 
+@pytest.mark.slow  # compiles the custom kernel for each rule
 @pytest.mark.parametrize("rule", [RULE_ADAGRAD, RULE_GD])
 def test_custom_objective_equals_builtin(custom_sphere_kernel, rule):
     rng = np.random.default_rng(9)
@@ -423,7 +498,7 @@ def test_custom_objective_equals_builtin(custom_sphere_kernel, rule):
     hp = make_hp(steps, 1e-8, 0.0)
     kw = {"rule": rule, "n_iter": 45, "rec_iters": all_iters(45), "rec_points": True,
           "target": 1e-4, "block": 8}  # fmt: skip
-    builtin = advance(x0, hp, code=BUILTINS["sphere"].code, **kw)
+    builtin = advance(x0, hp, code=OBJECTIVES["sphere"].code, **kw)
     custom = advance(x0, hp, kernel=custom_sphere_kernel, **kw)
     for key in builtin:
         if key.startswith("h_"):
@@ -438,6 +513,7 @@ def test_custom_objective_equals_builtin(custom_sphere_kernel, rule):
                         target=1e-4)  # fmt: skip
 
 
+@pytest.mark.slow  # compiles the custom kernel
 def test_custom_objective_nonfinite_point_is_divergence(custom_sphere_kernel):
     x0 = np.array([[math.inf, 0.0, 0.0], [0.1, 0.2, 0.3]])
     hp = make_hp([0.1, 0.1], 1e-8, 0.0)

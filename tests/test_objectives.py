@@ -1,5 +1,6 @@
 """The built-in objectives: bit-exact against `naive`, gradients against finite
-differences, known minima, and the registry's facts."""
+differences, values at hand-worked points, the literature's minima, and the
+registry's facts. Every expected value comes from outside the code under test."""
 
 from __future__ import annotations
 
@@ -12,15 +13,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from adagrad_lab import objectives_math
-from adagrad_lab.objectives import BUILTINS, ellipsoid_weights
-from adagrad_lab.objectives_math import BUILTIN_ORDER
+from adagrad_lab.registry import OBJECTIVES, ellipsoid_weights
 
 MAX_DIM = 8  # largest dimension drawn for objectives of any dimension
 SETTINGS = {"deadline": None, "database": None}
 
 
 def dims_of(name: str) -> range:
-    lo, hi = BUILTINS[name].dims
+    lo, hi = OBJECTIVES[name].dims
     return range(lo, (MAX_DIM if hi is None else hi) + 1)
 
 
@@ -37,11 +37,11 @@ def block_eval(name: str, points: np.ndarray, params: np.ndarray):
 def problems(draw, finite_only=True):
     """(name, params, points (B, d)) with the points drawn in the objective's bounds,
     or, with ``finite_only=False``, anywhere including inf and NaN."""
-    name = draw(st.sampled_from(BUILTIN_ORDER))
+    name = draw(st.sampled_from(tuple(OBJECTIVES)))
     d = draw(st.sampled_from(dims_of(name)))
     c = draw(st.floats(0.0, 8.0))
-    params = BUILTINS[name].params(d, c)
-    lo, hi = BUILTINS[name].bounds
+    params = OBJECTIVES[name].params(d, c)
+    lo, hi = OBJECTIVES[name].bounds
     if finite_only:
         coord = st.floats(lo, hi)
     else:
@@ -76,21 +76,21 @@ def test_block_equals_naive_at_extreme_points(problem):
     check_same_as_naive(*problem)
 
 
-@pytest.mark.parametrize("name", BUILTIN_ORDER)
+@pytest.mark.parametrize("name", tuple(OBJECTIVES))
 def test_block_equals_naive_many_points(name):
     """A wide block (vectorized inner loop with a remainder) matches point by point."""
     rng = np.random.default_rng(7)
-    lo, hi = BUILTINS[name].bounds
+    lo, hi = OBJECTIVES[name].bounds
     for d in list(dims_of(name))[:4]:
-        params = BUILTINS[name].params(d, 6.0)
+        params = OBJECTIVES[name].params(d, 6.0)
         check_same_as_naive(name, params, rng.uniform(lo, hi, (37, d)))
 
 
 def test_nonfinite_point_gives_nonfinite_value():
     """The kernel detects divergence from the value alone: check that premise."""
-    for name in BUILTIN_ORDER:
+    for name in tuple(OBJECTIVES):
         d = dims_of(name)[0]
-        params = BUILTINS[name].params(d, 6.0)
+        params = OBJECTIVES[name].params(d, 6.0)
         for bad in (math.inf, -math.inf, math.nan):
             for i in range(d):
                 x = np.full((1, d), 0.5)
@@ -128,23 +128,93 @@ def test_gradient_matches_finite_differences(problem):
     assert np.all(np.abs(fd - g) <= tol), (name, x, g, fd, tol)
 
 
-@pytest.mark.parametrize("name", BUILTIN_ORDER)
+def _styblinski_tang_argmin() -> float:
+    """The global minimizer of x^4 - 16 x^2 + 5 x: the lowest of the three real roots of its
+    derivative 4 x^3 - 32 x + 5 (x^3 - 8 x + 5/4 = 0), by the trigonometric cubic formula."""
+    p, q = -8.0, 1.25
+    m = 2.0 * math.sqrt(-p / 3.0)
+    theta = math.acos(3.0 * q / (2.0 * p) * math.sqrt(-3.0 / p)) / 3.0
+    roots = [m * math.cos(theta - 2.0 * math.pi * k / 3.0) for k in range(3)]
+    return min(roots, key=lambda x: x**4 - 16.0 * x**2 + 5.0 * x)
+
+
+ST_X = _styblinski_tang_argmin()
+ST_F = 0.5 * (ST_X**4 - 16.0 * ST_X**2 + 5.0 * ST_X)  # per coordinate
+
+# Global minima (x*, f*) as published (Jamil & Yang 2013; Surjanovic & Bingham's library),
+# written out here, not read from the registry.
+LITERATURE = {
+    "sphere": (lambda d: [0.0] * d, lambda d: 0.0),
+    "ellipsoid": (lambda d: [0.0] * d, lambda d: 0.0),
+    "rosenbrock": (lambda d: [1.0] * d, lambda d: 0.0),
+    "rastrigin": (lambda d: [0.0] * d, lambda d: 0.0),
+    "ackley": (lambda d: [0.0] * d, lambda d: 0.0),
+    "styblinski_tang": (lambda d: [ST_X] * d, lambda d: ST_F * d),
+    "beale": (lambda d: [3.0, 0.5], lambda d: 0.0),
+    "booth": (lambda d: [1.0, 3.0], lambda d: 0.0),
+    "himmelblau": (lambda d: [3.0, 2.0], lambda d: 0.0),
+}
+
+
+def test_styblinski_tang_reference_matches_the_literature():
+    """x* = -2.903534 and f* = -39.16617 d (to the digits usually published)."""
+    assert abs(ST_X - -2.903534) < 5e-7
+    assert abs(ST_F - -39.16617) < 5e-6
+
+
+@pytest.mark.parametrize("name", tuple(OBJECTIVES))
 def test_known_minimum(name):
-    obj = BUILTINS[name]
+    """The registry's x_min and f_min are the literature's, and the function has value f*
+    and zero gradient there."""
+    obj = OBJECTIVES[name]
+    x_lit, f_lit = LITERATURE[name]
     for d in dims_of(name):
-        x = obj.x_min(d)
-        assert x.shape == (d,)
+        x = np.array(x_lit(d))
+        assert obj.x_min(d).shape == (d,)
+        np.testing.assert_allclose(obj.x_min(d), x, rtol=0.0, atol=1e-12)
+        assert abs(obj.f_min(d) - f_lit(d)) <= 1e-12 * (1.0 + abs(f_lit(d))), (name, d)
         f, g = block_eval(name, x[None, :], obj.params(d, 6.0))
-        assert abs(f[0] - obj.f_min(d)) <= 1e-9, (name, d, f[0], obj.f_min(d))
+        assert abs(f[0] - f_lit(d)) <= 1e-9 * (1.0 + abs(f_lit(d))), (name, d, f[0], f_lit(d))
         assert np.all(np.abs(g[0]) <= 1e-9), (name, d, g[0])
 
 
-@pytest.mark.parametrize("name", BUILTIN_ORDER)
+def test_himmelblau_has_four_minima():
+    """Himmelblau's other three minima (published to 6 decimals) have value 0 too."""
+    others = [(-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
+    f, g = block_eval("himmelblau", np.array(others), np.zeros(1))
+    assert np.all(f < 1e-8), f
+    assert np.all(np.abs(g) < 1e-3), g
+
+
+# (name, d, log10 condition, point, f) with f worked out by hand from the textbook formula
+CLOSED_FORM = [
+    ("sphere", 3, 0.0, [1.0, 2.0, 3.0], 14.0),
+    ("ellipsoid", 3, 2.0, [1.0, 1.0, 1.0], 111.0),  # weights 1, 10, 100
+    ("ellipsoid", 3, 6.0, [1.0, -1.0, 2.0], 4001001.0),  # 1 + 1000 + 4 * 10^6
+    ("rosenbrock", 4, 0.0, [0.0] * 4, 3.0),  # (1 - 0)^2 per link
+    ("rosenbrock", 2, 0.0, [-1.0, 1.0], 4.0),
+    ("rastrigin", 3, 0.0, [1.0] * 3, 3.0),  # cos(2 pi) = 1
+    ("rastrigin", 2, 0.0, [0.5, -0.5], 40.5),  # 10 d + d (0.25 + 10)
+    ("ackley", 3, 0.0, [1.0] * 3, 20.0 - 20.0 * math.exp(-0.2)),
+    ("styblinski_tang", 2, 0.0, [1.0, -1.0], -15.0),  # (1 - 16 + 5) / 2 + (1 - 16 - 5) / 2
+    ("beale", 2, 0.0, [0.0, 0.0], 14.203125),  # 1.5^2 + 2.25^2 + 2.625^2
+    ("booth", 2, 0.0, [0.0, 0.0], 74.0),  # 7^2 + 5^2
+    ("himmelblau", 2, 0.0, [0.0, 0.0], 170.0),  # 11^2 + 7^2
+]
+
+
+@pytest.mark.parametrize(("name", "d", "c", "point", "value"), CLOSED_FORM)
+def test_closed_form_values(name, d, c, point, value):
+    f, _ = block_eval(name, np.array([point]), OBJECTIVES[name].params(d, c))
+    assert f[0] == pytest.approx(value, rel=1e-13, abs=1e-13), (name, point, f[0], value)
+
+
+@pytest.mark.parametrize("name", tuple(OBJECTIVES))
 def test_minimum_is_a_local_minimum(name):
-    """Nudging x_min in any coordinate does not lower f (it is a minimum, not a saddle)."""
-    obj = BUILTINS[name]
+    """Nudging x* in any coordinate does not lower f (it is a minimum, not a saddle)."""
+    obj = OBJECTIVES[name]
     d = dims_of(name)[0] + 1 if obj.dims[1] is None else obj.dims[0]
-    x = obj.x_min(d)
+    x = np.array(LITERATURE[name][0](d))
     params = obj.params(d, 2.0)
     f0 = block_eval(name, x[None, :], params)[0][0]
     nudged = np.repeat(x[None, :], 2 * d, axis=0)
@@ -155,10 +225,24 @@ def test_minimum_is_a_local_minimum(name):
     assert np.all(fs > f0), (name, fs, f0)
 
 
+# The kernel codes are positions in this order; results store them, so the order is fixed.
+KERNEL_ORDER = (
+    "sphere",
+    "ellipsoid",
+    "rosenbrock",
+    "rastrigin",
+    "ackley",
+    "styblinski_tang",
+    "beale",
+    "booth",
+    "himmelblau",
+)
+
+
 def test_registry():
-    assert tuple(BUILTINS) == BUILTIN_ORDER
-    for code, name in enumerate(BUILTIN_ORDER):
-        obj = BUILTINS[name]
+    assert tuple(OBJECTIVES) == KERNEL_ORDER
+    for code, name in enumerate(KERNEL_ORDER):
+        obj = OBJECTIVES[name]
         assert obj.name == name
         assert obj.code == code
         lo, hi = obj.bounds
@@ -172,18 +256,24 @@ def test_registry():
             assert math.isfinite(obj.f_min(d))
         assert hasattr(objectives_math, name)
     for name in ("beale", "booth", "himmelblau"):
-        assert BUILTINS[name].dims == (2, 2)
-    assert BUILTINS["rosenbrock"].dims[0] == 2
+        assert OBJECTIVES[name].dims == (2, 2)
+    assert OBJECTIVES["rosenbrock"].dims[0] == 2
+
+
+def weights_by_hand(d: int, c: float) -> list[float]:
+    """The ellipsoid's weights from their definition: w_i = 10^(c i / (d - 1)), w = [1] if d = 1."""
+    return [1.0] if d == 1 else [10.0 ** (c * i / (d - 1)) for i in range(d)]
 
 
 @pytest.mark.parametrize("d", [1, 2, 5, 10])
 @pytest.mark.parametrize("c", [0.0, 3.0, 6.0])
 def test_ellipsoid_weights(d, c):
-    w = ellipsoid_weights(d, c)
-    assert w.shape == (d,)
-    assert w[0] == 1.0
-    if d > 1:
-        assert w[-1] == pytest.approx(10.0**c, rel=1e-12)
-        assert np.all(np.diff(w) >= 0.0)
-    np.testing.assert_array_equal(BUILTINS["ellipsoid"].params(d, c), w)
-    assert BUILTINS["sphere"].params(d, c).size >= 1  # the kernel always gets an array
+    want = weights_by_hand(d, c)
+    for w in (ellipsoid_weights(d, c), OBJECTIVES["ellipsoid"].params(d, c)):
+        assert w.shape == (d,)
+        assert w.tolist() == pytest.approx(want, rel=1e-14)
+        assert w[0] == 1.0
+        if d > 1:  # condition number 10^c, geometric steps of 10^(c / (d - 1))
+            assert w[-1] / w[0] == pytest.approx(10.0**c, rel=1e-12)
+            assert (w[1:] / w[:-1]).tolist() == pytest.approx([10.0 ** (c / (d - 1))] * (d - 1))
+    assert OBJECTIVES["sphere"].params(d, c).size >= 1  # the kernel always gets an array

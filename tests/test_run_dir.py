@@ -136,6 +136,7 @@ def test_stop_at_target_ends_history_there(make_cfg, tmp_path):
     assert (last[hit.isna()] == 20).all()
 
 
+@pytest.mark.slow
 def test_custom_objective_from_a_users_module(make_cfg, tmp_path, monkeypatch):
     monkeypatch.chdir(Path(__file__).parents[1] / "examples")
     cfg = make_cfg(

@@ -85,6 +85,7 @@ def test_rerunning_the_same_command_skips_finished_chunks(make_cfg, tmp_path):
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "trajectories").iterdir()} == stamp
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_equals_an_uninterrupted_run(tmp_path):
     args = [
         "objective=sphere",

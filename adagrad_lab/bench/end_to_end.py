@@ -1,131 +1,39 @@
-"""Workloads from the project's own config and command, for the benchmark.
+"""The benchmark's ``--end-to-end``: the real command in fresh processes, on workload W1.
 
-``--workload-overrides``: Hydra overrides composed into the packaged config,
-checked by `validate.make_plan`; the kernel then runs exactly as the runner
-runs it (`runner.run_trajectories` on the runner's chunks, with the plan's
-block and flags), on grid rows computed beforehand, so only the kernel is
-timed.
-
-``--end-to-end``: for workload W1 (sphere, d=2, 131072 x ``--scale``
-trajectories, 1000 AdaGrad steps of 0.1, f recorded) the real command
-``python -m adagrad_lab ...`` runs in fresh processes, per repeat once with
-history at every iteration and once with ``record.schedule=log``, each in a
-temporary directory. Reported as medians: the command's wall time, the
-manifest's ``run_s`` (grid, kernel, tables, Parquet) and ``compile_s``, the
-kernel alone on the same plan in this process (as above), their ratio, the
+For W1 (sphere, d=2, 131072 x ``--scale`` trajectories, 1000 AdaGrad steps
+of 0.1, f recorded) the real command ``python -m adagrad_lab ...`` runs in
+fresh processes, per repeat once with history at every iteration and once
+with ``record.schedule=log``, each in a temporary directory. Reported as
+medians: the command's wall time, the manifest's ``run_s`` (grid, kernel,
+tables, Parquet) and ``compile_s``, the kernel alone on the same plan in this
+process (`plans`: the runner's chunks, inputs precomputed), their ratio, the
 history rows written and rows per second of ``run_s``. Then "second process
 to first trajectory": a fresh interpreter that imports adagrad_lab and
-completes `advance` on one trajectory, one iteration, timed inside the
-child; once to prime Numba's cache, then 3 times.
+completes one trajectory of one iteration (through `workloads.kernel_call`,
+whose module imports nothing adagrad_lab does not), timed inside the child;
+once to prime Numba's cache, then 3 times.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numba
-import numpy as np
+import pyarrow.parquet as pq
 
-from . import bench
-from .bench_agree import DEFAULT_MODE, Mode
-
-if TYPE_CHECKING:
-    from .validate import Plan
-
-# ---------------------------------------------------------------- config-built workloads
-
-
-def plan_from_overrides(overrides: Sequence[str]) -> Plan:
-    """Compose the packaged config with Hydra overrides and check it (raises on bad input)."""
-    from hydra import compose, initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-
-    from .config import register
-    from .validate import make_plan
-
-    register()
-    GlobalHydra.instance().clear()
-    with initialize_config_module(config_module="adagrad_lab.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=list(overrides))
-    return make_plan(cfg)
-
-
-def plan_workload(name: str, overrides: Sequence[str]) -> bench.Workload:
-    """A workload that runs what `adagrad-lab OVERRIDES` would run (this shard of it)."""
-    plan = plan_from_overrides(overrides)
-    start, stop = plan.shard_range
-    return bench.Workload(
-        name, plan.objective, plan.dim, stop - start, plan.n_iter, len(plan.record_iters) > 0,
-        plan.axes["step_size"][0], grad_norm=plan.record_grad_norm,
-        mode=Mode(plan.fastmath, plan.precision, plan.flush_subnormals), plan=plan,
-    )  # fmt: skip
-
-
-def with_grad_norm(text: str, grad_norm: bool) -> list[str]:
-    """Split an overrides string; add record.grad_norm=<flag> unless it sets it itself."""
-    overrides = shlex.split(text)
-    if not any(o.lstrip("+~").startswith("record.grad_norm=") for o in overrides):
-        overrides.append(f"record.grad_norm={str(grad_norm).lower()}")
-    return overrides
-
-
-class _PresetGrid:
-    """Stands in for the runner's grid with precomputed rows, so only the kernel is timed."""
-
-    def __init__(self, inputs: bench.Inputs) -> None:
-        self.inputs = inputs
-
-    def slice(self, start: int, stop: int) -> dict[str, np.ndarray]:
-        return {"x0": self.inputs.x0[start:stop], "hp": self.inputs.hp[:, start:stop]}
-
-
-def plan_inputs(plan: Plan, n: int) -> bench.Inputs:
-    """The first n grid rows of the plan's shard."""
-    from .runner import make_grid
-
-    start = plan.shard_range[0]
-    part = make_grid(plan).slice(start, start + n)
-    return bench.Inputs(part["x0"], part["hp"], plan.params)
-
-
-def plan_warm_up(w: bench.Workload) -> tuple[bench.Workload, float]:
-    """The runner's own `compile_kernel` (a custom objective's kernel is kept in the workload)."""
-    from .runner import compile_kernel, make_grid
-
-    kernel, seconds = compile_kernel(w.plan, make_grid(w.plan))
-    return replace(w, kernel=kernel), seconds
-
-
-def plan_chunks(
-    w: bench.Workload, inputs: bench.Inputs, buffers: dict | None = None
-) -> Iterator[dict[str, np.ndarray]]:
-    """The kernel's outputs chunk by chunk, as `runner.run_plan` computes them (``buffers``:
-    outputs kept per chunk length, see `bench.kernel_chunks`)."""
-    from .grid import default_block
-    from .runner import chunk_size, run_trajectories
-
-    block = w.plan.block or default_block(w.plan.dim)
-    size, n, grid = chunk_size(w.plan, block), inputs.x0.shape[0], _PresetGrid(inputs)
-    for a in range(0, n, size):
-        b = min(a + size, n)
-
-        def chunk(out, a=a, b=b):
-            return run_trajectories(w.plan, grid, a, b, block, w.kernel, out)[1]
-
-        yield bench.reuse(buffers, b - a, chunk)
-
+from ..runner import available_cores
+from .measure import format_table, make_inputs, time_kernel, warm_up
+from .plans import plan_workload
+from .workloads import DEFAULT_MODE, WORKLOADS, Mode, Workload
 
 # ---------------------------------------------------------------- end to end
 
@@ -137,14 +45,10 @@ FIRST_RUNS = 3
 FIRST_TRAJECTORY = """\
 import time
 t0 = time.perf_counter()
-import numpy as np
-import adagrad_lab
-from adagrad_lab.objectives import BUILTINS
-o = BUILTINS["sphere"]
-adagrad_lab.advance(
-    np.full((1, 2), 0.5), np.array([[0.1], [1e-8], [0.0]]), rule=adagrad_lab.RULE_ADAGRAD,
-    n_iter=1, code=o.code, params=o.params(2), rec_iters=np.arange(2), rec_grad_norm=False,
-)
+from dataclasses import replace
+from adagrad_lab.bench import workloads as b
+w = replace(b.WORKLOADS["W1"], n=1, n_iter=1)
+b.kernel_call(w, b.builtin_inputs(w, 1))
 print(time.perf_counter() - t0)
 """
 
@@ -154,7 +58,7 @@ def w1_overrides(
 ) -> list[str]:
     """The command line of W1 at this scale (``sweep.seeds`` = W1's N times scale); a fast
     ``mode`` adds its run.* overrides."""
-    seeds = bench.WORKLOADS["W1"].scaled_n(scale)
+    seeds = WORKLOADS["W1"].scaled_n(scale)
     out = [f"sweep.seeds={seeds}", *W1_OVERRIDES, f"record.grad_norm={str(grad_norm).lower()}"]
     out += mode.overrides()
     return out + ([f"run.threads={threads}"] if threads else [])
@@ -190,8 +94,6 @@ def _spawn(argv: list[str], cwd: Path) -> tuple[float, int, float, str]:
 
 def history_rows(run_dir: Path) -> int:
     """Rows in the history dataset, from the Parquet footers (no data is read)."""
-    import pyarrow.parquet as pq
-
     return sum(pq.read_metadata(f).num_rows for f in (run_dir / "history").glob("part-*.parquet"))
 
 
@@ -213,7 +115,7 @@ class Variant:
     """A variant's repeats: the commands and the in-process kernel-alone seconds."""
 
     name: str
-    workload: bench.Workload
+    workload: Workload
     commands: list[Command]
     kernel_s: list[float]
 
@@ -222,13 +124,13 @@ def run_variants(overrides: list[str], repeats: int, workdir: Path) -> list[Vari
     """Each variant ``repeats`` times, command and kernel alone alternately."""
     variants, inputs = [], None
     for name, extra in VARIANTS:
-        w, _ = bench.warm_up(plan_workload("W1", [*overrides, *extra]))
-        inputs = inputs or bench.make_inputs(w, w.n)  # start points do not depend on the schedule
+        w, _ = warm_up(plan_workload("W1", [*overrides, *extra]))
+        inputs = inputs or make_inputs(w, w.n)  # start points do not depend on the schedule
         print(f"running W1 {name} (N={w.n}, {len(w.rec_iters())} records each) ...", flush=True)
         commands, kernel_s = [], []
         for _ in range(repeats):
             commands.append(run_command([*overrides, *extra], workdir))
-            kernel_s.append(bench.time_kernel(w, inputs))
+            kernel_s.append(time_kernel(w, inputs))
         variants.append(Variant(name, w, commands, kernel_s))
     return variants
 
@@ -298,8 +200,6 @@ def run_end_to_end(
 
     ``mode`` is passed to the command as its run.* overrides.
     """
-    from .runner import available_cores
-
     before = numba.get_num_threads()
     numba.set_num_threads(threads or available_cores())  # what the command itself uses
     overrides = w1_overrides(scale, grad_norm, threads, mode)
@@ -314,7 +214,7 @@ def run_end_to_end(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         numba.set_num_threads(before)
-    print(bench.format_table(E2E_COLUMNS, [e2e_row(v) for v in variants]))
+    print(format_table(E2E_COLUMNS, [e2e_row(v) for v in variants]))
     each = ", ".join(f"{s:.3f}" for s in first)
     print(
         f"second process to first trajectory: {_median(first):.3f} s (median of {len(first)}: "

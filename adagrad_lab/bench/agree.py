@@ -18,9 +18,12 @@ has and the kernel lost (NaN, infinity) counts as an infinite error.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .workloads import DEFAULT_MODE, Mode, Workload
 
 RTOL = 1e-12
 HISTORY_SAMPLE = 11  # history columns compared with allclose (evenly spaced over the records)
@@ -32,64 +35,29 @@ ROWS_PER_SLAB = 2048  # history rows turned into errors at a time (bounds the te
 FAST_COLUMNS = ("f rel err med", "f rel err max", "f_final rel err med", "f_final rel err max")
 
 
-@dataclass(frozen=True)
-class Mode:
-    """The kernel's arithmetic: the bit-faithful default, or opt-in fast settings."""
-
-    fastmath: bool = False
-    precision: str = "float64"
-    flush_subnormals: bool = False
-
-    def fast(self) -> bool:
-        """Whether this mode is exempt from bitwise agreement."""
-        return self.fastmath or self.precision != "float64" or self.flush_subnormals
-
-    def bounds(self) -> tuple[float | None, float]:
-        """(median bound or None, max bound) of f's relative error in this fast mode."""
-        if self.precision != "float64":
-            return FLOAT32_MEDIAN_REL_ERR, FLOAT32_MAX_REL_ERR
-        return None, FASTMATH_MAX_REL_ERR
-
-    def label(self) -> str:
-        """'default (float64)', or the fast settings joined, e.g. 'fastmath + float32'."""
-        if not self.fast():
-            return "default (float64)"
-        flags = ["fastmath"] * self.fastmath + ["flush_subnormals"] * self.flush_subnormals
-        return " + ".join([*flags, self.precision])
-
-    def bounds_text(self) -> str:
-        """'max < 1e-09' or 'median < 1e-05, max < 0.1'."""
-        median, largest = self.bounds()
-        return ("" if median is None else f"median < {median:g}, ") + f"max < {largest:g}"
-
-    def kernel_flags(self) -> dict:
-        """Keyword arguments of `kernel.advance`."""
-        return {
-            "fastmath": self.fastmath,
-            "precision": self.precision,
-            "flush_subnormals": self.flush_subnormals,
-        }
-
-    def overrides(self) -> list[str]:
-        """The run.* overrides that select this mode in the adagrad-lab command."""
-        out = ["run.fastmath=true"] * self.fastmath
-        out += [f"run.precision={self.precision}"] * (self.precision != "float64")
-        return out + ["run.flush_subnormals=true"] * self.flush_subnormals
+def bounds(mode: Mode) -> tuple[float | None, float]:
+    """(median bound or None, max bound) of f's relative error in a fast mode."""
+    if mode.precision != "float64":
+        return FLOAT32_MEDIAN_REL_ERR, FLOAT32_MAX_REL_ERR
+    return None, FASTMATH_MAX_REL_ERR
 
 
-DEFAULT_MODE = Mode()
+def bounds_text(mode: Mode) -> str:
+    """'max < 1e-09' or 'median < 1e-05, max < 0.1'."""
+    median, largest = bounds(mode)
+    return ("" if median is None else f"median < {median:g}, ") + f"max < {largest:g}"
 
 
-def mode_note(w) -> str:
+def mode_note(w: Workload) -> str:
     """' (kernel: <mode>)' for a workload in a fast mode, '' otherwise."""
     return f" (kernel: {w.mode.label()})" if w.fast() else ""
 
 
-def mode_lines(mode: Mode, workloads, overrides: bool) -> list[str]:
+def mode_lines(mode: Mode, workloads: Sequence[Workload], overrides: bool) -> list[str]:
     """The header's lines on the kernel mode of W1-W4 and on how fast modes are judged."""
     how = "outputs must equal NumPy's bit for bit"
     if mode.fast():
-        how = f"judged by f's relative error against NumPy: {mode.bounds_text()}"
+        how = f"judged by f's relative error against NumPy: {bounds_text(mode)}"
     lines = [f"kernel mode (W1-W4): {mode.label()}; {how}"]
     if overrides:
         lines[0] += "; O rows: as their run.fastmath, run.precision, run.flush_subnormals say"
@@ -97,7 +65,7 @@ def mode_lines(mode: Mode, workloads, overrides: bool) -> list[str]:
         lines.append(
             "fast mode rows: not bitwise; agree = f's relative error |kernel - numpy| / |numpy| "
             f"(where |numpy| > {F_FLOOR:g}) within the mode's bounds (float64: "
-            f"{DEFAULT_MODE.bounds_text()}; float32: {Mode(precision='float32').bounds_text()}); "
+            f"{bounds_text(DEFAULT_MODE)}; float32: {bounds_text(Mode(precision='float32'))}); "
             "f rel err med: over the sampled history columns, max: over every recorded f; "
             "f_final: over all trajectories; '-': no |numpy f| above the floor"
         )
@@ -198,12 +166,12 @@ class ErrorTally:
         errors = RelErrors(
             _stat(np.median, sample), self.hist_max, _stat(np.median, final), _stat(np.max, final)
         )
-        return Agreement(errors.within(*mode.bounds()), False, errors)
+        return Agreement(errors.within(*bounds(mode)), False, errors)
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0)
 
 
-def _stat(fn, values: np.ndarray) -> float | None:
+def _stat(fn: Callable, values: np.ndarray) -> float | None:
     return float(fn(values)) if values.size else None

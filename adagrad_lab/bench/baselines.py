@@ -11,8 +11,10 @@ the operations in the kernel's order, so its results are expected bit for
 bit.
 
 The peers (``--peers``) are never dependencies of adagrad-lab: JAX and
-PyTorch are imported only when ``--peers`` is given, and those that are not
-installed are skipped with a line saying so.
+PyTorch are imported only when ``--peers`` is given (by `importlib`, in the
+peers' constructors), and those that are not installed are skipped with a
+line saying so. How they are timed is `measure`'s business; this module only
+computes, and says whether a peer's outputs agree (`peer_agrees`).
 
 - JAX: the tutorial's rule as an ``optax.GradientTransformation``
   (``s += g*g; u = -step/(eps+sqrt(s)) * g``), one trajectory's loop as a
@@ -36,19 +38,13 @@ baseline instead, which holds the default kernel's float64 bits.
 
 from __future__ import annotations
 
-import statistics
-import time
+import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .bench_agree import history_columns
-from .kernel import HP_EPS, HP_INITIAL_ACCUMULATOR, HP_STEP_SIZE
-
-if TYPE_CHECKING:  # bench imports this module; the functions below import it back lazily
-    from . import bench
+from .agree import history_columns
+from .workloads import Inputs, Workload
 
 PEER_RTOL = 1e-9
 PEER_ATOL = float(np.finfo(np.float64).tiny)  # below it (subnormals) no relative precision is left
@@ -161,7 +157,7 @@ def _adagrad_step(X, G, S, T, step, eps) -> None:
 
 
 def run_numpy(
-    w: bench.Workload, inputs: bench.Inputs, out: dict[str, np.ndarray] | None = None
+    w: Workload, inputs: Inputs, out: dict[str, np.ndarray] | None = None
 ) -> dict[str, np.ndarray]:
     """The same sweep in plain vectorized NumPy; history laid out like the kernel's.
 
@@ -173,11 +169,11 @@ def run_numpy(
     rec = w.rec_iters().tolist()
     X = np.ascontiguousarray(inputs.x0.T)
     S = np.empty((d, n))
-    S[...] = inputs.hp[HP_INITIAL_ACCUMULATOR]
+    S[...] = inputs.initial_accumulator
     G, T, f_final = np.empty((d, n)), np.empty((d, n)), np.empty(n)
     hist = _History(n, len(rec), w.grad_norm, out)
     evaluate = NumpyObjective(w.objective, d, n, inputs.params)
-    step, eps = inputs.hp[HP_STEP_SIZE], inputs.hp[HP_EPS]
+    step, eps = inputs.step_size, inputs.eps
     r = 0
     for k in range(w.n_iter + 1):
         last, record = k == w.n_iter, r < len(rec) and rec[r] == k
@@ -225,9 +221,7 @@ class JaxPeer:
     """jit(vmap(lax.scan)) of the tutorial rule written as an optax transformation."""
 
     def __init__(self) -> None:
-        import jax
-        import optax
-
+        jax, optax = importlib.import_module("jax"), importlib.import_module("optax")
         jax.config.update("jax_enable_x64", True)
         self.jax, self.optax = jax, optax
         self.label = f"jax-{jax.__version__}-{jax.default_backend()}"
@@ -244,7 +238,7 @@ class JaxPeer:
 
         return self.optax.GradientTransformation(init, update)
 
-    def prepare(self, w: bench.Workload, inputs: bench.Inputs) -> Callable[[], dict]:
+    def prepare(self, w: Workload, inputs: Inputs) -> Callable[[], dict]:
         jax, optax, jnp = self.jax, self.optax, self.jax.numpy
         weights = jnp.asarray(inputs.params[: w.dim]) if w.objective == "ellipsoid" else None
         history, gn = len(w.rec_iters()) > 0, w.grad_norm
@@ -270,7 +264,7 @@ class JaxPeer:
             return x, f, *outs
 
         fn = jax.jit(jax.vmap(one))
-        hp = [jnp.asarray(inputs.hp[i]) for i in (HP_STEP_SIZE, HP_EPS, HP_INITIAL_ACCUMULATOR)]
+        hp = [jnp.asarray(v) for v in (inputs.step_size, inputs.eps, inputs.initial_accumulator)]
         args = (jnp.asarray(inputs.x0), *hp)
 
         def run() -> dict:
@@ -284,9 +278,7 @@ class TorchPeer:
     """torch.optim.Adagrad on a float64 (d, N) parameter, analytic gradients set as .grad."""
 
     def __init__(self) -> None:
-        import torch
-
-        self.torch = torch
+        self.torch = torch = importlib.import_module("torch")
         self.options = self._options()
         kind = next(iter(self.options), "plain")
         self.label = f"torch-{torch.__version__.split('+')[0]}-{kind}"
@@ -304,9 +296,9 @@ class TorchPeer:
                 continue
         return {}
 
-    def prepare(self, w: bench.Workload, inputs: bench.Inputs) -> Callable[[], dict]:
+    def prepare(self, w: Workload, inputs: Inputs) -> Callable[[], dict]:
         torch = self.torch
-        hp = inputs.hp[[HP_STEP_SIZE, HP_EPS, HP_INITIAL_ACCUMULATOR]]
+        hp = np.stack([inputs.step_size, inputs.eps, inputs.initial_accumulator])
         if not np.all(hp == hp[:, :1]):
             raise UnsupportedError("one step size, eps and accumulator per optimizer")
         lr, eps, s0 = (float(v) for v in hp[:, 0])
@@ -355,109 +347,34 @@ def load_peers() -> tuple[list, list[str]]:
     return peers, skipped
 
 
-@dataclass(frozen=True)
-class PeerResult:
-    """One peer on one workload: first-call seconds, timed repeats, agreement (None: not run)."""
-
-    peer: str
-    warmup_s: float
-    times: list[float]
-    agree: bool | None
-    note: str = ""
-    peak_rss_mib: float = float("nan")
+def has_numpy(w: Workload) -> bool:
+    """Whether the NumPy baseline computes this workload (built-in sphere/ellipsoid/rosenbrock,
+    AdaGrad, no points recorded, no stop at the target)."""
+    return w.objective in NUMPY_OBJECTIVES and w.plain_adagrad()
 
 
-def _sample(out: dict, cols) -> dict:
-    """x_final, f_final and the sampled history columns of an output."""
-    s = {"x_final": out["x_final"], "f_final": out["f_final"]}
-    return s | {k: out[k][:, cols] for k in ("h_f", "h_gn") if k in out and out[k].shape[1]}
-
-
-def _agree(ref: dict, out: dict, cols) -> bool:
-    got = _sample(out, cols)
-    return ref.keys() == got.keys() and all(
-        ref[k].shape == got[k].shape and np.allclose(ref[k], got[k], rtol=PEER_RTOL, atol=PEER_ATOL)
-        for k in ref
-    )
-
-
-def eligible(w: bench.Workload) -> str:
+def eligible(w: Workload) -> str:
     """Why a peer cannot run this workload ('' when it can)."""
-    from . import bench
-
     n_rec = len(w.rec_iters())
-    if not bench.has_numpy(w):
+    if not has_numpy(w):
         return "objective or flags not supported"
     if n_rec not in (0, w.n_iter + 1):
         return "records every iteration or none only"
     return ""
 
 
-def measure(peer, w: bench.Workload, inputs: bench.Inputs, ref: dict, repeats: int) -> PeerResult:
-    """First call (compiles; its outputs are checked), then ``repeats`` timed calls."""
-    from . import bench
-
-    try:
-        run = peer.prepare(w, inputs)
-    except UnsupportedError as exc:
-        return PeerResult(peer.label, float("nan"), [], None, str(exc))
-    t0 = time.perf_counter()
-    agree = _agree(ref, run(), history_columns(len(w.rec_iters())))
-    warm = time.perf_counter() - t0
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t0)
-    return PeerResult(peer.label, warm, times, agree, peak_rss_mib=bench.peak_rss_mib())
+def peer_sample(out: dict, n_rec: int) -> dict:
+    """x_final, f_final and the sampled history columns (of n_rec records) of an output."""
+    cols = history_columns(n_rec)
+    s = {"x_final": out["x_final"], "f_final": out["f_final"]}
+    return s | {k: out[k][:, cols] for k in ("h_f", "h_gn") if k in out and out[k].shape[1]}
 
 
-def bench_peers(peers: Sequence, result: bench.Result, inputs: bench.Inputs, repeats: int):
-    """Every peer on the workload of ``result``, checked against the kernel's outputs
-    (against NumPy's when the kernel ran in a fast mode)."""
-    from . import bench
-
-    w = result.workload
-    if why := eligible(w):
-        return [PeerResult(p.label, float("nan"), [], None, why) for p in peers]
-    # a fast mode's kernel is no float64 reference: NumPy (the default kernel's bits) is
-    ref_out = bench.run_numpy(w, inputs) if w.fast() else bench.run_kernel(w, inputs)
-    ref = _sample(ref_out, history_columns(len(w.rec_iters())))
-    return [measure(p, w, inputs, ref, repeats) for p in peers]
-
-
-PEER_COLUMNS = (
-    "workload", "peer", "warm-up s", "peer s", "kernel s", "numpy s", "peer vs numpy",
-    "kernel vs peer", "peer upd/s", "peak RSS MiB", "agree 1e-9",
-)  # fmt: skip
-
-
-def _peer_row(r: bench.Result, p: PeerResult) -> list[str]:
-    k = statistics.median(r.kernel_s)
-    npy = statistics.median(r.numpy_s) if r.numpy_s else None
-    if not p.times:
-        return [r.workload.name, p.peer, *["-"] * 8, f"skipped: {p.note}"]
-    s = statistics.median(p.times)
-    return [
-        r.workload.name, p.peer, f"{p.warmup_s:.3f}", f"{s:.4f}", f"{k:.4f}",
-        "-" if npy is None else f"{npy:.4f}", "-" if npy is None else f"{npy / s:.1f}x",
-        f"{s / k:.1f}x", f"{r.updates() / s:.3e}", f"{p.peak_rss_mib:.0f}",
-        "yes" if p.agree else "NO",
-    ]  # fmt: skip
-
-
-def peer_table(results: Sequence[bench.Result]) -> str:
-    """The peers' table, with a header saying how to read it."""
-    from . import bench
-
-    rows = [_peer_row(r, p) for r in results for p in r.peers]
-    notes = [
-        "",
-        "peers: same workloads and inputs; medians; warm-up s = first full-size call (jit "
-        "compile included, outputs checked); 'peer vs numpy' = NumPy / peer; "
-        "'kernel vs peer' = peer / kernel",
-        f"agree 1e-9: allclose rtol {PEER_RTOL:g}, atol {PEER_ATOL:.3g} (the smallest normal "
-        "float64), against the kernel (fast mode rows: against NumPy); not bitwise: their sums "
-        "run in their own order and torch.optim.Adagrad computes x -= lr * g / (sqrt(s) + eps)",
-    ]
-    return "\n".join([*notes, bench.format_table(PEER_COLUMNS, rows)] if rows else notes)
+def peer_agrees(ref: dict, out: dict, n_rec: int) -> bool:
+    """Whether a peer's output matches the reference sample (`peer_sample`) within
+    PEER_RTOL and PEER_ATOL."""
+    got = peer_sample(out, n_rec)
+    return ref.keys() == got.keys() and all(
+        ref[k].shape == got[k].shape and np.allclose(ref[k], got[k], rtol=PEER_RTOL, atol=PEER_ATOL)
+        for k in ref
+    )

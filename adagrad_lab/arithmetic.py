@@ -1,0 +1,34 @@
+"""How the kernel does its arithmetic: one value, from the config to the kernel and the hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PRECISIONS = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """The arithmetic of a run. The default is the tutorial's, bit for bit; every other
+    setting is opt-in, faster, and changes the last bits (so it is part of the config hash).
+
+    ``precision``: float64, or float32 (twice the lanes per vector, ~1e-6 relative error).
+    ``fastmath``: let the compiler contract to FMA and reassociate.
+    ``flush_subnormals``: x86 flush-to-zero and denormals-are-zero while the kernel runs.
+    """
+
+    precision: str = "float64"
+    fastmath: bool = False
+    flush_subnormals: bool = False
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+
+    @property
+    def exact(self) -> bool:
+        """Whether this is the default, bit-faithful arithmetic."""
+        return self == Arithmetic()
+
+
+EXACT = Arithmetic()

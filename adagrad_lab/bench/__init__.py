@@ -1,0 +1,29 @@
+"""Benchmark: the Numba kernel against a plain NumPy-vectorized AdaGrad, in one process.
+
+The performance contract (shared/DESIGN.md) asks for the kernel's throughput
+in trajectory-coordinate updates per second, side by side with a NumPy
+implementation of the same sweep. This package is that measurement, the
+``adagrad-lab-bench`` command (``python -m adagrad_lab.bench``, ``make bench``):
+for each workload it warms the kernel up (its compile or cache-load time is
+reported apart), checks once that both give the same numbers, then times them
+repeat by repeat, interleaved, so drifts in machine load hit both alike, and
+prints medians. ``--end-to-end`` times the real command instead,
+``--peers`` adds JAX and PyTorch, ``--workload-overrides`` builds a workload
+from the project's own config. ``--fastmath``, ``--precision float32``,
+``--flush-subnormals``: the kernel in an opt-in fast mode, judged by f's
+relative error against NumPy, not bit for bit.
+
+Its modules import one another in one direction only, each from those before
+it in this list and never from one after it (and never inside a function)::
+
+    workloads   the kernel's arithmetic (Mode), the workloads, their inputs, and
+                kernel_call: the benchmark's one call of the kernel
+    plans       workloads from the config (--workload-overrides, --end-to-end)
+    agree       how outputs are judged: bit for bit, or a fast mode's error bounds
+    baselines   the NumPy baseline, and the JAX and PyTorch peers
+    measure     warm-up, agreement check, timed repeats, the tables
+    end_to_end  --end-to-end: the real command in fresh processes
+    command     the flags, the header, main()
+
+Nothing is imported here, so the end-to-end child can import `workloads` alone.
+"""

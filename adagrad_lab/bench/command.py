@@ -1,0 +1,186 @@
+"""The ``adagrad-lab-bench`` command: its flags, the header it prints, and the run.
+
+Run ``python -m adagrad_lab.bench --help`` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numba
+import numpy as np
+
+from .agree import RTOL, mode_lines, mode_note
+from .baselines import load_peers
+from .end_to_end import run_end_to_end
+from .measure import bench_workload, peer_table, results_table
+from .plans import plan_workload, with_grad_norm
+from .workloads import MIN_TRAJECTORIES, PRECISIONS, WORKLOADS, Mode, Workload
+
+
+def _workload_list(text: str) -> list[Workload]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in names if s not in WORKLOADS]
+    if unknown or not names:
+        allowed = ", ".join(WORKLOADS)
+        raise argparse.ArgumentTypeError(f"unknown {unknown or text!r}; allowed: {allowed}")
+    return [WORKLOADS[s] for s in names]
+
+
+def _positive(kind: type) -> Callable[[str], float | int]:
+    def parse(text: str):
+        value = kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `python -m adagrad_lab.bench`."""
+    p = argparse.ArgumentParser(
+        prog="adagrad-lab-bench",
+        description="Time the Numba kernel against a NumPy-vectorized AdaGrad on the same sweeps.",
+    )
+    add = p.add_argument
+    add("--workloads", type=_workload_list, default=None,
+        help=f"comma-separated subset of {','.join(WORKLOADS)} (default: all, "
+        "or none when --workload-overrides is given)")  # fmt: skip
+    add("--workload-overrides", action="append", default=[], metavar="OVERRIDES",
+        help="a workload from the project's config, e.g. \"objective=rastrigin objective.dim=10 "
+        "sweep.seeds=1000\" (repeatable; rows O1, O2, ...; not scaled): the kernel as the "
+        "runner calls it; NumPy only for sphere, ellipsoid, rosenbrock with AdaGrad; "
+        "--threads governs, not run.threads)")  # fmt: skip
+    add("--scale", type=_positive(float), default=1.0,
+        help=f"multiply the built-in workloads' N, and W1's sweep.seeds with --end-to-end "
+        f"(at least {MIN_TRAJECTORIES} kept)")  # fmt: skip
+    add("--repeats", type=_positive(int), default=None,
+        help="timed repeats (default 5; 3 with --end-to-end)")  # fmt: skip
+    add("--threads", type=_positive(int), default=None,
+        help="kernel threads (numba.set_num_threads; default: Numba's)")  # fmt: skip
+    add("--grad-norm", action="store_true",
+        help="also record the gradient norm (default: f only, as workloads W1, W2, W4 define; "
+        "added as record.grad_norm=... to overrides that do not set it)")  # fmt: skip
+    add("--end-to-end", action="store_true",
+        help="time the real adagrad-lab command on W1 in fresh processes "
+        "(bench.end_to_end)")  # fmt: skip
+    add(
+        "--peers",
+        action="store_true",
+        help="also time JAX (+optax) and PyTorch on the same workloads, when installed",
+    )
+    add("--fastmath", action="store_true",
+        help="kernel of W1-W4 (and --end-to-end): the opt-in fastmath variant; judged by f's "
+        "relative error against NumPy (max < 1e-9), not bit for bit")  # fmt: skip
+    add("--precision", choices=PRECISIONS, default="float64",
+        help="kernel arithmetic of W1-W4 (and --end-to-end); float32 is judged by f's "
+        "relative error against NumPy (median < 1e-5, max < 0.1), not bit for bit")  # fmt: skip
+    add("--reuse-outputs", action="store_true",
+        help="kernel and NumPy write into the output arrays of an untimed first call (as the "
+        "runner reuses them chunk after chunk): first-touch page faults are not timed")  # fmt: skip
+    add("--flush-subnormals", action="store_true",
+        help="kernel of W1-W4 (and --end-to-end): flush subnormal numbers to zero (x86 FTZ/DAZ); "
+        "judged by f's relative error against NumPy (max < 1e-9), not bit for bit")  # fmt: skip
+    return p
+
+
+def _header(repeats: int, reuse_outputs: bool = False) -> str:
+    """What the table's numbers mean, and the setting they were measured in."""
+    outputs = "outputs allocated per call"
+    if reuse_outputs:
+        outputs = "outputs written into the arrays of an untimed first call (--reuse-outputs)"
+    return "\n".join(
+        [
+            "adagrad-lab benchmark: AdaGrad, Numba kernel vs NumPy, timed alternately",
+            f"times are MEDIANS of {repeats} repeat(s), in seconds, {outputs}; "
+            "speedup = NumPy / kernel; upd/s = N*T*d / median",
+            f"kernel threads: {numba.get_num_threads()}, NumPy: 1 thread (ufuncs); "
+            f"numpy {np.__version__}, numba {numba.__version__}, {os.cpu_count()} CPUs",
+            "history: f:R = f at R recorded iterations, f+gn:R = also the gradient norm, "
+            "- = final values only",
+            "warm-up s: the kernel's first call on a tiny input (compile or cache load), "
+            "not in the medians",
+            f"agree: allclose rtol {RTOL:g} on every final f and a sample of history columns; "
+            "bitwise: every output array identical; '-': no NumPy baseline for this workload",
+            "peak RSS: the process's peak so far (ru_maxrss)",
+        ]
+    )
+
+
+def _set_threads(threads: int | None) -> int:
+    """Apply --threads; 2 (after a message) when more than Numba's pool."""
+    if threads is None:
+        return 0
+    if threads > numba.config.NUMBA_NUM_THREADS:
+        print(f"--threads: at most {numba.config.NUMBA_NUM_THREADS}", file=sys.stderr)
+        return 2
+    numba.set_num_threads(threads)
+    return 0
+
+
+def _selected(args: argparse.Namespace) -> list[Workload]:
+    """The built-in workloads chosen, then one per --workload-overrides (raises on bad config)."""
+    chosen = args.workloads
+    if chosen is None:
+        chosen = [] if args.workload_overrides else list(WORKLOADS.values())
+    chosen = [replace(w, grad_norm=args.grad_norm, mode=_mode(args)) for w in chosen]
+    for i, text in enumerate(args.workload_overrides, 1):
+        chosen.append(plan_workload(f"O{i}", with_grad_norm(text, args.grad_norm)))
+    return chosen
+
+
+def _mode(args: argparse.Namespace) -> Mode:
+    return Mode(args.fastmath, args.precision, args.flush_subnormals)
+
+
+def _load_peers(wanted: bool) -> tuple[list, list[str]]:
+    """The importable peers (only with --peers), and lines saying which were skipped."""
+    if not wanted:
+        return [], []
+    peers, skipped = load_peers()
+    return peers, [f"peers skipped (not importable): {', '.join(skipped)}"] if skipped else []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the table; exit 1 if any workload's outputs disagree."""
+    args = build_parser().parse_args(argv)
+    if code := _set_threads(args.threads):
+        return code
+    if args.end_to_end:
+        mode = _mode(args)
+        return run_end_to_end(args.scale, args.repeats or 3, args.threads, args.grad_norm, mode)
+    repeats = args.repeats or 5
+    try:
+        workloads = _selected(args)
+    except Exception as exc:  # Hydra's composition errors and the project's ConfigError
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"adagrad-lab-bench: error: --workload-overrides: {first}", file=sys.stderr)
+        return 2
+    peers, notes = _load_peers(args.peers)
+    mode = mode_lines(_mode(args), workloads, bool(args.workload_overrides))
+    plans = [w for w in workloads if w.plan is not None]
+    notes += [f"{w.name}: adagrad-lab {t}{mode_note(w)}"
+              for w, t in zip(plans, args.workload_overrides, strict=True)]  # fmt: skip
+    print("\n".join([_header(repeats, args.reuse_outputs), *mode, *notes]), flush=True)
+    results = []
+    for w in workloads:
+        print(f"running {w.name} ({w.objective}, N={w.scaled_n(args.scale)}) ...", flush=True)
+        results.append(bench_workload(w, args.scale, repeats, peers, args.reuse_outputs))
+    print(results_table(results))
+    if peers:
+        print(peer_table(results))
+    ok = all(r.agreement is None or r.agreement.close for r in results)
+    ok = ok and all(p.agree is not False for r in results for p in r.peers)
+    bad = " or a fast mode's bounds" if any(w.fast() for w in workloads) else ""
+    bad = f"OUTPUTS DISAGREE: an implementation differs beyond rtol{bad}"
+    print("outputs agree" if ok else bad)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
