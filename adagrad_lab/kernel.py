@@ -124,6 +124,12 @@ def _advance(
         G = np.empty((d, b), dt)
         GN = np.empty(b, dt)
         S = np.empty((N_STATE, d, b), dt)
+        # the block's hyperparameters as a local contiguous (rows, b) array: the steps read
+        # HB[row, j] in their vectorized loops
+        HB = np.empty((hp.shape[0], b), dt)
+        for row in range(hp.shape[0]):
+            for j in range(b):
+                HB[row, j] = hp[row, j0 + j]
         F = np.empty(b, dt)
         FB = np.full(b, np.inf, dt)
         HIT = np.full(b, -1, dtype=np.int64)
@@ -137,7 +143,7 @@ def _advance(
         for i in range(d):
             for j in range(b):
                 X[i, j] = x0[j0 + j, i]
-        init_state(S, hp, j0)
+        init_state(S, HB, 0)
         for j in range(b):
             died_at[j0 + j] = -1
         n_live = b
@@ -145,7 +151,7 @@ def _advance(
         for k in range(n_iter + 1):
             rec = r < n_rec and rec_iters[r] == k
             if FUSED:
-                fused_pass(X, XN, S, F, GN, hp, j0, params, rec and rec_gn)
+                fused_pass(X, XN, S, F, GN, HB, 0, params, rec and rec_gn)
             else:
                 evaluate(X, G, F, params)
                 if rec and rec_gn:
@@ -161,7 +167,7 @@ def _advance(
             if FUSED:
                 X, XN = XN, X
             else:
-                update(X, G, S, hp, j0)
+                update(X, G, S, HB, 0)
         if flush_subnormals:
             set_fp_control(control)
         # trajectories done, one slot per block: a thread polling the array (the kernel
