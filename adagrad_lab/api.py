@@ -97,9 +97,7 @@ def advance(
         stop_at_target=bool(stop_at_target),
         block=default_block(d) if block is None else _count("block", block, 1, 1 << 20),
         kernel=kernel if kernel is None else compile_custom(kernel, arithmetic.fastmath),
-        fastmath=arithmetic.fastmath,
-        precision=arithmetic.precision,
-        flush_subnormals=arithmetic.flush_subnormals,
+        arithmetic=arithmetic,
     )
     return _result(out, rec)
 
@@ -179,14 +177,14 @@ def _record(record: ArrayLike | None, n_iter: int) -> np.ndarray:
 
 
 def _params(obj: Objective | None, d: int, log10_condition: float | None) -> np.ndarray:
-    if log10_condition is not None and (obj is None or obj.name != "ellipsoid"):
+    if log10_condition is not None and (obj is None or "log10_condition" not in obj.settings):
         raise ValueError("log10_condition: only the ellipsoid has one")
     if obj is None:
         return np.zeros(1)
-    c = 6.0 if log10_condition is None else log10_condition
-    if not (isinstance(c, numbers.Real) and 0.0 <= c <= 300.0):
+    c = log10_condition
+    if c is not None and not (isinstance(c, numbers.Real) and 0.0 <= c <= 300.0):
         raise ValueError(f"log10_condition: must be a number in [0, 300] (got {c!r})")
-    return obj.params(d, float(c))
+    return obj.params(d, None if c is None else float(c))
 
 
 def _target(target: float | None, stop_at_target: bool) -> float | None:

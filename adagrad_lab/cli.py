@@ -40,18 +40,20 @@ def run(
     ``provenance`` (e.g. ``rerun_of``) goes into the manifest.
     """
     plan = make_plan(cfg)
-    if plan.dry_run:
+    if plan.execution.dry_run:
         print(dry_run_text(plan))
         return None
     config = OmegaConf.to_container(cfg, resolve=True)
     result = run_plan(plan, run_dir, config, overrides, provenance)
     OmegaConf.save(OmegaConf.create(config), Path(run_dir) / "config.yaml")
-    if plan.echo == "tutorial":
+    if plan.output.echo == "tutorial":
         print("\n".join(report.tutorial_lines(run_dir)))
-    elif plan.echo == "summary":
+    elif plan.output.echo == "summary":
         print(report.summary_text(run_dir))
-    if plan.echo != "none":
-        history = f"{run_dir}/history/  " if len(plan.record_iters) else ""  # none when final
+    if plan.output.echo != "none":
+        history = (
+            f"{run_dir}/history/  " if len(plan.output.record_iters) else ""
+        )  # none when final
         print(
             f"{report.count(result.n_trajectories, 'trajectory')} in "
             f"{report.count(result.n_chunks, 'chunk')}, "
@@ -103,7 +105,8 @@ def dry_run_text(plan: Plan) -> str:
     d = describe(plan)
     return (
         f"dry run: {d['trajectories']} trajectories in {d['chunks']} chunk(s) of up to "
-        f"{d['chunk_size']}, {plan.n_iter} iterations each, {d['history_rows']} history rows, "
+        f"{d['chunk_size']}, {plan.sweep.n_iter} iterations each, "
+        f"{d['history_rows']} history rows, "
         f"about {d['estimated_bytes'] / 2**20:.1f} MiB before compression, peak memory about "
         f"{d['peak_bytes'] / 2**20:.0f} MiB; nothing written"
     )

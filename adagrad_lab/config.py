@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from . import experiment_source
+from .registry import OBJECTIVES, OPTIMIZERS, Optimizer
 
 
 @dataclass
@@ -28,18 +29,16 @@ class ObjectiveConfig:
     target: str | None = None  # custom only: dotted path of value_and_grad(x, grad) -> f
 
 
-@dataclass
-class AdagradConfig:
-    name: str = "adagrad"
-    step_size: Any = 0.1
-    eps: Any = 1e-8
-    initial_accumulator: Any = 0.0
+def _optimizer_schema(optimizer: Optimizer) -> type:
+    """The structured config of an optimizer: its name and its hyperparameters, each a number
+    or a list of numbers (an axis of the grid), with the defaults its registry record holds."""
+    spec: list[tuple[str, Any, Any]] = [("name", str, field(default=optimizer.name))]
+    spec += [(h.name, Any, field(default=h.default)) for h in optimizer.hyperparameters]
+    title = "".join(part.title() for part in optimizer.name.split("_"))
+    return make_dataclass(f"{title}Config", spec)
 
 
-@dataclass
-class GDConfig:
-    name: str = "gd"
-    step_size: Any = 0.1
+OPTIMIZER_SCHEMAS = {name: _optimizer_schema(o) for name, o in OPTIMIZERS.items()}
 
 
 @dataclass
@@ -101,10 +100,9 @@ def unknown_key(cfg: DictConfig) -> tuple[str, list[str]] | None:
 
     Hydra refuses ``sweep.seed=5`` but lets ``+sweep.seed=5`` add the key, and the
     optimizer is typed ``Any``; so after composition every node typed by one of
-    the dataclasses above (the optimizer by its own: `AdagradConfig`,
-    `GDConfig`) is compared with that dataclass's fields. Values are not
-    resolved. Untyped configs (a stored config.yaml) are not checked, nor
-    ``hydra.*``: Hydra's own schema checks those.
+    the dataclasses above (the optimizer by its own, from `OPTIMIZER_SCHEMAS`) is
+    compared with that dataclass's fields. Values are not resolved. Untyped configs
+    (a stored config.yaml) are not checked, nor ``hydra.*``: Hydra's own schema checks those.
     """
     return _unknown_key(cfg, "")
 
@@ -158,8 +156,10 @@ def register() -> None:
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
     cs.store(group="objective", name="base_objective", node=ObjectiveConfig)
-    cs.store(group="optimizer", name="base_adagrad", node=AdagradConfig)
-    cs.store(group="optimizer", name="base_gd", node=GDConfig)
+    for name, objective in OBJECTIVES.items():  # each built-in is an option, from its record
+        cs.store(group="objective", name=name, node=ObjectiveConfig(name, **objective.settings))
+    for name, schema in OPTIMIZER_SCHEMAS.items():
+        cs.store(group="optimizer", name=name, node=schema)
     cs.store(group="sweep", name="base_sweep", node=SweepConfig)
     cs.store(group="start", name="base_start", node=StartConfig)
     cs.store(group="record", name="base_record", node=RecordConfig)

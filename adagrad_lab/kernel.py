@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._jit import FLUSH_SUBNORMALS_BITS, get_fp_control, set_fp_control
+from .arithmetic import EXACT, Arithmetic
 from .kernel_steps import grad_norm, make_fused_pass, record, retire, scan
 from .registry import (
     N_HP,
@@ -262,9 +263,7 @@ def advance(
     block: int = 64,
     kernel=None,
     out: dict[str, np.ndarray] | None = None,
-    fastmath: bool = False,
-    precision: str = "float64",
-    flush_subnormals: bool = False,
+    arithmetic: Arithmetic = EXACT,
     progress: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Run ``n_iter`` updates of every trajectory and return finals and the recorded history.
@@ -276,9 +275,9 @@ def advance(
     trajectory's ``last_iter`` are undefined and must be masked by the caller.
     ``out``, the result of an earlier call, is reused where its arrays have
     the right shapes: a chunked run then touches its memory pages only once.
-    ``fastmath`` selects the opt-in variant (FMA, reassociation): faster, not
-    bit-identical to the tutorial's arithmetic. A custom ``kernel`` carries its
-    own flags. ``precision="float32"`` runs the arithmetic in single precision
+    ``arithmetic`` (`Arithmetic`, default the tutorial's) may opt in to: ``fastmath``,
+    the variant with FMA and reassociation, faster, not bit-identical (a custom
+    ``kernel`` carries its own flag); ``precision="float32"``, the arithmetic in single precision
     (twice the lanes per vector; opt-in): points, values and hyperparameters
     are rounded to float32 on the way in, and the results come back in float32.
     ``flush_subnormals`` (opt-in, x86) sets flush-to-zero and denormals-are-zero
@@ -289,7 +288,7 @@ def advance(
     read from another thread while the kernel runs, is the number of trajectories done.
     """
     n, d = x0.shape
-    dt = np.dtype(precision)
+    dt = np.dtype(arithmetic.precision)
     rec = np.zeros(0, np.int64) if rec_iters is None else np.ascontiguousarray(rec_iters, np.int64)
     n_rec = rec.shape[0]
     shapes = {
@@ -315,7 +314,7 @@ def advance(
         raise ValueError(f"progress must be an int64 array of {n_blocks(n, block)} slots")
     optimizer = optimizer_by_code(rule).name
     if kernel is None:
-        run = builtin_kernel(objective_by_code(code).name, optimizer, bool(fastmath))
+        run = builtin_kernel(objective_by_code(code).name, optimizer, arithmetic.fastmath)
     else:
         run = kernel(optimizer)
     run(
@@ -330,7 +329,7 @@ def advance(
         bool(stop_at_target),
         np.int64(block),
         np.int64(block_group(n, block)),
-        bool(flush_subnormals),
+        arithmetic.flush_subnormals,
         out["x_final"],
         out["f_final"],
         out["f_best"],

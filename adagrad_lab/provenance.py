@@ -9,25 +9,36 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from .arithmetic import Arithmetic
+
 PACKAGES = ("adagrad-lab", "numpy", "numba", "llvmlite", "pandas", "pyarrow", "hydra-core")
 DATA_KEYS = ("objective", "optimizer", "sweep", "start", "record")
 
 
-def config_hash(config: dict, extra: dict | None = None) -> str:
+def config_hash(
+    config: dict, extra: dict | None = None, arithmetic: Arithmetic | None = None
+) -> str:
     """sha256 of the parts of the resolved config that determine the data.
 
-    Not ``run.*`` (threads, chunks: the bits do not depend on them) except
-    ``run.fastmath``, ``run.precision`` and ``run.flush_subnormals``, nor ``shard`` or ``echo``.
+    Not ``run.*`` (threads, chunks: the bits do not depend on them) except the
+    arithmetic (the plan's `Arithmetic`; by default read from ``run.*``), nor
+    ``shard`` or ``echo``.
     ``extra``: what else determines the data, e.g. a custom objective's source
     (`objectives.user_source`, the plan's ``user_source``); None leaves the hash as it was.
     Its ``file`` entry is left out: where the module lies does not change the data, its
     bytes (``sha256``) do, so a checkout moved elsewhere still resumes its runs.
     """
     relevant = {k: config[k] for k in DATA_KEYS}
-    run = config.get("run", {})
-    relevant["fastmath"] = bool(run.get("fastmath", False))
-    relevant["precision"] = run.get("precision", "float64")
-    if run.get("flush_subnormals", False):  # absent when off: default hashes stay as they were
+    if arithmetic is None:
+        run = config.get("run", {})
+        arithmetic = Arithmetic(
+            precision=run.get("precision", "float64"),
+            fastmath=bool(run.get("fastmath", False)),
+            flush_subnormals=bool(run.get("flush_subnormals", False)),
+        )
+    relevant["fastmath"] = arithmetic.fastmath
+    relevant["precision"] = arithmetic.precision
+    if arithmetic.flush_subnormals:  # absent when off: default hashes stay as they were
         relevant["flush_subnormals"] = True
     if extra is not None:  # absent for the built-ins: their hashes stay as they were
         relevant["objective_source"] = {k: v for k, v in extra.items() if k != "file"}

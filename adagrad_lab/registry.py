@@ -13,8 +13,8 @@ jitted steps in `kernel_steps`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -79,6 +79,7 @@ class Objective:
     summary: str = ""
     term: Callable | None = None  # separable: f = constant(d) + sum_i term(x_i, w_i)
     constant: Callable = om.no_constant
+    settings: Mapping[str, float] = field(default_factory=dict)  # its config keys' defaults
 
     @property
     def code(self) -> int:
@@ -88,10 +89,11 @@ class Objective:
     def separable(self) -> bool:
         return self.term is not None
 
-    def params(self, dim: int, log10_condition: float = 6.0) -> np.ndarray:
+    def params(self, dim: int, log10_condition: float | None = None) -> np.ndarray:
         """The parameter vector the kernel reads (the ellipsoid's weights; empty otherwise)."""
         if self.name == "ellipsoid":
-            return ellipsoid_weights(dim, log10_condition)
+            c = self.settings["log10_condition"] if log10_condition is None else log10_condition
+            return ellipsoid_weights(dim, c)
         return np.zeros(1)
 
 
@@ -175,6 +177,7 @@ OBJECTIVES: dict[str, Objective] = {
             _zeros,
             summary="sum 10^(c*i/(d-1)) x_i^2, condition number 10^c",
             term=om.ellipsoid_term,
+            settings={"log10_condition": 6.0},
         ),
         Objective(
             "rosenbrock",

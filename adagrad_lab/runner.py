@@ -51,7 +51,14 @@ def available_cores() -> int:
 
 
 def make_grid(plan: Plan) -> Grid:
-    return Grid(plan.axes, plan.seeds, plan.dim, plan.bounds, plan.start_kind, plan.start_point)
+    return Grid(
+        plan.sweep.axes,
+        plan.sweep.seeds,
+        plan.problem.dim,
+        plan.problem.bounds,
+        plan.sweep.start_kind,
+        plan.sweep.start_point,
+    )
 
 
 def run_plan(
@@ -68,9 +75,9 @@ def run_plan(
     """
     run_dir = Path(run_dir)
     check_fits(plan)
-    numba.set_num_threads(plan.threads or available_cores())
+    numba.set_num_threads(plan.execution.threads or available_cores())
     grid = make_grid(plan)
-    block = plan.block or default_block(plan.dim)
+    block = plan.execution.block or default_block(plan.problem.dim)
     with _slow_compile_notice(plan):
         kernel, compile_s = compile_kernel(plan, grid)
     rundir.prepare(run_dir)
@@ -100,8 +107,9 @@ COMPILE_NOTICE_S = 1.0  # a kernel that loads from Numba's cache is ready well b
 def _slow_compile_notice(plan: Plan) -> Iterator[None]:
     """Say on stderr what the wait is for when the kernel is not ready within a second."""
     what = (
-        f"compiling the kernel for {plan.objective} (a custom objective compiles in every run)"
-        if plan.user_function is not None
+        f"compiling the kernel for {plan.problem.objective} "
+        "(a custom objective compiles in every run)"
+        if plan.problem.user_function is not None
         else "compiling the kernel (first run after install or upgrade, about 30 s)"
     )
     timer = threading.Timer(
@@ -130,7 +138,7 @@ def _run_chunks(plan: Plan, grid: Grid, manifest: dict, run_dir: Path, block: in
     bar = tqdm(
         total=n,
         unit="traj",
-        disable=not (plan.progress and sys.stderr.isatty()),
+        disable=not (plan.execution.progress and sys.stderr.isatty()),
         initial=n - sum(c["stop"] - c["start"] for c in todo),
         desc="adagrad-lab",
     )
@@ -171,7 +179,9 @@ def run_trajectories(
     """Grid rows start..stop-1 and the kernel's results for them (``out``: buffers to reuse;
     ``progress``: per-block counts of finished trajectories, see `kernel.advance`)."""
     part = grid.slice(start, stop)
-    res = _advance(plan, part, plan.n_iter, plan.record_iters, block, kernel, out, progress)
+    res = _advance(
+        plan, part, plan.sweep.n_iter, plan.output.record_iters, block, kernel, out, progress
+    )
     return part, res
 
 
@@ -181,32 +191,32 @@ def _advance(
     return advance(
         part["x0"],
         part["hp"],
-        rule=plan.rule,
+        rule=plan.problem.rule,
         n_iter=n_iter,
-        code=plan.objective_code,
-        params=plan.params,
+        code=plan.problem.objective_code,
+        params=plan.problem.params,
         rec_iters=rec_iters,
-        rec_points=plan.record_points,
-        rec_grad_norm=plan.record_grad_norm,
-        target=plan.target,
-        stop_at_target=plan.stop_at_target,
+        rec_points=plan.output.record_points,
+        rec_grad_norm=plan.output.record_grad_norm,
+        target=plan.sweep.target,
+        stop_at_target=plan.sweep.stop_at_target,
         block=block,
         kernel=kernel,
         out=out,
-        fastmath=plan.fastmath,
-        precision=plan.precision,
-        flush_subnormals=plan.flush_subnormals,
+        arithmetic=plan.arithmetic,
         progress=progress,
     )
 
 
 def tables(plan: Plan, part: dict, res: dict) -> tuple:
     """The (trajectories, history or None) Arrow tables for one computed range."""
-    labels = {"optimizer": plan.optimizer, "objective": plan.objective}
-    traj = storage.trajectory_table(part, res, list(plan.axes), labels)
-    if not len(plan.record_iters):
+    labels = {"optimizer": plan.problem.optimizer, "objective": plan.problem.objective}
+    traj = storage.trajectory_table(part, res, list(plan.sweep.axes), labels)
+    if not len(plan.output.record_iters):
         return traj, None
-    hist = storage.history_table(part["trajectory"], plan.record_iters, res, plan.record_points)
+    hist = storage.history_table(
+        part["trajectory"], plan.output.record_iters, res, plan.output.record_points
+    )
     return traj, hist
 
 
@@ -226,7 +236,7 @@ def _run_chunk(
     try:
         part, res = run_trajectories(plan, grid, a, b, block, kernel, buffers.get("res"), progress)
     except Exception as exc:  # only a user's objective can raise inside the kernel
-        if plan.user_function is None:
+        if plan.problem.user_function is None:
             raise
         raise ConfigError(
             "objective.target", f"raised while running: {explain_error(exc)}"
@@ -245,14 +255,16 @@ def compile_kernel(plan: Plan, grid: Grid) -> tuple[object, float]:
     before anything is written.
     """
     t0 = time.perf_counter()
-    if plan.user_function is None:
+    if plan.problem.user_function is None:
         _warm_up(plan, grid, None)
         return None, time.perf_counter() - t0
     try:
-        kernel = compile_custom(block_evaluator(plan.user_function), plan.fastmath)
+        kernel = compile_custom(
+            block_evaluator(plan.problem.user_function), plan.arithmetic.fastmath
+        )
         _warm_up(plan, grid, kernel)
     except Exception as exc:  # numba's typing errors, or the function's own
-        target = (plan.user_source or {}).get("target", plan.objective)
+        target = (plan.problem.user_source or {}).get("target", plan.problem.objective)
         reason = explain_error(exc)  # one line; the function's own error, not numba's wrapper
         raise ConfigError("objective.target", f"cannot run {target}: {reason}") from None
     return kernel, time.perf_counter() - t0
@@ -270,11 +282,16 @@ def _open_manifest(
     Results of another config, a malformed manifest, or result files that no
     manifest accounts for are refused, or removed with ``run.overwrite``.
     """
-    source = plan.user_source
-    digest = config_hash(config, source)
+    source = plan.problem.user_source
+    digest = config_hash(config, source, plan.arithmetic)
     start, stop = plan.shard_range
-    shard = {"index": plan.shard_index, "count": plan.shard_count, "start": start, "stop": stop}
-    old = _existing_manifest(run_dir, plan.overwrite)
+    shard = {
+        "index": plan.execution.shard_index,
+        "count": plan.execution.shard_count,
+        "start": start,
+        "stop": stop,
+    }
+    old = _existing_manifest(run_dir, plan.execution.overwrite)
     if old is not None and old.get("config_hash") == digest and old.get("shard") == shard:
         stray = rundir.unaccounted(run_dir, old)
         if not stray:
@@ -331,7 +348,7 @@ def _existing_manifest(run_dir: Path, overwrite: bool) -> dict | None:
 
 def _refuse(plan: Plan, why: str) -> None:
     """Stop unless ``run.overwrite`` allows replacing the directory's results."""
-    if not plan.overwrite:
+    if not plan.execution.overwrite:
         raise RunDirError(
             f"{why}; choose another hydra.run.dir, or set run.overwrite=true to replace them"
         )

@@ -27,15 +27,17 @@ ARROW_FACTOR = 2
 
 def chunk_size(plan: Plan, block: int) -> int:
     """Trajectories per chunk: the configured size, or as many as fit the history budget."""
-    if plan.chunk_size is not None:
-        return plan.chunk_size
+    if plan.execution.chunk_size is not None:
+        return plan.execution.chunk_size
     return _auto_chunk_size(plan, block)
 
 
 def _auto_chunk_size(plan: Plan, block: int) -> int:
-    per_record = 1 + plan.record_grad_norm + (plan.dim if plan.record_points else 0)
-    per_traj = 8 * len(plan.record_iters) * per_record
-    per_traj += 8 * 4 * plan.dim + 64
+    per_record = (
+        1 + plan.output.record_grad_norm + (plan.problem.dim if plan.output.record_points else 0)
+    )
+    per_traj = 8 * len(plan.output.record_iters) * per_record
+    per_traj += 8 * 4 * plan.problem.dim + 64
     size = max(block, CHUNK_BYTES // per_traj // block * block)
     start, stop = plan.shard_range
     return int(min(size, stop - start))
@@ -51,9 +53,9 @@ def describe(plan: Plan) -> dict[str, int]:
     """
     start, stop = plan.shard_range
     n = stop - start
-    size = chunk_size(plan, plan.block or default_block(plan.dim))
+    size = chunk_size(plan, plan.execution.block or default_block(plan.problem.dim))
     chunks = -(-n // size)
-    rows = n * len(plan.record_iters)
+    rows = n * len(plan.output.record_iters)
     return {
         "trajectories": n,
         "chunks": chunks,
@@ -71,8 +73,8 @@ def chunk_bytes(plan: Plan, size: int) -> int:
 
 
 def _per_trajectory_bytes(plan: Plan) -> int:
-    dim, n_rec = plan.dim, len(plan.record_iters)
-    values = 1 + plan.record_grad_norm + (dim if plan.record_points else 0)
+    dim, n_rec = plan.problem.dim, len(plan.output.record_iters)
+    values = 1 + plan.output.record_grad_norm + (dim if plan.output.record_points else 0)
     kernel = 8 * (dim + 5) + 8 * n_rec * values  # finals, counters and the history buffers
     grid = 8 * (2 + 2 * N_HP) + 8 * 4 * dim  # index, seed, axes, hp; x0 and its temporaries
     history = ARROW_FACTOR * n_rec * _row_bytes(plan)
@@ -82,12 +84,12 @@ def _per_trajectory_bytes(plan: Plan) -> int:
 
 def _row_bytes(plan: Plan) -> int:
     """One history row: trajectory, iter, f, grad_norm, x."""
-    row = 8 + 4 + 8 + (8 if plan.record_grad_norm else 0)
-    return row + (8 * plan.dim + 4 if plan.record_points else 0)
+    row = 8 + 4 + 8 + (8 if plan.output.record_grad_norm else 0)
+    return row + (8 * plan.problem.dim + 4 if plan.output.record_points else 0)
 
 
 def _trajectory_row_bytes(plan: Plan) -> int:
-    return 8 * (7 + 2 * plan.dim) + 16
+    return 8 * (7 + 2 * plan.problem.dim) + 16
 
 
 def _manifest_memory(chunks: int) -> int:
@@ -150,9 +152,15 @@ def check_fits(plan: Plan, available: int | None = None) -> None:
             plan, n, chunks, f"its manifest would need {_gib(_manifest_memory(chunks))}"
         )
     key = "objective.dim"
-    if len(plan.record_iters) * _row_bytes(plan) >= 8 * 4 * plan.dim:  # mostly history
+    if (
+        len(plan.output.record_iters) * _row_bytes(plan) >= 8 * 4 * plan.problem.dim
+    ):  # mostly history
         by_schedule = {"every": "record.every", "log": "record.points_per_decade"}
-        key = "record.points" if plan.record_points else by_schedule[plan.record_schedule]
+        key = (
+            "record.points"
+            if plan.output.record_points
+            else by_schedule[plan.output.record_schedule]
+        )
     raise ConfigError(
         key,
         f"even one trajectory needs about {_gib(per_traj)} of memory, more than the "
@@ -165,7 +173,7 @@ def _largest_fitting_chunk(plan: Plan, n: int, available: int) -> int:
     """The largest chunk size (a multiple of the block when above it) whose run fits in
     ``available`` bytes with at most MAX_CHUNKS chunks; 0 when there is none."""
     per_traj = _per_trajectory_bytes(plan)
-    block = plan.block or default_block(plan.dim)
+    block = plan.execution.block or default_block(plan.problem.dim)
     fit = available // per_traj
     for _ in range(8):  # smaller chunks mean more manifest entries: shrink until both fit
         if fit < 1:
@@ -181,18 +189,22 @@ def _largest_fitting_chunk(plan: Plan, n: int, available: int) -> int:
 
 
 def _too_many_chunks(plan: Plan, n: int, chunks: int, why: str = "") -> None:
-    block = plan.block or default_block(plan.dim)
-    if plan.chunk_size is not None and -(-n // _auto_chunk_size(plan, block)) <= MAX_CHUNKS:
+    block = plan.execution.block or default_block(plan.problem.dim)
+    if (
+        plan.execution.chunk_size is not None
+        and -(-n // _auto_chunk_size(plan, block)) <= MAX_CHUNKS
+    ):
         raise ConfigError(
             "run.chunk_size",
-            f"{chunks} chunks of {plan.chunk_size} trajectories, more than the {MAX_CHUNKS} "
+            f"{chunks} chunks of {plan.execution.chunk_size} trajectories, "
+            f"more than the {MAX_CHUNKS} "
             f"a manifest may list{'; ' + why if why else ''}: set run.chunk_size to at least "
             f"{-(-n // MAX_CHUNKS)}, or null to size chunks from memory",
         )
-    factors = {"sweep.seeds": len(plan.seeds)}
-    factors |= {f"optimizer.{name}": len(values) for name, values in plan.axes.items()}
+    factors = {"sweep.seeds": len(plan.sweep.seeds)}
+    factors |= {f"optimizer.{name}": len(values) for name, values in plan.sweep.axes.items()}
     key = max(factors, key=lambda k: factors[k])
-    shards = plan.shard_count * -(-chunks // MAX_CHUNKS)
+    shards = plan.execution.shard_count * -(-chunks // MAX_CHUNKS)
     raise ConfigError(
         key,
         f"this run has {n} trajectories in {chunks} chunks, more than the {MAX_CHUNKS} a "

@@ -17,6 +17,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from ._jit import CAN_FLUSH_SUBNORMALS
+from .arithmetic import PRECISIONS, Arithmetic
 from .config import unknown_key
 from .objectives import check_user_function, load_user_function, user_source
 from .registry import OBJECTIVES, OPTIMIZERS, Objective, Optimizer
@@ -25,7 +26,6 @@ from .schedule import record_bound, record_iterations
 START_KINDS = ("uniform", "legacy_numpy", "fixed")
 SCHEDULES = ("every", "log", "final")
 ECHOES = ("summary", "tutorial", "none")
-PRECISIONS = ("float64", "float32")
 MAX_N_ITER = 2**31 - 2  # iterations are stored as int32 (iter, iters_to_target, diverged_at)
 MAX_RECORDS = 1 << 25  # recorded iterations per trajectory (the plan holds them as int64)
 MAX_DIM = 10_000_000  # a block of even 8 such points needs 2.5 GB of kernel arrays
@@ -41,56 +41,82 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class Plan:
-    """Everything a run needs, checked and resolved to plain Python and numpy values."""
+class Problem:
+    """What every trajectory computes: the objective and the optimizer."""
 
     objective: str
-    objective_code: int
+    objective_code: int  # its position in the registry; -1 for a user's function
     user_function: Callable | None
+    user_source: dict | None  # {"target", "file", "sha256"} of a user's module, for the hash
     dim: int
     bounds: tuple[float, float]
     params: np.ndarray
     optimizer: str
-    rule: int
-    axes: dict[str, list[float]]  # hyperparameter -> values, in grid order (seeds innermost)
+    rule: int  # the optimizer's position in the registry
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The grid of trajectories: hyperparameter axes x seeds, and how far each one runs."""
+
+    axes: dict[str, list[float]]  # hyperparameter -> values, in the optimizer's record order
     seeds: Sequence[int]  # range(n) for a count n (never materialised), else the given list
     n_iter: int
     target: float | None
     stop_at_target: bool
     start_kind: str
     start_point: list[float] | None
+
+
+@dataclass(frozen=True)
+class Output:
+    """What is kept and printed: the recorded iterations and what each record holds."""
+
+    record_schedule: str  # every | log | final: how record_iters was made
     record_iters: np.ndarray
     record_points: bool
     record_grad_norm: bool
+    echo: str
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How the sweep runs; never what it computes."""
+
     chunk_size: int | None
     threads: int | None
     block: int | None
     progress: bool
     dry_run: bool
     overwrite: bool
-    fastmath: bool
-    precision: str
-    flush_subnormals: bool
     shard_index: int
     shard_count: int
-    echo: str
-    # custom objective only: {"target", "file", "sha256"} of the module defining the function,
-    # for the config hash (`provenance.config_hash(config, extra=plan.user_source)`)
-    user_source: dict | None = None
-    record_schedule: str = "every"  # every | log | final: how record_iters was made
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a run needs, checked and resolved to plain Python and numpy values."""
+
+    problem: Problem
+    sweep: Sweep
+    output: Output
+    execution: Execution
+    arithmetic: Arithmetic
 
     @property
     def n_trajectories(self) -> int:
         """Trajectories in the whole grid (all shards)."""
-        return len(self.seeds) * math.prod(len(v) for v in self.axes.values())
+        return len(self.sweep.seeds) * math.prod(len(v) for v in self.sweep.axes.values())
 
     @property
     def shard_range(self) -> tuple[int, int]:
         """The global trajectory indices [start, stop) this shard runs."""
-        n = self.n_trajectories
-        return self.shard_index * n // self.shard_count, (
-            self.shard_index + 1
-        ) * n // self.shard_count
+        n, index, count = (
+            self.n_trajectories,
+            self.execution.shard_index,
+            self.execution.shard_count,
+        )
+        return index * n // count, (index + 1) * n // count
 
 
 def make_plan(cfg: DictConfig) -> Plan:
@@ -111,15 +137,18 @@ def make_plan(cfg: DictConfig) -> Plan:
     sweep, rec, run = raw["sweep"], raw["record"], raw["run"]
     optimizer = _choice("optimizer.name", ocfg.get("name"), tuple(OPTIMIZERS))
     n_iter = _n_iter(sweep["n_iter"])  # before anything is sized by it
-    plan = Plan(
+    problem = Problem(
         objective=obj["name"],
         objective_code=objective.code if objective else -1,
         user_function=user_fn,
+        user_source=None if user_fn is None else user_source(user_fn),
         dim=dim,
         bounds=bounds,
         params=_params(obj, objective, dim),
         optimizer=optimizer,
         rule=OPTIMIZERS[optimizer].code,
+    )
+    sweep_part = Sweep(
         axes=_axes(ocfg, OPTIMIZERS[optimizer]),
         seeds=_seeds(sweep["seeds"]),
         n_iter=n_iter,
@@ -127,24 +156,25 @@ def make_plan(cfg: DictConfig) -> Plan:
         stop_at_target=_stop_at_target(sweep),
         start_kind=_choice("start.kind", raw["start"]["kind"], START_KINDS),
         start_point=_start_point(raw["start"], dim),
+    )
+    output = Output(
+        record_schedule=rec["schedule"],
         record_iters=_record(rec, n_iter),
         record_points=bool(rec["points"]),
         record_grad_norm=bool(rec["grad_norm"]),
+        echo=_choice("echo", raw["echo"], ECHOES),
+    )
+    execution = Execution(
         chunk_size=_optional_positive("run.chunk_size", run["chunk_size"]),
         threads=_threads(run["threads"]),
         block=_optional_positive("run.block", run["block"]),
         progress=bool(run["progress"]),
         dry_run=bool(run["dry_run"]),
         overwrite=bool(run["overwrite"]),
-        fastmath=bool(run["fastmath"]),
-        precision=_choice("run.precision", run["precision"], PRECISIONS),
-        flush_subnormals=_flush_subnormals(run["flush_subnormals"]),
         shard_index=raw["shard"]["index"],
         shard_count=_positive_int("shard.count", raw["shard"]["count"]),
-        echo=_choice("echo", raw["echo"], ECHOES),
-        user_source=None if user_fn is None else user_source(user_fn),
-        record_schedule=rec["schedule"],
     )
+    plan = Plan(problem, sweep_part, output, execution, _arithmetic(run))
     _check_seeds(plan)
     _check_shard(plan)
     _check_echo(plan)
@@ -197,13 +227,20 @@ def _check_user_function(plan: Plan, target: str) -> Plan:
     will; return the plan holding the function jitted (a plain Python one is jitted here)."""
     from .grid import Grid  # grid imports the kernel's constants only, but keep validate light
 
-    grid = Grid({}, plan.seeds, plan.dim, plan.bounds, plan.start_kind, plan.start_point)
-    x = grid.start_points(np.asarray(plan.seeds[:1], dtype=np.int64))[0]
+    grid = Grid(
+        {},
+        plan.sweep.seeds,
+        plan.problem.dim,
+        plan.problem.bounds,
+        plan.sweep.start_kind,
+        plan.sweep.start_point,
+    )
+    x = grid.start_points(np.asarray(plan.sweep.seeds[:1], dtype=np.int64))[0]
     try:
-        fn = check_user_function(plan.user_function, target, x)
+        fn = check_user_function(plan.problem.user_function, target, x)
     except ValueError as exc:
         raise ConfigError("objective.target", str(exc)) from None
-    return dataclasses.replace(plan, user_function=fn)
+    return dataclasses.replace(plan, problem=dataclasses.replace(plan.problem, user_function=fn))
 
 
 def _dimension(obj: dict, objective: Objective | None) -> int:
@@ -247,7 +284,7 @@ def _params(obj: dict, objective: Objective | None, dim: int) -> np.ndarray:
     c = obj.get("log10_condition")
     if c is not None and not (_is_number(c) and 0.0 <= c <= 300.0):
         raise ConfigError("objective.log10_condition", f"must be a number in [0, 300] (got {c!r})")
-    return objective.params(dim, 6.0 if c is None else float(c))
+    return objective.params(dim, None if c is None else float(c))
 
 
 def _is_number(value: object) -> bool:
@@ -305,6 +342,14 @@ def _positive_int(key: str, value: object) -> int:
 
 def _optional_positive(key: str, value: object) -> int | None:
     return None if value is None else _positive_int(key, value)
+
+
+def _arithmetic(run: dict) -> Arithmetic:
+    return Arithmetic(
+        precision=_choice("run.precision", run["precision"], PRECISIONS),
+        fastmath=bool(run["fastmath"]),
+        flush_subnormals=_flush_subnormals(run["flush_subnormals"]),
+    )
 
 
 def _flush_subnormals(value: object) -> bool:
@@ -387,9 +432,9 @@ def _check_seeds(plan: Plan) -> None:
         raise ConfigError(
             "sweep.seeds", f"the grid has {plan.n_trajectories} trajectories, more than 2**63 - 1"
         )
-    if plan.start_kind != "legacy_numpy":
+    if plan.sweep.start_kind != "legacy_numpy":
         return
-    largest = plan.seeds[-1] if isinstance(plan.seeds, range) else max(plan.seeds)
+    largest = plan.sweep.seeds[-1] if isinstance(plan.sweep.seeds, range) else max(plan.sweep.seeds)
     if largest >= LEGACY_SEED_LIMIT:
         raise ConfigError(
             "sweep.seeds",
@@ -398,7 +443,7 @@ def _check_seeds(plan: Plan) -> None:
 
 
 def _check_shard(plan: Plan) -> None:
-    index, count = plan.shard_index, plan.shard_count
+    index, count = plan.execution.shard_index, plan.execution.shard_count
     if not isinstance(index, int) or not 0 <= index < count:
         raise ConfigError("shard.index", f"must be an integer in 0..{count - 1} (got {index!r})")
     if count > plan.n_trajectories:
@@ -409,10 +454,10 @@ def _check_shard(plan: Plan) -> None:
 
 
 def _check_echo(plan: Plan) -> None:
-    if plan.echo != "tutorial":
+    if plan.output.echo != "tutorial":
         return
-    every_iteration = len(plan.record_iters) == plan.n_iter + 1
-    if not (plan.record_points and every_iteration):
+    every_iteration = len(plan.output.record_iters) == plan.sweep.n_iter + 1
+    if not (plan.output.record_points and every_iteration):
         raise ConfigError(
             "echo", "echo=tutorial prints every point: needs record.points=true, record.every=1"
         )

@@ -103,7 +103,7 @@ def verify(run_dir: Path, sample: int | None = None, seed: int = 0) -> tuple[int
     plan = make_plan(OmegaConf.create(manifest["config"]))
     grid = make_grid(plan)
     kernel, _ = compile_kernel(plan, grid)
-    block = plan.block or default_block(plan.dim)
+    block = plan.execution.block or default_block(plan.problem.dim)
     ranges = [(c["start"], c["stop"]) for c in manifest["chunks"] if c.get("status") == "done"]
     if sample is not None and ranges:
         pool = np.concatenate([np.arange(a, b) for a, b in ranges])

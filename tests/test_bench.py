@@ -174,7 +174,7 @@ def test_plan_runs_as_the_runner_runs_it():
     assert np.array_equal(inputs.x0, part["x0"]) and np.array_equal(inputs.hp, part["hp"])
     assert got.keys() == ref.keys()
     # history past a trajectory's last iteration is undefined: compared up to it
-    kept = w.plan.record_iters[None, :] <= ref["last_iter"][:, None]
+    kept = w.plan.output.record_iters[None, :] <= ref["last_iter"][:, None]
     for key in ref:
         a, b = (got[key][kept], ref[key][kept]) if key.startswith("h_") else (got[key], ref[key])
         assert np.array_equal(a, b, equal_nan=True), key

@@ -7,6 +7,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from adagrad_lab import read_history, read_manifest, read_trajectories
+from adagrad_lab.arithmetic import Arithmetic
 from adagrad_lab.cli import run
 from adagrad_lab.kernel import N_HP, RULE_ADAGRAD, advance
 from adagrad_lab.provenance import config_hash
@@ -42,8 +43,8 @@ def _run(
     hp[0], hp[1] = step, 1e-8
     return advance(
         x0, hp, rule=RULE_ADAGRAD, n_iter=200, code=obj.code, params=obj.params(dim),
-        rec_iters=np.arange(201), fastmath=fastmath, precision=precision,
-        flush_subnormals=flush_subnormals,
+        rec_iters=np.arange(201),
+        arithmetic=Arithmetic(precision, fastmath, flush_subnormals),
     )  # fmt: skip
 
 
@@ -109,7 +110,8 @@ def _deep_sphere(flush: bool) -> dict:
     hp[0], hp[1] = 0.5, 1e-8
     return advance(
         x0, hp, rule=RULE_ADAGRAD, n_iter=400, code=OBJECTIVES["sphere"].code,
-        params=OBJECTIVES["sphere"].params(2), rec_iters=np.arange(401), flush_subnormals=flush,
+        params=OBJECTIVES["sphere"].params(2), rec_iters=np.arange(401),
+        arithmetic=Arithmetic(flush_subnormals=flush),
     )  # fmt: skip
 
 

@@ -52,7 +52,7 @@ def test_n_iter_must_fit_int32(make_cfg):
         err = refused(make_cfg, [f"sweep.n_iter={n_iter}", "record.every=1000000"])
         assert err.key == "sweep.n_iter" and "2**31" in str(err)
     plan = make_plan(make_cfg([*FAST, f"sweep.n_iter={2**31 - 2}", "record.every=1048576"]))
-    assert plan.n_iter == 2**31 - 2 and plan.record_iters[-1] == plan.n_iter
+    assert plan.sweep.n_iter == 2**31 - 2 and plan.output.record_iters[-1] == plan.sweep.n_iter
 
 
 def test_n_iter_is_checked_before_the_schedule_is_allocated(make_cfg):
@@ -91,7 +91,7 @@ def test_cli_refuses_in_one_line_and_writes_nothing(tmp_path, args, key):
 def test_a_trillion_seeds_plan_without_materialising_them(make_cfg):
     t0 = time.perf_counter()
     plan = make_plan(make_cfg([*FAST, "sweep.seeds=1000000000000"]))
-    assert len(plan.seeds) == 10**12 and plan.n_trajectories == 2 * 10**12
+    assert len(plan.sweep.seeds) == 10**12 and plan.n_trajectories == 2 * 10**12
     grid = make_grid(plan)
     far = 10**12 + 10**12 - 2  # the last two trajectories: second step size, last seeds
     part = grid.slice(far, far + 2)
@@ -103,8 +103,14 @@ def test_a_trillion_seeds_plan_without_materialising_them(make_cfg):
 @pytest.mark.parametrize("start", ["start=uniform", "start=legacy_numpy"])
 def test_a_seed_count_gives_the_same_grid_bits_as_the_listed_seeds(make_cfg, start):
     plan = make_plan(make_cfg([*FAST, start, "sweep.seeds=7"]))
-    assert plan.seeds == range(7)  # a count stays a range
-    listed = Grid(plan.axes, list(range(7)), plan.dim, plan.bounds, plan.start_kind)
+    assert plan.sweep.seeds == range(7)  # a count stays a range
+    listed = Grid(
+        plan.sweep.axes,
+        list(range(7)),
+        plan.problem.dim,
+        plan.problem.bounds,
+        plan.sweep.start_kind,
+    )
     counted = make_grid(plan)
     for a, b in itertools.pairwise([0, 3, 5, 14]):
         got, want = counted.slice(a, b), listed.slice(a, b)
@@ -175,7 +181,7 @@ def test_a_billion_points_per_decade_allocates_nothing_of_that_size(make_cfg):
     plan = make_plan(
         make_cfg([*FAST, "record.schedule=log", "record.points_per_decade=1000000000"])
     )
-    assert np.array_equal(plan.record_iters, np.arange(21))
+    assert np.array_equal(plan.output.record_iters, np.arange(21))
     assert time.perf_counter() - t0 < 5
     err = refused(
         make_cfg,
@@ -211,7 +217,7 @@ def test_logspace_values_are_as_before_and_resolve_in_place(make_cfg):
     cfg = make_cfg([*FAST, "optimizer.step_size=${logspace:1e-3,1,13}", "optimizer.eps=1e3"])
     plan = make_plan(cfg)
     want = [float(v) for v in np.logspace(-3, 0, 13)]
-    assert plan.axes["step_size"] == want
+    assert plan.sweep.axes["step_size"] == want
     OmegaConf.resolve(cfg)  # what --cfg job --resolve does; a plain list cannot be stored so
     assert list(cfg.optimizer.step_size) == want
 
@@ -391,7 +397,8 @@ def test_a_user_objective_that_fails_inside_the_kernel_says_why(make_cfg, tmp_pa
     )
     plan = make_plan(make_cfg([*FAST, *custom(f"{name}.value_and_grad")]))
     module = __import__(name)
-    plan = dataclasses.replace(plan, user_function=module.broken)
+    problem = dataclasses.replace(plan.problem, user_function=module.broken)
+    plan = dataclasses.replace(plan, problem=problem)
     with pytest.raises(ConfigError) as err:
         compile_kernel(plan, make_grid(plan))
     assert err.value.key == "objective.target"
@@ -426,19 +433,19 @@ def test_user_source_hashes_the_whole_module_file(make_cfg, tmp_path, monkeypatc
         "file": str(path.resolve()),
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }
-    assert plan.user_source == expected
-    assert user_source(plan.user_function) == expected  # jitted or not, the same source
-    assert make_plan(make_cfg(FAST)).user_source is None
+    assert plan.problem.user_source == expected
+    assert user_source(plan.problem.user_function) == expected  # jitted or not, the same source
+    assert make_plan(make_cfg(FAST)).problem.user_source is None
 
 
 def test_editing_the_users_module_changes_the_config_hash(make_cfg, tmp_path, monkeypatch):
     name = user_module(tmp_path, monkeypatch, GOOD)
     cfg = make_cfg([*FAST, *custom(f"{name}.value_and_grad")])
     config = OmegaConf.to_container(cfg, resolve=True)
-    before = make_plan(cfg).user_source
+    before = make_plan(cfg).problem.user_source
     path = tmp_path / f"{name}.py"
     path.write_text(GOOD.replace("return v * v", "return v * v * v"))  # a helper, not the target
-    after = make_plan(cfg).user_source
+    after = make_plan(cfg).problem.user_source
     assert before["sha256"] != after["sha256"]
     assert config_hash(config, before) != config_hash(config, after)
     assert config_hash(config, before) != config_hash(config)
@@ -449,4 +456,4 @@ def test_editing_the_users_module_changes_the_config_hash(make_cfg, tmp_path, mo
 def test_built_in_config_hashes_are_unchanged(make_cfg):
     config = OmegaConf.to_container(make_cfg(FAST), resolve=True)
     assert config_hash(config, None) == config_hash(config)
-    assert config_hash(config, make_plan(make_cfg(FAST)).user_source) == config_hash(config)
+    assert config_hash(config, make_plan(make_cfg(FAST)).problem.user_source) == config_hash(config)

@@ -135,7 +135,9 @@ def _selected(args: argparse.Namespace) -> list[Workload]:
 
 
 def _mode(args: argparse.Namespace) -> Mode:
-    return Mode(args.fastmath, args.precision, args.flush_subnormals)
+    return Mode(
+        precision=args.precision, fastmath=args.fastmath, flush_subnormals=args.flush_subnormals
+    )
 
 
 def _load_peers(wanted: bool) -> tuple[list, list[str]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
@@ -39,11 +39,13 @@ def plan_workload(name: str, overrides: Sequence[str]) -> Workload:
     """A workload that runs what `adagrad-lab OVERRIDES` would run (this shard of it)."""
     plan = plan_from_overrides(overrides)
     start, stop = plan.shard_range
+    problem, sweep, arithmetic = plan.problem, plan.sweep, plan.arithmetic
     return Workload(
-        name, plan.objective, plan.dim, stop - start, plan.n_iter, len(plan.record_iters) > 0,
-        plan.axes["step_size"][0], grad_norm=plan.record_grad_norm,
-        mode=Mode(plan.fastmath, plan.precision, plan.flush_subnormals),
-        block=plan.block or default_block(plan.dim), plan=plan,
+        name, problem.objective, problem.dim, stop - start, sweep.n_iter,
+        len(plan.output.record_iters) > 0, sweep.axes["step_size"][0],
+        grad_norm=plan.output.record_grad_norm,
+        mode=Mode(**asdict(arithmetic)),
+        block=plan.execution.block or default_block(problem.dim), plan=plan,
     )  # fmt: skip
 
 
@@ -59,7 +61,7 @@ def plan_inputs(plan: Plan, n: int) -> Inputs:
     """The first n grid rows of the plan's shard."""
     start = plan.shard_range[0]
     part = make_grid(plan).slice(start, start + n)
-    return Inputs(part["x0"], part["hp"], plan.params)
+    return Inputs(part["x0"], part["hp"], plan.problem.params)
 
 
 def plan_warm_up(w: Workload) -> tuple[Workload, float]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..arithmetic import Arithmetic
 from ..kernel import HP_EPS, HP_INITIAL_ACCUMULATOR, HP_STEP_SIZE, N_HP, RULE_ADAGRAD, advance
 from ..registry import OBJECTIVES
 
@@ -37,12 +38,8 @@ PRECISIONS = ("float64", "float32")
 
 
 @dataclass(frozen=True)
-class Mode:
-    """The kernel's arithmetic: the bit-faithful default, or opt-in fast settings."""
-
-    fastmath: bool = False
-    precision: str = "float64"
-    flush_subnormals: bool = False
+class Mode(Arithmetic):
+    """The kernel's arithmetic (an `Arithmetic`), with what the benchmark prints of it."""
 
     def fast(self) -> bool:
         """Whether this mode is exempt from bitwise agreement."""
@@ -103,14 +100,17 @@ class Workload:
     def rec_iters(self) -> np.ndarray:
         """The iterations recorded: the plan's, every one (history), or none."""
         if self.plan is not None:
-            return self.plan.record_iters
+            return self.plan.output.record_iters
         return np.arange(self.n_iter + 1 if self.history else 0, dtype=np.int64)
 
     def plain_adagrad(self) -> bool:
         """AdaGrad recording f (and the gradient norm) only, with no stop at the target:
         what the NumPy baseline and the peers compute."""
         p = self.plan
-        return p is None or (p.optimizer == "adagrad" and not (p.record_points or p.stop_at_target))
+        return p is None or (
+            p.problem.optimizer == "adagrad"
+            and not (p.output.record_points or p.sweep.stop_at_target)
+        )
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -178,14 +178,13 @@ def kernel_call(w: Workload, inputs: Inputs, out: dict | None = None) -> dict[st
         rule, code = RULE_ADAGRAD, OBJECTIVES[w.objective].code
         points, target, stop = False, None, False
     else:
-        rule, code = p.rule, p.objective_code
-        points, target, stop = p.record_points, p.target, p.stop_at_target
+        rule, code = p.problem.rule, p.problem.objective_code
+        points, target, stop = p.output.record_points, p.sweep.target, p.sweep.stop_at_target
     return advance(
         inputs.x0, inputs.hp, rule=rule, n_iter=w.n_iter, code=code, params=inputs.params,
         rec_iters=w.rec_iters(), rec_points=points, rec_grad_norm=w.grad_norm, target=target,
         stop_at_target=stop, block=w.block, kernel=w.kernel, out=out,
-        fastmath=w.mode.fastmath, precision=w.mode.precision,
-        flush_subnormals=w.mode.flush_subnormals,
+        arithmetic=w.mode,
     )  # fmt: skip
 
 

@@ -1,0 +1,60 @@
+"""Every default is written once: the optimizers' in their registry records, the rest in the
+structured config; moving them there changed no resolved config and so no config hash."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import pytest
+from omegaconf import OmegaConf
+
+from adagrad_lab.config import OPTIMIZER_SCHEMAS
+from adagrad_lab.provenance import config_hash
+from adagrad_lab.registry import OBJECTIVES, OPTIMIZERS
+
+# hashes of these configs before the defaults moved (commit a37fb9c)
+HASHES = [
+    ([], "b5f5a3f1ed8351681be9c11ff08282503477454db88592800fae2ef6ae5fc476"),
+    (["experiment=tutorial"], "640235e72edcf81586a8f80c1532de334b753ed0554f219518e2bbd5681fa84e"),
+    (
+        ["objective=sphere", "optimizer=gd"],
+        "10272653ff044929886c05eb208c33593f49741f6f3d61870b84c2eb708634ac",
+    ),
+    (
+        ["objective=rosenbrock", "objective.dim=5"],
+        "f26ed5dae7104ef612cd8ed2a452ec42451e0a57b5d48580ea318d8cf90431b6",
+    ),
+    (
+        ["objective=ellipsoid", "run.fastmath=true"],
+        "9729c25e6926ef7c27b2b10fbfbd8122419ddd2340ab8819f86b9f5fa6c7f20a",
+    ),
+    (
+        ["objective=custom", "objective.target=m.f", "objective.bounds=[-1,1]"],
+        "1908971494d9c3d622ca3fbf85f4ad6532999061883075054b0503bb088f54c2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "digest"), HASHES)
+def test_config_hashes_are_what_they_were(make_cfg, overrides, digest):
+    config = OmegaConf.to_container(make_cfg(overrides), resolve=True)
+    assert config_hash(config) == digest
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_an_optimizers_config_holds_its_records_defaults(make_cfg, name):
+    optimizer = make_cfg([f"optimizer={name}"])["optimizer"]
+    record = OPTIMIZERS[name]
+    assert list(optimizer) == ["name", *record.names]
+    for h in record.hyperparameters:
+        if h.name != "step_size":  # the default sweep (config.yaml) sets its step sizes
+            assert optimizer[h.name] == h.default
+    assert [f.name for f in fields(OPTIMIZER_SCHEMAS[name])] == ["name", *record.names]
+
+
+@pytest.mark.parametrize("name", list(OBJECTIVES))
+def test_every_registered_objective_is_a_config_option(make_cfg, name):
+    objective = make_cfg([f"objective={name}"])["objective"]
+    assert objective["name"] == name
+    for key, value in OBJECTIVES[name].settings.items():
+        assert objective[key] == value
