@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._jit import JitFn
 from .arithmetic import Arithmetic
 from .grid import default_block
 from .kernel import advance as run_kernel
 from .kernel import block_evaluator, compile_custom
+from .objectives import ValueAndGrad
 from .registry import N_HP, OBJECTIVES, OPTIMIZERS, Objective, Optimizer
 
 MAX_N_ITER = 2**31 - 2  # iteration counters are stored as int32
@@ -50,7 +52,7 @@ def advance(
     *,
     n_iter: int,
     optimizer: str = "adagrad",
-    objective: str | Callable = "sphere",
+    objective: str | ValueAndGrad = "sphere",
     hyperparameters: Mapping[str, ArrayLike] | None = None,
     log10_condition: float | None = None,
     record: ArrayLike | None = None,
@@ -120,7 +122,7 @@ def _optimizer(name: object) -> Optimizer:
     return OPTIMIZERS[name]
 
 
-def _objective(objective: object, d: int) -> tuple[Objective | None, Callable | None]:
+def _objective(objective: object, d: int) -> tuple[Objective | None, JitFn | None]:
     """The built-in record, or (None, the user's function as a block evaluator)."""
     if callable(objective):
         return None, block_evaluator(objective)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -19,10 +19,14 @@ from omegaconf.errors import OmegaConfBaseException
 
 from . import report
 from .config import register
-from .runner import RunDirError, RunResult, run_plan
+from .rundir import RunDirError
+from .runner import RunResult, run_plan
 from .sizes import describe
 from .storage import RunDataError
 from .validate import ConfigError, Plan, make_plan
+
+if TYPE_CHECKING:
+    from hydra.conf import HydraConf
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
@@ -32,7 +36,7 @@ def run(
     cfg: DictConfig,
     run_dir: Path,
     overrides: list[str] | None = None,
-    provenance: dict | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> RunResult | None:
     """Validate ``cfg``, run the sweep into ``run_dir`` and print what ``echo`` asks for.
 
@@ -43,7 +47,7 @@ def run(
     if plan.execution.dry_run:
         print(dry_run_text(plan))
         return None
-    config = OmegaConf.to_container(cfg, resolve=True)
+    config = cast("dict[str, Any]", OmegaConf.to_container(cfg, resolve=True))
     result = run_plan(plan, run_dir, config, overrides, provenance)
     OmegaConf.save(OmegaConf.create(config), Path(run_dir) / "config.yaml")
     if plan.output.echo == "tutorial":
@@ -70,7 +74,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     try:
         _check_run_dir(hc)
         # the overrides as typed: iterating them would resolve a ${logspace:...} unchecked
-        overrides = OmegaConf.to_container(hc.overrides.task, resolve=False)
+        overrides = cast("list[str]", OmegaConf.to_container(hc.overrides.task, resolve=False))
         if run(cfg, run_dir, overrides) is None:
             _remove_empty(run_dir)
     except (ConfigError, RunDirError, RunDataError) as exc:
@@ -91,7 +95,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, prog: str = "adagrad-lab") ->
     sys.exit(code)
 
 
-def _check_run_dir(hc) -> None:
+def _check_run_dir(hc: HydraConf) -> None:
     """Refuse an output directory that is empty or the working directory itself."""
     mode = hc.mode.name if hc.mode is not None else "RUN"
     key = "hydra.sweep.dir" if mode == "MULTIRUN" else "hydra.run.dir"

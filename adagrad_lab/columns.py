@@ -54,7 +54,7 @@ def _masked_columns(
     np.cumsum(counts[:-1], out=start[1:])
     rows = int(counts.sum())
     d = h_x.shape[2]
-    cols = {
+    cols: dict[str, np.ndarray] = {
         "trajectory": np.empty(rows, np.int64),
         "iter": np.empty(rows, np.int32),
         "f": np.empty(rows),
@@ -69,7 +69,13 @@ def _masked_columns(
     return cols
 
 
-def _unmasked_columns(trajectory, rec_iters, h_f, h_gn, h_x) -> dict[str, np.ndarray]:
+def _unmasked_columns(
+    trajectory: np.ndarray,
+    rec_iters: np.ndarray,
+    h_f: np.ndarray,
+    h_gn: np.ndarray,
+    h_x: np.ndarray,
+) -> dict[str, np.ndarray]:
     """The columns when every trajectory kept all its records (none stopped early): the
     value columns are the kernel's float64 arrays themselves, read row by row, not copies."""
     n, r = h_f.shape

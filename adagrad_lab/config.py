@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from hydra.core.config_store import ConfigStore
@@ -111,7 +111,7 @@ def _unknown_key(node: DictConfig, path: str) -> tuple[str, list[str]] | None:
     schema = OmegaConf.get_type(node)
     names = [f.name for f in fields(schema)] if is_dataclass(schema) else None
     for key, value in node.items_ex(resolve=False):
-        full = f"{path}.{key}" if path else str(key)
+        full = f"{path}.{key!s}" if path else str(key)
         if names is not None and key not in names and full != "hydra":
             return full, names
         if isinstance(value, DictConfig) and full != "hydra":
@@ -157,7 +157,8 @@ def register() -> None:
     cs.store(name="base_config", node=Config)
     cs.store(group="objective", name="base_objective", node=ObjectiveConfig)
     for name, objective in OBJECTIVES.items():  # each built-in is an option, from its record
-        cs.store(group="objective", name=name, node=ObjectiveConfig(name, **objective.settings))
+        settings = cast("dict[str, Any]", objective.settings)  # keys: ObjectiveConfig's fields
+        cs.store(group="objective", name=name, node=ObjectiveConfig(name, **settings))
     for name, schema in OPTIMIZER_SCHEMAS.items():
         cs.store(group="optimizer", name=name, node=schema)
     cs.store(group="sweep", name="base_sweep", node=SweepConfig)

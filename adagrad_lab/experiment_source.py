@@ -58,7 +58,9 @@ class ExperimentSource(ImportlibResourcesConfigSource):
 
     def is_config(self, config_path: str) -> bool:
         inside = self._inside(config_path)
-        return bool(inside) and super().is_config(inside)
+        if not inside:
+            return False
+        return super().is_config(inside)
 
     def list(self, config_path: str, results_filter: ObjectType | None) -> list[str]:
         if not config_path.strip("/"):

@@ -61,17 +61,21 @@ class Grid:
             return np.tile(np.asarray(self.start_point, dtype=np.float64), (len(seeds), 1))
         low, high = self.bounds
         if self.start_kind == "uniform":
-            return low + uniform_stream(seeds, self.dim) * (high - low)
+            points: np.ndarray = low + uniform_stream(seeds, self.dim) * (high - low)
+            return points
         unique, inverse = np.unique(seeds, return_inverse=True)
-        points = np.stack([_legacy_draw(int(s), self.dim, self.bounds) for s in unique])
-        return points[inverse.reshape(-1)]
+        drawn = np.stack([_legacy_draw(int(s), self.dim, self.bounds) for s in unique])
+        points = drawn[inverse.reshape(-1)]
+        return points
 
 
 def seeds_at(seeds: Sequence[int], positions: np.ndarray) -> np.ndarray:
     """``seeds[positions]`` as int64; a range is indexed arithmetically, never materialised."""
     if isinstance(seeds, range):
-        return seeds.start + positions.astype(np.int64) * seeds.step
-    return np.asarray(seeds, dtype=np.int64)[positions]
+        arithmetic: np.ndarray = seeds.start + positions.astype(np.int64) * seeds.step
+        return arithmetic
+    picked: np.ndarray = np.asarray(seeds, dtype=np.int64)[positions]
+    return picked
 
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -81,7 +85,8 @@ def _mix64(z: np.ndarray) -> np.ndarray:
     """SplitMix64's output function: a bijective 64-bit mixer (Stafford's variant 13)."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+    mixed: np.ndarray = z ^ (z >> np.uint64(31))
+    return mixed
 
 
 def uniform_stream(seeds: np.ndarray, dim: int) -> np.ndarray:
@@ -94,7 +99,8 @@ def uniform_stream(seeds: np.ndarray, dim: int) -> np.ndarray:
     start = _mix64(np.asarray(seeds, dtype=np.uint64) * _GAMMA + np.uint64(1))
     steps = np.arange(1, dim + 1, dtype=np.uint64) * _GAMMA
     bits = _mix64(start[:, None] + steps[None, :])
-    return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+    uniforms: np.ndarray = (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+    return uniforms
 
 
 def _legacy_draw(seed: int, dim: int, bounds: tuple[float, float]) -> np.ndarray:

@@ -15,12 +15,16 @@ from __future__ import annotations
 import functools
 import math
 import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 import numba
 import numpy as np
 from numba import njit, prange
+from numpy.typing import DTypeLike
 
-from ._jit import FLUSH_SUBNORMALS_BITS, get_fp_control, set_fp_control
+from . import _jit
+from ._jit import FLUSH_SUBNORMALS_BITS, JitFn
 from .arithmetic import EXACT, Arithmetic
 from .kernel_steps import grad_norm, make_fused_pass, record, retire, scan
 from .registry import (
@@ -32,6 +36,15 @@ from .registry import (
     objective_by_code,
     optimizer_by_code,
 )
+
+if TYPE_CHECKING:
+    from .objectives import ValueAndGrad
+
+# The floating-point control word intrinsics as the kernel calls them. Numba's stubs give
+# an intrinsic the signature of its typing function (typingctx first, never returning);
+# in jitted code it takes no typingctx and returns the word. Same objects, typed as used.
+get_fp_control = cast("Callable[[], np.uint32]", _jit.get_fp_control)
+set_fp_control = cast("Callable[[np.uint32], None]", _jit.set_fp_control)
 
 GROUPS_PER_THREAD = 16  # groups of consecutive blocks each thread gets, spread over the grid
 
@@ -46,7 +59,11 @@ __all__ = ["N_HP", "RULE_ADAGRAD", "RULE_GD", "advance", "specialize"]
 
 # Bound per variant by `specialize`: the objective's evaluator, whether it is fused with
 # the update, the fused pass, the optimizer's state initializer and step, its state count.
-evaluate = fused_pass = init_state = update = None
+# None here (Any: _advance, which calls them, only runs with them bound).
+evaluate: Any = None
+fused_pass: Any = None
+init_state: Any = None
+update: Any = None
 FUSED = False
 N_STATE = 0
 
@@ -176,7 +193,7 @@ def _advance(
         progress[bi] = b
 
 
-_JIT = {"parallel": True, "error_model": "numpy", "nogil": True}
+_JIT: dict[str, Any] = {"parallel": True, "error_model": "numpy", "nogil": True}
 # Opt-in fast math: fused multiply-add, reciprocal and reassociated arithmetic, approximate
 # functions. Not nnan/ninf: divergence detection needs NaN and infinity to behave.
 FASTMATH = frozenset({"contract", "arcp", "afn", "nsz", "reassoc"})
@@ -184,12 +201,12 @@ FASTMATH = frozenset({"contract", "arcp", "afn", "nsz", "reassoc"})
 
 def specialize(
     name: str,
-    evaluate_fn,
+    evaluate_fn: JitFn,
     optimizer: Optimizer,
     objective: Objective | None,
     fastmath: bool,
     cache: bool = True,
-):
+) -> JitFn:
     """The kernel source compiled with one objective and one optimizer bound in.
 
     ``evaluate_fn`` is the objective's block evaluator; a separable built-in
@@ -198,8 +215,10 @@ def specialize(
     Numba's cache, so a process compiles or loads only the variants it runs.
     """
     fused = objective is not None and objective.separable
-    term = objective.term if fused else OBJECTIVES["sphere"].term  # typed, never run
-    constant = objective.constant if fused else OBJECTIVES["sphere"].constant
+    source = objective if fused and objective is not None else OBJECTIVES["sphere"]
+    term = source.term  # the sphere's when not fused: typed, never run
+    constant = source.constant
+    assert term is not None  # the source is separable
     bound = {
         "evaluate": evaluate_fn,
         "FUSED": fused,
@@ -210,12 +229,13 @@ def specialize(
     }
     fn = types.FunctionType(_advance.__code__, {**_advance.__globals__, **bound}, name)
     fn.__qualname__ = name
-    flags = {"fastmath": set(FASTMATH)} if fastmath else {}
-    return njit(cache=cache, **_JIT, **flags)(fn)
+    flags: dict[str, Any] = {"fastmath": set(FASTMATH)} if fastmath else {}
+    kernel: JitFn = njit(cache=cache, **_JIT, **flags)(fn)
+    return kernel
 
 
 @functools.cache
-def builtin_kernel(objective: str, optimizer: str, fastmath: bool):
+def builtin_kernel(objective: str, optimizer: str, fastmath: bool) -> JitFn:
     """The cached kernel variant for a built-in objective and optimizer (made on first use)."""
     obj = OBJECTIVES[objective]
     name = f"_advance_{objective}_{optimizer}{'_fastmath' if fastmath else ''}"
@@ -228,12 +248,12 @@ class CustomKernels:
     Not cached on disk: Numba cannot key a cache on a user's function.
     """
 
-    def __init__(self, evaluate_custom, fastmath: bool = False) -> None:
+    def __init__(self, evaluate_custom: JitFn, fastmath: bool = False) -> None:
         self.evaluate = evaluate_custom
         self.fastmath = fastmath
-        self._kernels: dict[str, object] = {}
+        self._kernels: dict[str, JitFn] = {}
 
-    def __call__(self, optimizer: str):
+    def __call__(self, optimizer: str) -> JitFn:
         if optimizer not in self._kernels:
             name = f"_advance_custom_{optimizer}"
             self._kernels[optimizer] = specialize(
@@ -242,7 +262,7 @@ class CustomKernels:
         return self._kernels[optimizer]
 
 
-def compile_custom(evaluate_custom, fastmath: bool = False) -> CustomKernels:
+def compile_custom(evaluate_custom: JitFn, fastmath: bool = False) -> CustomKernels:
     """Kernels that evaluate a user's block evaluator instead of a built-in."""
     return CustomKernels(evaluate_custom, fastmath)
 
@@ -261,7 +281,7 @@ def advance(
     target: float | None = None,
     stop_at_target: bool = False,
     block: int = 64,
-    kernel=None,
+    kernel: Callable[[str], JitFn] | None = None,
     out: dict[str, np.ndarray] | None = None,
     arithmetic: Arithmetic = EXACT,
     progress: np.ndarray | None = None,
@@ -291,7 +311,7 @@ def advance(
     dt = np.dtype(arithmetic.precision)
     rec = np.zeros(0, np.int64) if rec_iters is None else np.ascontiguousarray(rec_iters, np.int64)
     n_rec = rec.shape[0]
-    shapes = {
+    shapes: dict[str, tuple[tuple[int, ...], DTypeLike]] = {
         "x_final": ((n, d), dt),
         "f_final": ((n,), dt),
         "f_best": ((n,), dt),
@@ -344,14 +364,16 @@ def advance(
     return out
 
 
-def block_evaluator(value_and_grad) -> object:
+def block_evaluator(value_and_grad: ValueAndGrad) -> JitFn:
     """Adapt a user's per-point ``value_and_grad(x, grad) -> f`` to the kernel's block form.
 
     ``x`` is a 1-D float64 point, ``grad`` a 1-D array to fill; the returned
     value is forced to NaN when the point is not finite, so divergence is
     detected from the value alone, as with the built-ins.
     """
-    fn = value_and_grad if hasattr(value_and_grad, "py_func") else njit(value_and_grad)
+    # cast: numba's stubs take a callable passed to njit for a signature
+    jitted = value_and_grad if hasattr(value_and_grad, "py_func") else njit(value_and_grad)
+    fn = cast("ValueAndGrad", jitted)
 
     @njit
     def evaluate_custom(x, g, f, p):
@@ -368,4 +390,5 @@ def block_evaluator(value_and_grad) -> object:
             for i in range(d):
                 g[i, j] = gi[i]
 
-    return evaluate_custom
+    evaluator: JitFn = evaluate_custom  # Numba's stubs type a bare @njit as Any
+    return evaluator

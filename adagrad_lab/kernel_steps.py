@@ -11,7 +11,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._jit import square
+from ._jit import JitFn, square
 
 # Optimizers, in two forms each (see `registry.Optimizer`):
 #   init(S, hp, j0)                    the state S (n_state, d, B) of lanes j0.. at iteration 0
@@ -99,7 +99,7 @@ def grad_norm(G, GN):
             GN[j] += square(G[i, j])
 
 
-def make_fused_pass(term, constant, elem):
+def make_fused_pass(term: JitFn, constant: JitFn, elem: JitFn) -> JitFn:
     """Value, gradient and update in one pass, for a coordinate-separable objective
     f = constant(d) + sum_i term(x_i, w_i) under the optimizer whose per-element
     update is ``elem``.

@@ -14,14 +14,17 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 
 EXPECTED = "value_and_grad(x, grad) -> float that fills grad"
+# A user's objective, plain Python or jitted: value_and_grad(x, grad) -> f, filling grad.
+ValueAndGrad = Callable[[np.ndarray, np.ndarray], float]
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
 
-def load_user_function(target: str) -> Callable:
+def load_user_function(target: str) -> ValueAndGrad:
     """Import ``package.module.function`` and return the function (jitted or plain).
 
     The working directory is searched last, so a module next to where the
@@ -52,7 +55,7 @@ def load_user_function(target: str) -> Callable:
     except (Exception, SystemExit) as exc:
         raise ValueError(f"importing module {module_name!r} raised {_one_line(exc)}") from None
     try:
-        fn = getattr(module, attr)
+        fn: ValueAndGrad = getattr(module, attr)
     except AttributeError:
         where = getattr(module, "__file__", None) or module_name
         raise ValueError(
@@ -66,7 +69,7 @@ def load_user_function(target: str) -> Callable:
     return fn
 
 
-def check_user_function(fn: Callable, target: str, x: np.ndarray) -> Callable:
+def check_user_function(fn: ValueAndGrad, target: str, x: np.ndarray) -> ValueAndGrad:
     """Call ``fn`` once at the point ``x`` as the kernel will, and return it jitted.
 
     Checks the signature, that the call neither raises nor returns something
@@ -90,7 +93,8 @@ def check_user_function(fn: Callable, target: str, x: np.ndarray) -> Callable:
     if jitted is None:  # plain Python: run it as written first, so its own errors read plainly
         _probe(fn, target, point, "")
         try:
-            jitted = numba.njit(fn)
+            # numba's stubs take a callable here for a signature: cast to what njit returns
+            jitted = cast("ValueAndGrad", numba.njit(fn))
         except Exception as exc:  # not a function numba can take at all
             raise ValueError(
                 f"numba cannot compile {target} (a plain Python function): {explain_error(exc)}"
@@ -101,7 +105,7 @@ def check_user_function(fn: Callable, target: str, x: np.ndarray) -> Callable:
     return jitted
 
 
-def _probe(fn: Callable, target: str, x: np.ndarray, what: str) -> None:
+def _probe(fn: ValueAndGrad, target: str, x: np.ndarray, what: str) -> None:
     grad = np.zeros_like(x)
     try:
         value = fn(x.copy(), grad)
@@ -122,7 +126,7 @@ def _probe(fn: Callable, target: str, x: np.ndarray, what: str) -> None:
         )
 
 
-def user_source(fn: Callable) -> dict:
+def user_source(fn: ValueAndGrad) -> dict[str, str | None]:
     """Where a user's function comes from, for the config hash: its dotted path, the absolute
     path of the module file that defines it and the sha256 of that whole file (so editing a
     helper in the same file counts too). ``file`` and ``sha256`` are None when the module has
@@ -182,7 +186,7 @@ def _shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _signature(fn: Callable) -> str:
+def _signature(fn: Callable[..., object]) -> str:
     try:
         return str(inspect.signature(fn))
     except (TypeError, ValueError):

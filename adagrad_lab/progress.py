@@ -13,6 +13,8 @@ the length of a ``with`` block::
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 
@@ -61,8 +63,8 @@ class Watcher:
         if total != self.total:
             if hasattr(self._report, "update"):  # a tqdm bar: advance it by the difference
                 self._report.update(total - self.total)
-            else:
-                self._report(total)
+            else:  # a callable given the running total
+                cast("Callable[[int], object]", self._report)(total)
             self.total = total
         return total
 

@@ -8,6 +8,7 @@ import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from .arithmetic import Arithmetic
 
@@ -16,7 +17,9 @@ DATA_KEYS = ("objective", "optimizer", "sweep", "start", "record")
 
 
 def config_hash(
-    config: dict, extra: dict | None = None, arithmetic: Arithmetic | None = None
+    config: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    arithmetic: Arithmetic | None = None,
 ) -> str:
     """sha256 of the parts of the resolved config that determine the data.
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import kernel_steps as steps
 from . import objectives_math as om
+from ._jit import JitFn
 
 STYBLINSKI_TANG_ARGMIN = -2.903534027771178
 
@@ -50,9 +51,9 @@ class Optimizer:
     name: str
     hyperparameters: tuple[Hyperparameter, ...]
     n_state: int  # per-coordinate state arrays (AdaGrad's accumulator: 1)
-    init: Callable
-    step: Callable
-    elem: Callable
+    init: JitFn
+    step: JitFn
+    elem: JitFn
     formula: str = ""
 
     @property
@@ -71,14 +72,14 @@ class Objective:
     update), default box, dimension rule and known minimum."""
 
     name: str
-    evaluate: Callable
+    evaluate: JitFn
     bounds: tuple[float, float]
     f_min: Callable[[int], float]
     x_min: Callable[[int], np.ndarray]
     dims: tuple[int, int | None] = (1, None)  # (smallest, largest or None) allowed dimension
     summary: str = ""
-    term: Callable | None = None  # separable: f = constant(d) + sum_i term(x_i, w_i)
-    constant: Callable = om.no_constant
+    term: JitFn | None = None  # separable: f = constant(d) + sum_i term(x_i, w_i)
+    constant: JitFn = om.no_constant
     settings: Mapping[str, float] = field(default_factory=dict)  # its config keys' defaults
 
     @property

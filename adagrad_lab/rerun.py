@@ -13,6 +13,7 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -26,7 +27,7 @@ CONFIG = "config.yaml"
 OUT_KEYS = ("hydra.run.dir", "--out")
 
 
-def saved_config(run_dir: Path) -> dict:
+def saved_config(run_dir: Path) -> dict[str, Any]:
     """The resolved config a run saved (its config.yaml, else the manifest's copy)."""
     path = Path(run_dir) / CONFIG
     if path.is_file():
@@ -35,12 +36,13 @@ def saved_config(run_dir: Path) -> dict:
         except (OSError, OmegaConfBaseException, ValueError) as exc:
             raise storage.RunDataError(f"{path}: not a readable config ({exc})") from None
         if isinstance(data, dict):
-            return data
+            return cast("dict[str, Any]", data)  # a config's keys are strings
         raise storage.RunDataError(f"{path}: not a config (a mapping of keys)")
-    return storage.read_manifest(run_dir)["config"]
+    config: dict[str, Any] = storage.read_manifest(run_dir)["config"]
+    return config
 
 
-def compose(saved: dict, overrides: list[str]) -> DictConfig:
+def compose(saved: dict[str, Any], overrides: list[str]) -> DictConfig:
     """The saved config with ``key=value`` overrides applied, typed by the schema.
 
     Only existing keys may change; a group (``objective=sphere``) cannot be
@@ -62,7 +64,7 @@ def compose(saved: dict, overrides: list[str]) -> DictConfig:
             cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist([item]))
         except OmegaConfBaseException as exc:
             raise ConfigError(key, str(exc).splitlines()[0]) from None
-    return cfg
+    return cast(DictConfig, cfg)  # merged onto the schema's DictConfig
 
 
 def default_out() -> Path:

@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from . import storage
 
@@ -109,13 +110,13 @@ def chunk_of(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def unaccounted(run_dir: Path, manifest: dict) -> list[str]:
+def unaccounted(run_dir: Path, manifest: dict[str, Any]) -> list[str]:
     """Result files that belong to no chunk of ``manifest``."""
     known = {c["index"] for c in manifest["chunks"]}
     return [f for f in result_files(run_dir) if chunk_of(f) not in known]
 
 
-def chunk_problem(run_dir: Path, chunk: dict) -> str | None:
+def chunk_problem(run_dir: Path, chunk: dict[str, Any]) -> str | None:
     """Why a chunk's files cannot be trusted, or None when each matches its record."""
     files = chunk.get("files")
     if not isinstance(files, dict) or not files:

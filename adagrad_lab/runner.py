@@ -15,20 +15,25 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
+from numba.core import config as numba_config
 from tqdm import tqdm
 
 from . import rundir, storage
 from .grid import Grid, default_block
-from .kernel import advance, block_evaluator, compile_custom, n_blocks
+from .kernel import CustomKernels, advance, block_evaluator, compile_custom, n_blocks
 from .objectives import explain_error
 from .progress import watch
 from .provenance import config_hash, cpu_model, git_revision, versions
 from .rundir import RunDirError
 from .sizes import check_fits, chunk_size
 from .validate import ConfigError, Plan
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,8 @@ def available_cores() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, numba.config.NUMBA_NUM_THREADS))
+    pool: int = numba_config.NUMBA_NUM_THREADS
+    return max(1, min(cores, pool))
 
 
 def make_grid(plan: Plan) -> Grid:
@@ -64,9 +70,9 @@ def make_grid(plan: Plan) -> Grid:
 def run_plan(
     plan: Plan,
     run_dir: Path,
-    config: dict,
+    config: dict[str, Any],
     overrides: list[str] | None = None,
-    provenance: dict | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> RunResult:
     """Execute ``plan`` into ``run_dir``; ``config`` is the resolved config stored with the data.
 
@@ -123,17 +129,24 @@ def _slow_compile_notice(plan: Plan) -> Iterator[None]:
         timer.cancel()
 
 
-def _shard_size(manifest: dict) -> int:
+def _shard_size(manifest: dict[str, Any]) -> int:
     return int(manifest["shard"]["stop"] - manifest["shard"]["start"])
 
 
-def _run_chunks(plan: Plan, grid: Grid, manifest: dict, run_dir: Path, block: int, kernel) -> float:
+def _run_chunks(
+    plan: Plan,
+    grid: Grid,
+    manifest: dict[str, Any],
+    run_dir: Path,
+    block: int,
+    kernel: CustomKernels | None,
+) -> float:
     """Compute every chunk the directory lacks, writing the manifest after each: seconds."""
     meta = {"config_hash": manifest["config_hash"], "config": manifest["config"]}
     meta["versions"] = manifest["versions"]
     todo = _todo(run_dir, manifest)
     n = _shard_size(manifest)
-    buffers: dict = {}
+    buffers: dict[str, dict[str, np.ndarray]] = {}
     start = time.perf_counter()
     bar = tqdm(
         total=n,
@@ -154,7 +167,7 @@ def _run_chunks(plan: Plan, grid: Grid, manifest: dict, run_dir: Path, block: in
     return time.perf_counter() - start
 
 
-def _todo(run_dir: Path, manifest: dict) -> list[dict]:
+def _todo(run_dir: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """The chunks to compute: those not done, and done ones whose files fail their checksums."""
     todo = []
     for chunk in manifest["chunks"]:
@@ -174,8 +187,15 @@ def _todo(run_dir: Path, manifest: dict) -> list[dict]:
 
 
 def run_trajectories(
-    plan: Plan, grid: Grid, start: int, stop: int, block: int, kernel=None, out=None, progress=None
-) -> tuple[dict, dict]:
+    plan: Plan,
+    grid: Grid,
+    start: int,
+    stop: int,
+    block: int,
+    kernel: CustomKernels | None = None,
+    out: dict[str, np.ndarray] | None = None,
+    progress: np.ndarray | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Grid rows start..stop-1 and the kernel's results for them (``out``: buffers to reuse;
     ``progress``: per-block counts of finished trajectories, see `kernel.advance`)."""
     part = grid.slice(start, stop)
@@ -186,8 +206,15 @@ def run_trajectories(
 
 
 def _advance(
-    plan: Plan, part: dict, n_iter: int, rec_iters, block: int, kernel, out=None, progress=None
-):
+    plan: Plan,
+    part: dict[str, np.ndarray],
+    n_iter: int,
+    rec_iters: np.ndarray,
+    block: int,
+    kernel: CustomKernels | None,
+    out: dict[str, np.ndarray] | None = None,
+    progress: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     return advance(
         part["x0"],
         part["hp"],
@@ -208,7 +235,9 @@ def _advance(
     )
 
 
-def tables(plan: Plan, part: dict, res: dict) -> tuple:
+def tables(
+    plan: Plan, part: dict[str, np.ndarray], res: dict[str, np.ndarray]
+) -> tuple[pa.Table, pa.Table | None]:
     """The (trajectories, history or None) Arrow tables for one computed range."""
     labels = {"optimizer": plan.problem.optimizer, "objective": plan.problem.objective}
     traj = storage.trajectory_table(part, res, list(plan.sweep.axes), labels)
@@ -223,14 +252,14 @@ def tables(plan: Plan, part: dict, res: dict) -> tuple:
 def _run_chunk(
     plan: Plan,
     grid: Grid,
-    chunk: dict,
+    chunk: dict[str, Any],
     run_dir: Path,
-    meta: dict,
+    meta: dict[str, Any],
     block: int,
-    kernel,
-    buffers,
-    progress=None,
-) -> dict:
+    kernel: CustomKernels | None,
+    buffers: dict[str, dict[str, np.ndarray]],
+    progress: np.ndarray | None = None,
+) -> dict[str, dict[str, object]]:
     """Compute one chunk into the reused ``buffers`` and write its part files: their records."""
     a, b = chunk["start"], chunk["stop"]
     try:
@@ -248,7 +277,7 @@ def _run_chunk(
     return storage.write_chunk(run_dir, chunk["index"], traj, hist, numba.get_num_threads())
 
 
-def compile_kernel(plan: Plan, grid: Grid) -> tuple[object, float]:
+def compile_kernel(plan: Plan, grid: Grid) -> tuple[CustomKernels | None, float]:
     """Compile (or load from Numba's cache) the kernel on one trajectory: (kernel, seconds).
 
     A user's objective that does not compile is a config error, reported
@@ -270,13 +299,18 @@ def compile_kernel(plan: Plan, grid: Grid) -> tuple[object, float]:
     return kernel, time.perf_counter() - t0
 
 
-def _warm_up(plan: Plan, grid: Grid, kernel) -> None:
+def _warm_up(plan: Plan, grid: Grid, kernel: CustomKernels | None) -> None:
     _advance(plan, grid.slice(0, 1), 1, np.array([0, 1]), 8, kernel)
 
 
 def _open_manifest(
-    run_dir: Path, plan: Plan, config: dict, overrides, size: int, provenance: dict | None
-) -> dict:
+    run_dir: Path,
+    plan: Plan,
+    config: dict[str, Any],
+    overrides: list[str] | None,
+    size: int,
+    provenance: dict[str, Any] | None,
+) -> dict[str, Any]:
     """The manifest to continue: the existing one when it is this config's and shard's.
 
     Results of another config, a malformed manifest, or result files that no
@@ -331,7 +365,7 @@ def _open_manifest(
     return manifest
 
 
-def _existing_manifest(run_dir: Path, overwrite: bool) -> dict | None:
+def _existing_manifest(run_dir: Path, overwrite: bool) -> dict[str, Any] | None:
     """The directory's manifest, None without one; a malformed one only passes with overwrite."""
     if not (run_dir / storage.MANIFEST).exists():
         return None

@@ -14,6 +14,7 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .columns import history_columns
+
+if TYPE_CHECKING:
+    import pyarrow.compute as pc
+
+# What pyarrow reads with: an expression (pyarrow.compute), or (column, op, value) tuples
+# in disjunctive normal form: a list of them (all hold) or a list of such lists (any does).
+Filters: TypeAlias = (
+    "pc.Expression | list[tuple[str, str, Any]] | list[list[tuple[str, str, Any]]] | None"
+)
 
 TRAJECTORIES = "trajectories"
 HISTORY = "history"
@@ -92,7 +102,7 @@ def _required(table: pa.Table, nullable: frozenset[str] | set[str] = frozenset()
     return table.cast(pa.schema(fields))
 
 
-def with_metadata(table: pa.Table, metadata: dict) -> pa.Table:
+def with_metadata(table: pa.Table, metadata: dict[str, Any]) -> pa.Table:
     """Attach the run's resolved config, hash and versions to the table's schema."""
     return table.replace_schema_metadata({METADATA_KEY: json.dumps(metadata).encode()})
 
@@ -174,7 +184,7 @@ def _encodings(schema: pa.Schema, skip: list[str]) -> dict[str, str]:
     return out
 
 
-def write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write JSON atomically."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
@@ -199,7 +209,7 @@ class RunDataError(ValueError):
 NULLABLE_COUNTERS = ("iters_to_target", "diverged_at")
 
 
-def read_manifest(run_dir: Path) -> dict:
+def read_manifest(run_dir: Path) -> dict[str, Any]:
     """The run's manifest; a missing, malformed or foreign one raises RunDataError (one line)."""
     path = Path(run_dir) / MANIFEST
     if not Path(run_dir).is_dir():
@@ -224,7 +234,7 @@ def _dataset(run_dir: Path, dataset: str) -> Path:
     return folder
 
 
-def _read(folder: Path, columns: list[str] | None, filters=None) -> pa.Table:
+def _read(folder: Path, columns: list[str] | None, filters: Filters = None) -> pa.Table:
     try:
         return pq.read_table(
             folder, columns=columns, filters=filters, page_checksum_verification=True
@@ -235,7 +245,7 @@ def _read(folder: Path, columns: list[str] | None, filters=None) -> pa.Table:
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
     """Arrow to pandas, with the never-reached counters as nullable integers, not floats."""
-    df = table.to_pandas()
+    df: pd.DataFrame = table.to_pandas()
     for name in NULLABLE_COUNTERS:
         if name in table.column_names:
             df[name] = table[name].to_pandas(types_mapper={pa.int32(): pd.Int32Dtype()}.get)
@@ -248,14 +258,16 @@ def read_trajectories(run_dir: Path, columns: list[str] | None = None) -> pd.Dat
     return df.sort_values("trajectory", ignore_index=True) if "trajectory" in df else df
 
 
-def read_history(run_dir: Path, columns: list[str] | None = None, filters=None) -> pd.DataFrame:
+def read_history(
+    run_dir: Path, columns: list[str] | None = None, filters: Filters = None
+) -> pd.DataFrame:
     """The history table (optionally some columns, pyarrow filters), ordered by trajectory, iter."""
-    df = _read(_dataset(run_dir, HISTORY), columns, filters).to_pandas()
+    df: pd.DataFrame = _read(_dataset(run_dir, HISTORY), columns, filters).to_pandas()
     keys = [k for k in ("trajectory", "iter") if k in df]
     return df.sort_values(keys, ignore_index=True) if keys else df
 
 
-def read_table(run_dir: Path, dataset: str, filters=None) -> pa.Table:
+def read_table(run_dir: Path, dataset: str, filters: Filters = None) -> pa.Table:
     """One dataset of a run as an Arrow table (page checksums verified)."""
     return _read(Path(run_dir) / dataset, None, filters)
 
@@ -276,8 +288,9 @@ def trajectory_span(path: Path) -> tuple[int, int, int]:
     return meta.num_rows, min(lows), max(highs)
 
 
-def read_metadata(run_dir: Path, dataset: str = TRAJECTORIES) -> dict:
+def read_metadata(run_dir: Path, dataset: str = TRAJECTORIES) -> dict[str, Any]:
     """The metadata stored in the schema of a run's Parquet files."""
     files = sorted((Path(run_dir) / dataset).glob("part-*.parquet"))
     meta = pq.read_schema(files[0]).metadata or {}
-    return json.loads(meta[METADATA_KEY])
+    metadata: dict[str, Any] = json.loads(meta[METADATA_KEY])
+    return metadata

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -19,7 +20,7 @@ from omegaconf.errors import OmegaConfBaseException
 from ._jit import CAN_FLUSH_SUBNORMALS
 from .arithmetic import PRECISIONS, Arithmetic
 from .config import unknown_key
-from .objectives import check_user_function, load_user_function, user_source
+from .objectives import ValueAndGrad, check_user_function, load_user_function, user_source
 from .registry import OBJECTIVES, OPTIMIZERS, Objective, Optimizer
 from .schedule import record_bound, record_iterations
 
@@ -46,8 +47,9 @@ class Problem:
 
     objective: str
     objective_code: int  # its position in the registry; -1 for a user's function
-    user_function: Callable | None
-    user_source: dict | None  # {"target", "file", "sha256"} of a user's module, for the hash
+    user_function: ValueAndGrad | None
+    # {"target", "file", "sha256"} of a user's module, for the hash
+    user_source: dict[str, str | None] | None
     dim: int
     bounds: tuple[float, float]
     params: np.ndarray
@@ -127,7 +129,8 @@ def make_plan(cfg: DictConfig) -> Plan:
         where = key.rpartition(".")[0] or "the top level"
         raise ConfigError(key, f"not a config key ({where} has: {', '.join(names)})")
     try:
-        raw = OmegaConf.to_container(cfg, resolve=True)
+        # a DictConfig's container is a dict with str keys (Hydra's schema)
+        raw = cast("dict[str, Any]", OmegaConf.to_container(cfg, resolve=True))
     except Exception as exc:  # interpolation errors, e.g. a malformed ${logspace:...}
         raise _interpolation_error(exc) from None
     obj, ocfg = raw["objective"], raw["optimizer"]
@@ -179,7 +182,7 @@ def make_plan(cfg: DictConfig) -> Plan:
     _check_shard(plan)
     _check_echo(plan)
     if user_fn is not None:
-        plan = _check_user_function(plan, obj["target"])
+        plan = _check_user_function(plan, user_fn, obj["target"])
     return plan
 
 
@@ -199,7 +202,7 @@ def _choice(key: str, value: object, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _objective(obj: dict) -> tuple[Objective | None, Callable | None]:
+def _objective(obj: dict[str, Any]) -> tuple[Objective | None, ValueAndGrad | None]:
     name = obj["name"]
     if name == "custom":
         return None, _user_function(obj.get("target"))
@@ -213,7 +216,7 @@ def _objective(obj: dict) -> tuple[Objective | None, Callable | None]:
     return OBJECTIVES[name], None
 
 
-def _user_function(target: object) -> Callable:
+def _user_function(target: object) -> ValueAndGrad:
     if not isinstance(target, str) or not target:
         raise ConfigError("objective.target", "objective=custom needs a dotted path mypkg.mymod.fn")
     try:
@@ -222,9 +225,9 @@ def _user_function(target: object) -> Callable:
         raise ConfigError("objective.target", str(exc)) from None
 
 
-def _check_user_function(plan: Plan, target: str) -> Plan:
-    """Call the user's function once, at the first trajectory's start point, as the kernel
-    will; return the plan holding the function jitted (a plain Python one is jitted here)."""
+def _check_user_function(plan: Plan, user_fn: ValueAndGrad, target: str) -> Plan:
+    """Call the user's function (the plan's) once, at the first trajectory's start point, as
+    the kernel will; return the plan holding it jitted (a plain Python one is jitted here)."""
     from .grid import Grid  # grid imports the kernel's constants only, but keep validate light
 
     grid = Grid(
@@ -237,13 +240,13 @@ def _check_user_function(plan: Plan, target: str) -> Plan:
     )
     x = grid.start_points(np.asarray(plan.sweep.seeds[:1], dtype=np.int64))[0]
     try:
-        fn = check_user_function(plan.problem.user_function, target, x)
+        fn = check_user_function(user_fn, target, x)
     except ValueError as exc:
         raise ConfigError("objective.target", str(exc)) from None
     return dataclasses.replace(plan, problem=dataclasses.replace(plan.problem, user_function=fn))
 
 
-def _dimension(obj: dict, objective: Objective | None) -> int:
+def _dimension(obj: dict[str, Any], objective: Objective | None) -> int:
     dim = obj["dim"]
     if not isinstance(dim, int) or dim < 1:
         raise ConfigError("objective.dim", f"must be an integer >= 1 (got {dim!r})")
@@ -257,7 +260,7 @@ def _dimension(obj: dict, objective: Objective | None) -> int:
     return dim
 
 
-def _bounds(obj: dict, objective: Objective | None) -> tuple[float, float]:
+def _bounds(obj: dict[str, Any], objective: Objective | None) -> tuple[float, float]:
     bounds = obj["bounds"]
     if bounds is None:
         if objective is None:
@@ -278,7 +281,7 @@ def _bounds(obj: dict, objective: Objective | None) -> tuple[float, float]:
     return low, high
 
 
-def _params(obj: dict, objective: Objective | None, dim: int) -> np.ndarray:
+def _params(obj: dict[str, Any], objective: Objective | None, dim: int) -> np.ndarray:
     if objective is None:
         return np.zeros(1)
     c = obj.get("log10_condition")
@@ -291,7 +294,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _axes(ocfg: dict, optimizer: Optimizer) -> dict[str, list[float]]:
+def _axes(ocfg: dict[str, Any], optimizer: Optimizer) -> dict[str, list[float]]:
     """Each hyperparameter of the optimizer's record as a list of values, checked."""
     axes = {}
     for hyper in optimizer.hyperparameters:
@@ -344,7 +347,7 @@ def _optional_positive(key: str, value: object) -> int | None:
     return None if value is None else _positive_int(key, value)
 
 
-def _arithmetic(run: dict) -> Arithmetic:
+def _arithmetic(run: dict[str, Any]) -> Arithmetic:
     return Arithmetic(
         precision=_choice("run.precision", run["precision"], PRECISIONS),
         fastmath=bool(run["fastmath"]),
@@ -359,7 +362,7 @@ def _flush_subnormals(value: object) -> bool:
 
 
 def _threads(value: object) -> int | None:
-    from numba import config as numba_config
+    from numba.core import config as numba_config
 
     if value is None:
         return None
@@ -382,7 +385,7 @@ def _n_iter(value: object) -> int:
     return n_iter
 
 
-def _stop_at_target(sweep: dict) -> bool:
+def _stop_at_target(sweep: dict[str, Any]) -> bool:
     stop = bool(sweep["stop_at_target"])
     if stop and sweep["target"] is None:
         raise ConfigError(
@@ -391,13 +394,13 @@ def _stop_at_target(sweep: dict) -> bool:
     return stop
 
 
-def _target(value: object) -> float | None:
+def _target(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise ConfigError("sweep.target", f"must be a finite number or null (got {value!r})")
     return None if value is None else float(value)
 
 
-def _start_point(start: dict, dim: int) -> list[float] | None:
+def _start_point(start: dict[str, Any], dim: int) -> list[float] | None:
     point = start.get("point")
     if start["kind"] != "fixed":
         if point is not None:
@@ -412,7 +415,7 @@ def _start_point(start: dict, dim: int) -> list[float] | None:
     return [float(p) for p in point]
 
 
-def _record(rec: dict, n_iter: int) -> np.ndarray:
+def _record(rec: dict[str, Any], n_iter: int) -> np.ndarray:
     schedule = _choice("record.schedule", rec["schedule"], SCHEDULES)
     every = _positive_int("record.every", rec["every"])
     per_decade = _positive_int("record.points_per_decade", rec["points_per_decade"])

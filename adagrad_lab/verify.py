@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -22,9 +23,10 @@ from omegaconf import OmegaConf
 
 from . import rundir, storage
 from .config import register
-from .grid import default_block
+from .grid import Grid, default_block
+from .kernel import CustomKernels
 from .runner import compile_kernel, make_grid, run_trajectories, tables
-from .validate import ConfigError, make_plan
+from .validate import ConfigError, Plan, make_plan
 
 
 def column_bits(column: pa.ChunkedArray | pa.Array) -> bytes:
@@ -33,7 +35,8 @@ def column_bits(column: pa.ChunkedArray | pa.Array) -> bytes:
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
     if pa.types.is_list(arr.type):
-        return arr.offsets.to_numpy().tobytes() + column_bits(arr.flatten())
+        offsets: bytes = arr.offsets.to_numpy().tobytes()
+        return offsets + column_bits(arr.flatten())
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         return "\x00".join(arr.to_pylist()).encode()
     valid = np.asarray(arr.is_valid())
@@ -53,7 +56,7 @@ def _stored(run_dir: Path, dataset: str, index: np.ndarray, keys: list[str]) -> 
     return table.replace_schema_metadata(None).sort_by([(k, "ascending") for k in keys])
 
 
-def integrity(run_dir: Path, manifest: dict) -> list[str]:
+def integrity(run_dir: Path, manifest: dict[str, Any]) -> list[str]:
     """What is wrong with a run's files, from the manifest, checksums and footers alone."""
     problems = [
         f"{name}: a file this run did not write" for name in rundir.unaccounted(run_dir, manifest)
@@ -70,7 +73,7 @@ def integrity(run_dir: Path, manifest: dict) -> list[str]:
     return problems
 
 
-def _row_problems(run_dir: Path, chunk: dict) -> list[str]:
+def _row_problems(run_dir: Path, chunk: dict[str, Any]) -> list[str]:
     """Rows outside the chunk's range, or a trajectory count other than the chunk's size."""
     out = []
     for name in sorted(chunk.get("files", {})):
@@ -116,7 +119,15 @@ def verify(run_dir: Path, sample: int | None = None, seed: int = 0) -> tuple[int
     return sum(b - a for a, b in ranges), problems
 
 
-def _compare(run_dir: Path, plan, grid, a: int, b: int, block: int, kernel) -> list[str]:
+def _compare(
+    run_dir: Path,
+    plan: Plan,
+    grid: Grid,
+    a: int,
+    b: int,
+    block: int,
+    kernel: CustomKernels | None,
+) -> list[str]:
     """Recompute trajectories a..b-1 and compare them with the stored rows, bit for bit."""
     part, res = run_trajectories(plan, grid, a, b, block, kernel)
     traj, hist = tables(plan, part, res)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -104,7 +105,9 @@ class Agreement:
 
 def history_columns(n_rec: int) -> np.ndarray:
     """The sample of record columns the allclose checks look at."""
-    return np.unique(np.linspace(0, n_rec - 1, HISTORY_SAMPLE).astype(np.int64)) if n_rec else []
+    if not n_rec:
+        return np.empty(0, np.int64)  # indexes like [], which it was: no columns
+    return np.unique(np.linspace(0, n_rec - 1, HISTORY_SAMPLE).astype(np.int64))
 
 
 KEYS = ("x_final", "f_final", "h_f", "h_gn")
@@ -128,7 +131,7 @@ def rel_errors(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
     keep = np.abs(ref) > F_FLOOR
     r, g = ref[keep], got[keep]
     with np.errstate(invalid="ignore"):
-        err = np.abs(g - r) / np.abs(r)
+        err: np.ndarray = np.abs(g - r) / np.abs(r)
     err[g == r] = 0.0  # the same infinity
     err[np.isnan(err)] = np.inf  # a value the reference has and the kernel lost
     return err
@@ -173,5 +176,5 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0)
 
 
-def _stat(fn: Callable, values: np.ndarray) -> float | None:
+def _stat(fn: Callable[[np.ndarray], Any], values: np.ndarray) -> float | None:
     return float(fn(values)) if values.size else None

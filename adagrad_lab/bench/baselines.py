@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
 from .agree import history_columns
-from .workloads import Inputs, Workload
+from .workloads import Inputs, Outputs, Workload
 
 PEER_RTOL = 1e-9
 PEER_ATOL = float(np.finfo(np.float64).tiny)  # below it (subnormals) no relative precision is left
@@ -74,26 +75,28 @@ class NumpyObjective:
             self.w2 = 2.0 * self.w
         if name == "rosenbrock":
             self.r, self.q, self.a = (np.empty((rows, n)) for _ in range(3))
-        self._evaluate: Callable = getattr(self, "_" + name)
+        self._evaluate: Callable[[np.ndarray, np.ndarray, np.ndarray | None], None] = getattr(
+            self, "_" + name
+        )
 
     def __call__(self, X: np.ndarray, G: np.ndarray, f: np.ndarray | None) -> None:
         """Write the gradient into G and, unless f is None, the values into f."""
         self._evaluate(X, G, f)
 
-    def _sphere(self, X, G, f):
+    def _sphere(self, X: np.ndarray, G: np.ndarray, f: np.ndarray | None) -> None:
         np.multiply(X, 2.0, out=G)
         if f is not None:
             np.multiply(X, X, out=self.t)
             np.sum(self.t, axis=0, out=f)
 
-    def _ellipsoid(self, X, G, f):
+    def _ellipsoid(self, X: np.ndarray, G: np.ndarray, f: np.ndarray | None) -> None:
         np.multiply(self.w2, X, out=G)
         if f is not None:
             np.multiply(X, X, out=self.t)
             np.multiply(self.w, self.t, out=self.t)
             np.sum(self.t, axis=0, out=f)
 
-    def _rosenbrock(self, X, G, f):
+    def _rosenbrock(self, X: np.ndarray, G: np.ndarray, f: np.ndarray | None) -> None:
         xa, xb, r, q, a, t = X[:-1], X[1:], self.r, self.q, self.a, self.t
         np.multiply(xa, xa, out=r)
         np.subtract(xb, r, out=r)  # r = x_{i+1} - x_i^2
@@ -113,7 +116,7 @@ class NumpyObjective:
             np.sum(t, axis=0, out=f)
 
 
-def _kept(out: dict | None, key: str, shape: tuple[int, ...]) -> np.ndarray:
+def _kept(out: Outputs | None, key: str, shape: tuple[int, ...]) -> np.ndarray:
     """``out[key]`` when it has this shape, else a new array."""
     old = None if out is None else out.get(key)
     return old if old is not None and old.shape == shape else np.empty(shape)
@@ -122,7 +125,7 @@ def _kept(out: dict | None, key: str, shape: tuple[int, ...]) -> np.ndarray:
 class _History:
     """The baseline's iteration-major record buffers and its (N, R) outputs."""
 
-    def __init__(self, n: int, n_rec: int, grad_norm: bool, out: dict | None = None) -> None:
+    def __init__(self, n: int, n_rec: int, grad_norm: bool, out: Outputs | None = None) -> None:
         rows = BUFFER_ROWS if n_rec else 0
         self.n_rec, self.grad_norm = n_rec, grad_norm
         self.h_f = _kept(out, "h_f", (n, n_rec))
@@ -132,7 +135,8 @@ class _History:
 
     def row(self, r: int) -> np.ndarray:
         """Where the objective writes the values of record r."""
-        return self.bf[r % BUFFER_ROWS]
+        row: np.ndarray = self.bf[r % BUFFER_ROWS]
+        return row
 
     def record(self, r: int, T: np.ndarray) -> None:
         """Finish record r (gradient norm from T = g*g if wanted); flush when full or last."""
@@ -146,7 +150,9 @@ class _History:
                 self.h_gn[:, r - rr : r + 1] = self.bg[: rr + 1].T
 
 
-def _adagrad_step(X, G, S, T, step, eps) -> None:
+def _adagrad_step(
+    X: np.ndarray, G: np.ndarray, S: np.ndarray, T: np.ndarray, step: np.ndarray, eps: np.ndarray
+) -> None:
     """The tutorial's update, with T = g*g on entry: s += g*g; x -= step/(eps+sqrt(s)) * g."""
     np.add(S, T, out=S)
     np.sqrt(S, out=T)
@@ -194,7 +200,7 @@ def run_numpy(
 # ---------------------------------------------------------------- JAX and PyTorch
 
 
-def value_and_grad(name: str, X, w, cat: Callable):
+def value_and_grad(name: str, X: Any, w: Any, cat: Callable[[list[Any]], Any]) -> tuple[Any, Any]:
     """f and gradient of sphere, ellipsoid or rosenbrock, in the kernel's operation order.
 
     ``X`` is any array (numpy, jax, torch) whose axis 0 is the coordinate;
@@ -217,6 +223,16 @@ class UnsupportedError(Exception):
     """This peer cannot run this workload as the kernel does."""
 
 
+class Peer(Protocol):
+    """A peer implementation (`JaxPeer`, `TorchPeer`)."""
+
+    label: str
+
+    def prepare(self, w: Workload, inputs: Inputs) -> Callable[[], Outputs]:
+        """The run of ``w`` on ``inputs``, ready to call (raises UnsupportedError)."""
+        ...
+
+
 class JaxPeer:
     """jit(vmap(lax.scan)) of the tutorial rule written as an optax transformation."""
 
@@ -226,31 +242,32 @@ class JaxPeer:
         self.jax, self.optax = jax, optax
         self.label = f"jax-{jax.__version__}-{jax.default_backend()}"
 
-    def _rule(self, step, eps, s0):
+    def _rule(self, step: Any, eps: Any, s0: Any) -> Any:
+        """An optax.GradientTransformation (arguments and arrays: JAX's)."""
         jnp = self.jax.numpy
 
-        def init(params):
+        def init(params: Any) -> Any:
             return jnp.full_like(params, s0)
 
-        def update(g, s, params=None):
+        def update(g: Any, s: Any, params: Any = None) -> tuple[Any, Any]:
             s = s + g * g
             return -(step / (eps + jnp.sqrt(s))) * g, s
 
         return self.optax.GradientTransformation(init, update)
 
-    def prepare(self, w: Workload, inputs: Inputs) -> Callable[[], dict]:
+    def prepare(self, w: Workload, inputs: Inputs) -> Callable[[], Outputs]:
         jax, optax, jnp = self.jax, self.optax, self.jax.numpy
         weights = jnp.asarray(inputs.params[: w.dim]) if w.objective == "ellipsoid" else None
         history, gn = len(w.rec_iters()) > 0, w.grad_norm
 
-        def evaluate(x):
+        def evaluate(x: Any) -> tuple[Any, Any, Any]:
             f, g = value_and_grad(w.objective, x, weights, jnp.concatenate)
             return f, g, jnp.sqrt((g * g).sum(0)) if gn else None
 
-        def one(x0, step, eps, s0):
+        def one(x0: Any, step: Any, eps: Any, s0: Any) -> tuple[Any, ...]:
             opt = self._rule(step, eps, s0)
 
-            def body(carry, _):
+            def body(carry: tuple[Any, Any], _: None) -> tuple[tuple[Any, Any], tuple[Any, ...]]:
                 x, s = carry
                 f, g, norm = evaluate(x)
                 u, s = opt.update(g, s)
@@ -267,7 +284,7 @@ class JaxPeer:
         hp = [jnp.asarray(v) for v in (inputs.step_size, inputs.eps, inputs.initial_accumulator)]
         args = (jnp.asarray(inputs.x0), *hp)
 
-        def run() -> dict:
+        def run() -> Outputs:
             out = [np.asarray(a) for a in jax.block_until_ready(fn(*args))]
             return _outputs(out)
 
@@ -283,7 +300,7 @@ class TorchPeer:
         kind = next(iter(self.options), "plain")
         self.label = f"torch-{torch.__version__.split('+')[0]}-{kind}"
 
-    def _options(self) -> dict:
+    def _options(self) -> dict[str, bool]:
         """fused=True if this torch runs it on CPU, else foreach=True, else the default."""
         torch = self.torch
         for options in ({"fused": True}, {"foreach": True}):
@@ -296,7 +313,7 @@ class TorchPeer:
                 continue
         return {}
 
-    def prepare(self, w: Workload, inputs: Inputs) -> Callable[[], dict]:
+    def prepare(self, w: Workload, inputs: Inputs) -> Callable[[], Outputs]:
         torch = self.torch
         hp = np.stack([inputs.step_size, inputs.eps, inputs.initial_accumulator])
         if not np.all(hp == hp[:, :1]):
@@ -306,7 +323,7 @@ class TorchPeer:
         weights = torch.from_numpy(np.ascontiguousarray(inputs.params[: w.dim, None]))
         history, gn, n = len(w.rec_iters()) > 0, w.grad_norm, X0.shape[1]
 
-        def run() -> dict:
+        def run() -> Outputs:
             X = torch.nn.Parameter(X0.clone())
             opt = torch.optim.Adagrad(
                 [X], lr=lr, eps=eps, initial_accumulator_value=s0, **self.options
@@ -331,14 +348,15 @@ class TorchPeer:
         return run
 
 
-def _outputs(out: Sequence[np.ndarray]) -> dict:
+def _outputs(out: Sequence[np.ndarray]) -> Outputs:
     """(x_final, f_final, [h_f, [h_gn]]) as the kernel's output keys."""
     return dict(zip(("x_final", "f_final", "h_f", "h_gn"), out, strict=False))
 
 
-def load_peers() -> tuple[list, list[str]]:
+def load_peers() -> tuple[list[Peer], list[str]]:
     """The peers that import here, and lines naming those that do not."""
-    peers, skipped = [], []
+    peers: list[Peer] = []
+    skipped: list[str] = []
     for cls, what in ((JaxPeer, "jax+optax"), (TorchPeer, "torch")):
         try:
             peers.append(cls())
@@ -363,14 +381,14 @@ def eligible(w: Workload) -> str:
     return ""
 
 
-def peer_sample(out: dict, n_rec: int) -> dict:
+def peer_sample(out: Outputs, n_rec: int) -> Outputs:
     """x_final, f_final and the sampled history columns (of n_rec records) of an output."""
     cols = history_columns(n_rec)
     s = {"x_final": out["x_final"], "f_final": out["f_final"]}
     return s | {k: out[k][:, cols] for k in ("h_f", "h_gn") if k in out and out[k].shape[1]}
 
 
-def peer_agrees(ref: dict, out: dict, n_rec: int) -> bool:
+def peer_agrees(ref: Outputs, out: Outputs, n_rec: int) -> bool:
     """Whether a peer's output matches the reference sample (`peer_sample`) within
     PEER_RTOL and PEER_ATOL."""
     got = peer_sample(out, n_rec)

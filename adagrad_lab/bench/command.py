@@ -13,11 +13,12 @@ from dataclasses import replace
 
 import numba
 import numpy as np
+from numba.core import config as numba_config
 
 from .agree import RTOL, mode_lines, mode_note
-from .baselines import load_peers
+from .baselines import Peer, load_peers
 from .end_to_end import run_end_to_end
-from .measure import bench_workload, peer_table, results_table
+from .measure import Result, bench_workload, peer_table, results_table
 from .plans import plan_workload, with_grad_norm
 from .workloads import MIN_TRAJECTORIES, PRECISIONS, WORKLOADS, Mode, Workload
 
@@ -31,8 +32,8 @@ def _workload_list(text: str) -> list[Workload]:
     return [WORKLOADS[s] for s in names]
 
 
-def _positive(kind: type) -> Callable[[str], float | int]:
-    def parse(text: str):
+def _positive(kind: type[int] | type[float]) -> Callable[[str], float | int]:
+    def parse(text: str) -> float | int:
         value = kind(text)
         if not value > 0:
             raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
@@ -116,8 +117,8 @@ def _set_threads(threads: int | None) -> int:
     """Apply --threads; 2 (after a message) when more than Numba's pool."""
     if threads is None:
         return 0
-    if threads > numba.config.NUMBA_NUM_THREADS:
-        print(f"--threads: at most {numba.config.NUMBA_NUM_THREADS}", file=sys.stderr)
+    if threads > numba_config.NUMBA_NUM_THREADS:
+        print(f"--threads: at most {numba_config.NUMBA_NUM_THREADS}", file=sys.stderr)
         return 2
     numba.set_num_threads(threads)
     return 0
@@ -140,7 +141,7 @@ def _mode(args: argparse.Namespace) -> Mode:
     )
 
 
-def _load_peers(wanted: bool) -> tuple[list, list[str]]:
+def _load_peers(wanted: bool) -> tuple[list[Peer], list[str]]:
     """The importable peers (only with --peers), and lines saying which were skipped."""
     if not wanted:
         return [], []
@@ -164,12 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"adagrad-lab-bench: error: --workload-overrides: {first}", file=sys.stderr)
         return 2
     peers, notes = _load_peers(args.peers)
-    mode = mode_lines(_mode(args), workloads, bool(args.workload_overrides))
+    mode_notes = mode_lines(_mode(args), workloads, bool(args.workload_overrides))
     plans = [w for w in workloads if w.plan is not None]
     notes += [f"{w.name}: adagrad-lab {t}{mode_note(w)}"
               for w, t in zip(plans, args.workload_overrides, strict=True)]  # fmt: skip
-    print("\n".join([_header(repeats, args.reuse_outputs), *mode, *notes]), flush=True)
-    results = []
+    print("\n".join([_header(repeats, args.reuse_outputs), *mode_notes, *notes]), flush=True)
+    results: list[Result] = []
     for w in workloads:
         print(f"running {w.name} ({w.objective}, N={w.scaled_n(args.scale)}) ...", flush=True)
         results.append(bench_workload(w, args.scale, repeats, peers, args.reuse_outputs))

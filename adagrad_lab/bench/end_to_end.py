@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,7 +155,7 @@ E2E_COLUMNS = (
 )  # fmt: skip
 
 
-def _median(values) -> float:
+def _median(values: Iterable[float]) -> float:
     return statistics.median(values)
 
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from .agree import FAST_COLUMNS, Agreement, ErrorTally, compare_bitwise
 from .baselines import (
     PEER_ATOL,
     PEER_RTOL,
+    Peer,
     UnsupportedError,
     eligible,
     has_numpy,
@@ -31,7 +33,7 @@ from .baselines import (
     run_numpy,
 )
 from .plans import plan_chunk_size, plan_inputs, plan_warm_up
-from .workloads import Inputs, Workload, builtin_inputs, kernel_call, reuse
+from .workloads import Inputs, Outputs, Workload, builtin_inputs, kernel_call, reuse
 
 WARMUP_N, WARMUP_ITER = 64, 3
 CHECK_CHUNK = 16384  # trajectories per chunk of the agreement check (bounds its memory)
@@ -46,8 +48,8 @@ def make_inputs(w: Workload, n: int) -> Inputs:
 
 
 def kernel_chunks(
-    w: Workload, inputs: Inputs, buffers: dict | None = None
-) -> Iterator[dict[str, np.ndarray]]:
+    w: Workload, inputs: Inputs, buffers: dict[int, Outputs] | None = None
+) -> Iterator[Outputs]:
     """The kernel's outputs: one call for a built-in workload; for a plan, one per runner chunk.
 
     ``buffers`` (chunk length -> outputs) keeps each call's output arrays to be
@@ -68,7 +70,7 @@ def run_kernel(w: Workload, inputs: Inputs) -> dict[str, np.ndarray]:
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
-def time_kernel(w: Workload, inputs: Inputs, buffers: dict | None = None) -> float:
+def time_kernel(w: Workload, inputs: Inputs, buffers: dict[int, Outputs] | None = None) -> float:
     """Seconds the kernel takes on ``inputs``; each chunk's outputs are dropped as it finishes
     (or kept in ``buffers`` for the next call, see `kernel_chunks`)."""
     t0 = time.perf_counter()
@@ -80,7 +82,7 @@ def time_kernel(w: Workload, inputs: Inputs, buffers: dict | None = None) -> flo
 # ---------------------------------------------------------------- measuring
 
 
-def timed(fn: Callable, *args) -> float:
+def timed(fn: Callable[..., object], *args: Any) -> float:
     """Seconds one call takes; its result is dropped at once, so outputs never pile up."""
     t0 = time.perf_counter()
     fn(*args)
@@ -158,7 +160,11 @@ class Result:
 
 
 def bench_workload(
-    w: Workload, scale: float, repeats: int, peers: Sequence = (), reuse_outputs: bool = False
+    w: Workload,
+    scale: float,
+    repeats: int,
+    peers: Sequence[Peer] = (),
+    reuse_outputs: bool = False,
 ) -> Result:
     """Warm up, check agreement, then time kernel and NumPy alternately; then any peers.
 
@@ -170,7 +176,8 @@ def bench_workload(
     inputs = make_inputs(w, w.n)
     baseline = has_numpy(w)
     agreement = check_agreement(w, inputs) if baseline else None
-    kernel_out = numpy_out = None
+    kernel_out: dict[int, Outputs] | None = None
+    numpy_out: Outputs | None = None
     if reuse_outputs:
         kernel_out = {}
         time_kernel(w, inputs, kernel_out)
@@ -187,7 +194,7 @@ def bench_workload(
     return result
 
 
-def measure_peer(peer, w: Workload, inputs: Inputs, ref: dict, repeats: int) -> PeerResult:
+def measure_peer(peer: Peer, w: Workload, inputs: Inputs, ref: Outputs, repeats: int) -> PeerResult:
     """First call (compiles; its outputs are checked), then ``repeats`` timed calls."""
     try:
         run = peer.prepare(w, inputs)
@@ -200,7 +207,9 @@ def measure_peer(peer, w: Workload, inputs: Inputs, ref: dict, repeats: int) -> 
     return PeerResult(peer.label, warm, times, agree, peak_rss_mib=peak_rss_mib())
 
 
-def bench_peers(peers: Sequence, result: Result, inputs: Inputs, repeats: int) -> list[PeerResult]:
+def bench_peers(
+    peers: Sequence[Peer], result: Result, inputs: Inputs, repeats: int
+) -> list[PeerResult]:
     """Every peer on the workload of ``result``, checked against the kernel's outputs
     (against NumPy's when the kernel ran in a fast mode)."""
     w = result.workload
@@ -235,7 +244,7 @@ def table_row(r: Result, fast_columns: bool = False) -> list[str]:
     """One table row: medians, speedup (NumPy/kernel), throughputs, memory, agreement;
     with ``fast_columns``, then f's relative errors (a fast mode's; '-' otherwise)."""
     w, a = r.workload, r.agreement
-    bitwise = "no (fast mode)" if a and w.fast() else yes(a and a.bitwise, "no")
+    bitwise = "no (fast mode)" if a and w.fast() else yes(None if a is None else a.bitwise, "no")
     errors = a.errors.cells() if a and a.errors else ["-"] * len(FAST_COLUMNS)
     k = statistics.median(r.kernel_s)
     p = statistics.median(r.numpy_s) if r.numpy_s else None
@@ -244,7 +253,7 @@ def table_row(r: Result, fast_columns: bool = False) -> list[str]:
         f"{r.warmup_s:.3f}", f"{k:.4f}", "-" if p is None else f"{p:.4f}",
         "-" if p is None else f"{p / k:.1f}x", f"{r.updates() / k:.3e}",
         "-" if p is None else f"{r.updates() / p:.3e}", f"{r.peak_rss_mib:.0f}",
-        yes(a and a.close, "NO"), bitwise, *(errors if fast_columns else []),
+        yes(None if a is None else a.close, "NO"), bitwise, *(errors if fast_columns else []),
     ]  # fmt: skip
 
 

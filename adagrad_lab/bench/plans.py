@@ -66,10 +66,17 @@ def plan_inputs(plan: Plan, n: int) -> Inputs:
 
 def plan_warm_up(w: Workload) -> tuple[Workload, float]:
     """The runner's own `compile_kernel` (a custom objective's kernel is kept in the workload)."""
-    kernel, seconds = compile_kernel(w.plan, make_grid(w.plan))
+    plan = _plan(w)
+    kernel, seconds = compile_kernel(plan, make_grid(plan))
     return replace(w, kernel=kernel), seconds
 
 
 def plan_chunk_size(w: Workload) -> int:
     """Trajectories per kernel call: the runner's chunk size for the plan."""
-    return chunk_size(w.plan, w.block)
+    return chunk_size(_plan(w), w.block)
+
+
+def _plan(w: Workload) -> Plan:
+    """The plan of a workload built from config (the only kind the functions above take)."""
+    assert w.plan is not None, f"workload {w.name} has no plan"
+    return w.plan

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from ..kernel import HP_EPS, HP_INITIAL_ACCUMULATOR, HP_STEP_SIZE, N_HP, RULE_AD
 from ..registry import OBJECTIVES
 
 if TYPE_CHECKING:
+    from ..kernel import CustomKernels
     from ..validate import Plan
 
 EPS = 1e-8
@@ -35,6 +36,8 @@ INITIAL_ACCUMULATOR = 0.0
 MIN_TRAJECTORIES = 64
 BUILTIN_BLOCK = 64  # trajectories per kernel block for W1-W4 (the kernel's default)
 PRECISIONS = ("float64", "float32")
+
+Outputs = dict[str, np.ndarray]  # a run's output arrays by key (x_final, f_final, h_f...)
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ class Workload:
     mode: Mode = DEFAULT_MODE
     block: int = BUILTIN_BLOCK
     plan: Plan | None = field(default=None, compare=False)
-    kernel: Any = field(default=None, compare=False)  # compiled kernel of a custom objective
+    # compiled kernels of a custom objective
+    kernel: CustomKernels | None = field(default=None, compare=False)
 
     def scaled_n(self, scale: float) -> int:
         """Trajectories at this scale (at least MIN_TRAJECTORIES); a plan's size is its own."""
@@ -135,17 +139,20 @@ class Inputs:
     @property
     def step_size(self) -> np.ndarray:
         """Each trajectory's step size (N,)."""
-        return self.hp[HP_STEP_SIZE]
+        row: np.ndarray = self.hp[HP_STEP_SIZE]
+        return row
 
     @property
     def eps(self) -> np.ndarray:
         """Each trajectory's eps (N,)."""
-        return self.hp[HP_EPS]
+        row: np.ndarray = self.hp[HP_EPS]
+        return row
 
     @property
     def initial_accumulator(self) -> np.ndarray:
         """Each trajectory's initial accumulator (N,)."""
-        return self.hp[HP_INITIAL_ACCUMULATOR]
+        row: np.ndarray = self.hp[HP_INITIAL_ACCUMULATOR]
+        return row
 
     def rows(self, start: int, stop: int) -> Inputs:
         """Trajectories start..stop-1 (views; the parameters are shared)."""
@@ -165,7 +172,7 @@ def builtin_inputs(w: Workload, n: int) -> Inputs:
     return Inputs(x0, hp, params)
 
 
-def kernel_call(w: Workload, inputs: Inputs, out: dict | None = None) -> dict[str, np.ndarray]:
+def kernel_call(w: Workload, inputs: Inputs, out: Outputs | None = None) -> Outputs:
     """The kernel on ``inputs`` as ``w`` defines the run: the benchmark's only call of it.
 
     A built-in workload runs AdaGrad on its objective, nothing recorded but f
@@ -188,7 +195,9 @@ def kernel_call(w: Workload, inputs: Inputs, out: dict | None = None) -> dict[st
     )  # fmt: skip
 
 
-def reuse(buffers: dict | None, n: int, call: Callable[[dict | None], dict]) -> dict:
+def reuse(
+    buffers: dict[int, Outputs] | None, n: int, call: Callable[[Outputs | None], Outputs]
+) -> Outputs:
     """``call(out)`` with the outputs kept for length n (none kept: fresh ones), keeping its own."""
     if buffers is None:
         return call(None)
