@@ -1,8 +1,10 @@
 """adagrad-lab: many AdaGrad trajectories at once, from Hydra configs to Parquet."""
 
+from . import analysis
 from .api import Result, advance
 from .arithmetic import Arithmetic
 from .registry import OBJECTIVES, OPTIMIZERS
+from .results import Results, load
 from .storage import read_history, read_manifest, read_trajectories
 
 __all__ = [
@@ -10,7 +12,10 @@ __all__ = [
     "OPTIMIZERS",
     "Arithmetic",
     "Result",
+    "Results",
     "advance",
+    "analysis",
+    "load",
     "read_history",
     "read_manifest",
     "read_trajectories",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .columns import history_columns
@@ -250,6 +251,25 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
         if name in table.column_names:
             df[name] = table[name].to_pandas(types_mapper={pa.int32(): pd.Int32Dtype()}.get)
     return df
+
+
+def read_parts(
+    files: list[Path], columns: list[str] | None = None, filters: Filters = None
+) -> pd.DataFrame:
+    """Part files of one dataset, possibly of several runs, as one frame: only ``columns``,
+    only rows matching pyarrow ``filters``, page checksums verified, counters nullable."""
+    options = ds.ParquetFragmentScanOptions(page_checksum_verification=True)
+    expression = None if filters is None else pq.filters_to_expression(filters)
+    try:
+        dataset = ds.dataset(
+            [str(f) for f in files],
+            format=ds.ParquetFileFormat(default_fragment_scan_options=options),
+        )
+        table = dataset.to_table(columns=columns, filter=expression)
+    except (OSError, pa.ArrowException) as exc:
+        folder = files[0].parent
+        raise RunDataError(f"{folder}: cannot read ({str(exc).splitlines()[0]})") from None
+    return _to_pandas(table)
 
 
 def read_trajectories(run_dir: Path, columns: list[str] | None = None) -> pd.DataFrame:
