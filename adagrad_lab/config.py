@@ -35,7 +35,12 @@ def _optimizer_schema(optimizer: Optimizer) -> type:
     spec: list[tuple[str, Any, Any]] = [("name", str, field(default=optimizer.name))]
     spec += [(h.name, Any, field(default=h.default)) for h in optimizer.hyperparameters]
     title = "".join(part.title() for part in optimizer.name.split("_"))
-    return make_dataclass(f"{title}Config", spec)
+    schema = make_dataclass(f"{title}Config", spec)
+    # importable by name (adagrad_lab.config.AdagradConfig), so configs holding it pickle by
+    # reference into launcher workers (submitit, Ray) whatever their cloudpickle version
+    schema.__module__ = __name__
+    globals()[schema.__name__] = schema
+    return schema
 
 
 OPTIMIZER_SCHEMAS = {name: _optimizer_schema(o) for name, o in OPTIMIZERS.items()}

@@ -3,12 +3,13 @@ structured config; moving them there changed no resolved config and so no config
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import fields
 
 import pytest
 from omegaconf import OmegaConf
 
-from adagrad_lab.config import OPTIMIZER_SCHEMAS
+from adagrad_lab.config import OPTIMIZER_SCHEMAS, unknown_key
 from adagrad_lab.provenance import config_hash
 from adagrad_lab.registry import OBJECTIVES, OPTIMIZERS
 
@@ -58,3 +59,13 @@ def test_every_registered_objective_is_a_config_option(make_cfg, name):
     assert objective["name"] == name
     for key, value in OBJECTIVES[name].settings.items():
         assert objective[key] == value
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_a_composed_config_survives_pickling_into_a_launcher_worker(make_cfg, name):
+    """Launchers (submitit, Ray) pickle the config; the generated optimizer schema must come
+    back as the same class, or the key check in the worker sees a schema without fields."""
+    cfg = make_cfg([f"optimizer={name}"])
+    back = pickle.loads(pickle.dumps(cfg))
+    assert OmegaConf.get_type(back["optimizer"]) is OPTIMIZER_SCHEMAS[name]
+    assert unknown_key(back) is None
