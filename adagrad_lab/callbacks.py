@@ -48,3 +48,23 @@ def _rmdir(folder: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+class MultirunReport(Callback):
+    """A multirun writes one comparison report into SWEEP_DIR/report/ when all jobs returned.
+
+    Not for a dry run, nor with ``report.enabled=false``. A report that fails
+    prints one warning line; the jobs' data stand (`cli.write_report_safely`).
+    """
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        if OmegaConf.select(config, "run.dry_run", default=False) is True:
+            return
+        if OmegaConf.select(config, "report.enabled", default=True) is not True:
+            return
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        if not any(sweep_dir.glob("*/manifest.json")):
+            return  # no job wrote results (all failed, or a dry run swept)
+        from .cli import write_report_safely
+
+        write_report_safely(sweep_dir, sweep_dir / "report")

@@ -64,7 +64,31 @@ def run(
             f"{result.run_s:.2f} s (+{result.compile_s:.2f} s compile/load)\n"
             f"results: {run_dir}/trajectories/  {history}{run_dir}/manifest.json"
         )
+    if OmegaConf.select(cfg, "report.enabled", default=True):
+        write_report_safely(run_dir, Path(run_dir) / "report")
     return result
+
+
+def write_report_safely(source: Path, out_dir: Path) -> Path | None:
+    """Write the report of ``source`` into ``out_dir`` and print its path; never raise.
+
+    The data are written already: a report that fails prints one warning line
+    on stderr (report.enabled=false turns reports off) and returns None.
+    """
+    try:
+        from .report_page import write_report  # matplotlib: imported only when a report is due
+
+        index = write_report(source, out_dir)
+    except Exception as exc:  # the run's data stand whatever the figures do
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(
+            f"adagrad-lab: warning: no report ({type(exc).__name__}: {first}); "
+            f"the results are written; adagrad-lab-report {source} retries",
+            file=sys.stderr,
+        )
+        return None
+    print(f"report: {index}")
+    return index
 
 
 @hydra.main(version_base="1.3", config_path="pkg://adagrad_lab.conf", config_name="config")

@@ -89,6 +89,11 @@ class ShardConfig:
 
 
 @dataclass
+class ReportConfig:
+    enabled: bool = True  # write RUN_DIR/report/ (figures, index.html) after the run
+
+
+@dataclass
 class Config:
     objective: ObjectiveConfig = MISSING
     optimizer: Any = MISSING
@@ -97,6 +102,7 @@ class Config:
     record: RecordConfig = field(default_factory=RecordConfig)
     run: RunConfig = field(default_factory=RunConfig)
     shard: ShardConfig = field(default_factory=ShardConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     echo: str = "summary"  # summary | tutorial | none
 
 

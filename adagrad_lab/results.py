@@ -27,7 +27,15 @@ PathLike = str | Path
 ALIASES = {"objective.name": "objective", "optimizer.name": "optimizer", "objective.dim": "dim"}
 # config keys that say how a job runs, not what it computes, or that the grid already holds
 EXECUTION = frozenset(
-    {"run.chunk_size", "run.threads", "run.block", "run.progress", "run.dry_run", "run.overwrite"}
+    {
+        "run.chunk_size",
+        "run.threads",
+        "run.block",
+        "run.progress",
+        "run.dry_run",
+        "run.overwrite",
+        "report.enabled",
+    }
 )
 SKIPPED_PREFIXES = ("shard.", "optimizer.", "echo", "sweep.seeds")
 STRING_COLUMNS = ("optimizer", "objective")

@@ -20,6 +20,7 @@ FAST = [
     "optimizer.step_size=[0.01,0.1]",
     "run.progress=false",
     "echo=none",
+    "report.enabled=false",  # a report costs ~2 s per run (matplotlib); tests/test_report.py
 ]
 
 

@@ -62,9 +62,17 @@ def test_fastmath_really_changes_the_arithmetic():
 
 
 def test_fastmath_is_off_by_default_and_part_of_the_config_hash(make_cfg, tmp_path):
-    cfg = make_cfg(["sweep.seeds=2", "sweep.n_iter=5", "echo=none"])
+    cfg = make_cfg(["sweep.seeds=2", "sweep.n_iter=5", "echo=none", "report.enabled=false"])
     assert cfg.run.fastmath is False
-    fast = make_cfg(["sweep.seeds=2", "sweep.n_iter=5", "echo=none", "run.fastmath=true"])
+    fast = make_cfg(
+        [
+            "sweep.seeds=2",
+            "sweep.n_iter=5",
+            "echo=none",
+            "report.enabled=false",
+            "run.fastmath=true",
+        ]
+    )
     plain_hash = config_hash(OmegaConf.to_container(cfg, resolve=True))
     assert plain_hash != config_hash(OmegaConf.to_container(fast, resolve=True))
     run(fast, tmp_path)
@@ -83,12 +91,20 @@ def test_float32_stays_within_its_documented_error(name, dim, step):
 
 
 def test_float32_run_stores_float64_columns(make_cfg, tmp_path):
-    cfg = make_cfg(["sweep.seeds=3", "sweep.n_iter=10", "echo=none", "run.precision=float32"])
+    cfg = make_cfg(
+        [
+            "sweep.seeds=3",
+            "sweep.n_iter=10",
+            "echo=none",
+            "report.enabled=false",
+            "run.precision=float32",
+        ]
+    )
     run(cfg, tmp_path)
     traj = read_trajectories(tmp_path)
     assert traj["f_final"].dtype == np.float64
     assert read_history(tmp_path)["f"].dtype == np.float64
-    plain = make_cfg(["sweep.seeds=3", "sweep.n_iter=10", "echo=none"])
+    plain = make_cfg(["sweep.seeds=3", "sweep.n_iter=10", "echo=none", "report.enabled=false"])
     assert read_manifest(tmp_path)["config_hash"] != config_hash(
         OmegaConf.to_container(plain, resolve=True)
     )
@@ -150,7 +166,7 @@ def test_flushing_leaves_the_threads_arithmetic_as_it_was():
 
 
 def test_flush_subnormals_is_off_by_default_and_part_of_the_config_hash(make_cfg, tmp_path):
-    base = ["sweep.seeds=2", "sweep.n_iter=5", "echo=none"]
+    base = ["sweep.seeds=2", "sweep.n_iter=5", "echo=none", "report.enabled=false"]
     cfg, flush = make_cfg(base), make_cfg([*base, "run.flush_subnormals=true"])
     assert cfg.run.flush_subnormals is False
     plain_hash = config_hash(OmegaConf.to_container(cfg, resolve=True))

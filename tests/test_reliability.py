@@ -308,7 +308,13 @@ def test_hydras_own_errors_exit_2_in_one_line(tmp_path, args, key):
 
 def test_ctrl_c_stops_in_one_line_and_the_same_command_resumes(tmp_path):
     args = ["objective=sphere", "optimizer.step_size=[0.01,0.1]", "sweep.seeds=3000"]
-    args += ["sweep.n_iter=3000", "run.chunk_size=500", "run.progress=false", "echo=none"]
+    args += [
+        "sweep.n_iter=3000",
+        "run.chunk_size=500",
+        "run.progress=false",
+        "echo=none",
+        "report.enabled=false",
+    ]
     proc = subprocess.Popen(
         [sys.executable, "-m", "adagrad_lab", *args, "hydra.run.dir=run"],
         cwd=tmp_path,

@@ -96,6 +96,7 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(tmp_path):
         "run.chunk_size=8",
         "run.progress=false",
         "echo=none",
+        "report.enabled=false",
     ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
@@ -157,7 +158,7 @@ def test_memory_is_bounded_by_the_chunk_not_the_sweep(tmp_path):
         "sweep.n_iter=1000",
         "run.chunk_size=3000",
     ]
-    base.append("echo=none")
+    base += ["echo=none", "report.enabled=false"]
 
     def peak_kib(seeds: int, name: str) -> int:
         cmd = [

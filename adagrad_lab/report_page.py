@@ -1,0 +1,279 @@
+"""A run's (or a multirun's) report as a folder: the figures that fit its data and index.html.
+
+`write_report` loads the runs with `load`, draws with `plots` from the frames
+of `analysis`, and writes each figure as PNG and SVG next to ``index.html``,
+which shows every figure, a summary table, the command that produced the data
+and which data were used. The history is read with column selection only;
+when it holds more than `HISTORY_LIMIT` rows, only log-spaced iterations are
+read (a pushed-down filter), and the page says so.
+
+Command line: ``adagrad-lab-report PATH [PATH...] [--out DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from matplotlib.figure import Figure
+
+from . import analysis, plots, storage
+from .registry import OBJECTIVES
+from .results import Results, load
+
+HISTORY_LIMIT = 2_000_000  # history rows read in full; above, only log-spaced iterations
+SAMPLED_ITERS = 60  # log-spaced iterations read from a history above the limit
+N_PATHS = 5  # trajectories drawn on a contour
+INDEX = "index.html"
+
+
+def write_report(paths: str | Path | Sequence[str | Path], out_dir: str | Path) -> Path:
+    """Write the report of ``paths`` (run or multirun directories) into ``out_dir``.
+
+    Returns the path of ``index.html``. Raises `storage.RunDataError` for a path
+    that is not a run.
+    """
+    res = load(paths)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    traj = res.trajectories
+    hist, used = _history(res)
+    figures: list[tuple[str, str]] = []  # (file stem, caption)
+    notes: list[str] = []
+
+    def save(fig: Figure, stem: str, caption: str) -> None:
+        fig.savefig(out / f"{stem}.png", dpi=90)
+        fig.savefig(out / f"{stem}.svg")
+        figures.append((stem, caption))
+
+    data = (traj, hist) if hist is not None else None
+    if data is not None:
+        save(
+            plots.convergence(
+                curves := analysis.convergence(data), logx=True, figsize=_size(curves)
+            ),
+            "convergence",
+            "Convergence: median f across seeds per iteration, 25-75% band",
+        )
+    else:
+        notes.append("No history (record.schedule=final): no convergence curves.")
+    if "step_size" in traj and traj["step_size"].nunique() > 1:
+        save(
+            plots.sensitivity(analysis.sensitivity(traj)),
+            "sensitivity",
+            "Step-size sensitivity: median final f and the fraction diverged",
+        )
+    has_target = any(job.config["sweep"].get("target") is not None for job in res.jobs)
+    if data is not None and has_target:
+        save(
+            plots.runtime_ecdf(
+                ecdf := analysis.runtime_ecdf(analysis.runtimes(data)), figsize=_size(ecdf)
+            ),
+            "runtime_ecdf",
+            "Runtime ECDF over the targets 1e2..1e-8 on f - f*",
+        )
+    if data is not None and len(res.jobs) > 1 and _n(traj, "objective") > 1:
+        try:
+            solver = [c for c in ("optimizer", "step_size") if _n(traj, c) > 1] or ["optimizer"]
+            problem = [c for c in ("objective", "dim") if _n(traj, c) > 1]
+            profile = analysis.performance_profile(
+                analysis.runtimes(data), problem=problem, solver=solver
+            )
+            save(
+                plots.performance_profile(profile, figsize=_size(profile)),
+                "performance_profile",
+                "Performance profile across the objectives of the multirun",
+            )
+        except (ValueError, KeyError) as exc:  # e.g. no solver coordinate to compare
+            notes.append(f"No performance profile: {exc}")
+    for name, bounds, points, job_name in _two_d(res):
+        drawn = _paths(res, job_name) if points else []
+        if not points:
+            notes.append(f"{name}: contour without paths (record.points=false).")
+        save(
+            plots.contour(name, bounds=bounds, paths=drawn or None),
+            f"contour_{name}",
+            f"Contour of {name}" + (f" with {len(drawn)} trajectories" if drawn else ""),
+        )
+        save(plots.surface(name, bounds=bounds), f"surface_{name}", f"Surface of {name}")
+    index = out / INDEX
+    index.write_text(_page(res, figures, _summary(traj), used, notes), encoding="utf-8")
+    return index
+
+
+def _size(frame: pd.DataFrame) -> tuple[float, float]:
+    """A figure tall enough for a legend of one line per group of ``frame``."""
+    keys = [c for c in frame.columns if c not in plots._VALUES and not c.startswith("q")]
+    groups = len(frame[keys].drop_duplicates()) if keys else 1
+    return plots.FIGSIZE[0] + 1.5, max(plots.FIGSIZE[1], 1.2 + 0.32 * groups)
+
+
+def _n(frame: pd.DataFrame, column: str) -> int:
+    return int(frame[column].nunique()) if column in frame else 0
+
+
+def _history(res: Results) -> tuple[pd.DataFrame | None, str]:
+    """The history columns the figures need, sampled above `HISTORY_LIMIT`; and what was read."""
+    rows = _history_rows(res)
+    if rows == 0:
+        return None, "trajectories only (no history recorded)"
+    columns = ["trajectory", "iter", "f"]
+    if rows <= HISTORY_LIMIT:
+        hist = res.history(columns)
+        return hist, f"all {len(res.trajectories)} trajectories, every recorded iteration"
+    n_iter = max(int(job.config["sweep"]["n_iter"]) for job in res.jobs)
+    iters = sorted({0, *np.unique(np.geomspace(1, max(n_iter, 1), SAMPLED_ITERS).round())})
+    wanted = [int(i) for i in iters]
+    hist = res.history(columns, filters=[("iter", "in", wanted)])
+    return hist, (
+        f"all {len(res.trajectories)} trajectories; the history has {rows} rows (more than "
+        f"{HISTORY_LIMIT}), so only {len(wanted)} log-spaced iterations of 0..{n_iter} were "
+        "read (convergence curves between them and runtimes are at those iterations)"
+    )
+
+
+def _history_rows(res: Results) -> int:
+    """Rows of the history files of every job, from the Parquet footers."""
+    total = 0
+    for job in res.jobs:
+        for run in res._runs[job.name]:
+            total += sum(pq.read_metadata(f).num_rows for f in run.files[storage.HISTORY])
+    return total
+
+
+def _two_d(res: Results) -> list[tuple[str, Any, bool, str]]:
+    """(objective, bounds, points recorded, job) for each 2-D built-in objective of the runs."""
+    out: dict[str, tuple[str, Any, bool, str]] = {}
+    for job in res.jobs:
+        cfg = job.config
+        name = cfg["objective"]["name"]
+        if name not in OBJECTIVES or name == "custom" or int(cfg["objective"]["dim"]) != 2:
+            continue
+        bounds = cfg["objective"].get("bounds")
+        points = bool(cfg["record"].get("points")) and cfg["record"]["schedule"] != "final"
+        if name not in out or (points and not out[name][2]):
+            out[name] = (name, tuple(bounds) if bounds else None, points, job.name)
+    return list(out.values())
+
+
+def _paths(res: Results, job_name: str) -> list[np.ndarray[Any, Any]]:
+    """Up to `N_PATHS` trajectories of ``job_name`` (the first seed, spread over step sizes)."""
+    traj = res.trajectories
+    mine = traj[traj["job"] == job_name]
+    first = mine[mine["seed"] == mine["seed"].min()]
+    take = np.unique(np.linspace(0, len(first) - 1, min(N_PATHS, len(first))).round().astype(int))
+    ids = [int(t) for t in first["trajectory"].to_numpy()[take]]
+    hist = res.history(["trajectory", "iter", "x"], filters=[("trajectory", "in", ids)])
+    hist = hist[hist["job"] == job_name].drop(columns="job")
+    return plots.paths_from_history(hist) if len(hist) else []
+
+
+def _summary(traj: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per group and step size: n, fractions converged and diverged, medians; best step sizes."""
+    by = analysis.default_by(traj)
+    keys = list(dict.fromkeys([*(b for b in by if b != "step_size"), "step_size"]))
+    status = traj["status"].astype(str)
+    frame = traj.assign(converged=status == "converged", diverged=status == "diverged")
+    table = frame.groupby(keys, observed=True, sort=True).agg(
+        n=("trajectory", "size"),
+        converged=("converged", "mean"),
+        diverged=("diverged", "mean"),
+        median_f_final=("f_final", "median"),
+        median_iters_to_target=("iters_to_target", "median"),
+    )
+    best = analysis.best_step_size(traj)
+    return table.reset_index(), best
+
+
+def command(overrides: Sequence[str], multirun: bool = False) -> str:
+    """The command line that runs ``overrides``: ``adagrad-lab [-m] KEY=VALUE ...``."""
+    return " ".join(["adagrad-lab", *(["-m"] if multirun else []), *map(shlex.quote, overrides)])
+
+
+def _commands(res: Results) -> list[str]:
+    """The multirun's command (from its multirun.yaml) or each job's command."""
+    out = []
+    for parent in dict.fromkeys(p.parent for job in res.jobs for p in job.paths):
+        yaml = parent / "multirun.yaml"
+        if yaml.is_file():
+            try:
+                from omegaconf import OmegaConf
+
+                task = OmegaConf.load(yaml).hydra.overrides.task
+                out.append(command([str(t) for t in task], multirun=True))
+            except Exception:  # an unreadable multirun.yaml: the jobs' commands below
+                pass
+    if not out:
+        out = [command([str(o) for o in job.manifest.get("overrides") or []]) for job in res.jobs]
+    return list(dict.fromkeys(out))
+
+
+def _page(
+    res: Results,
+    figures: list[tuple[str, str]],
+    summary: tuple[pd.DataFrame, pd.DataFrame],
+    used: str,
+    notes: list[str],
+) -> str:
+    e = html.escape
+    table, best = summary
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8"><title>adagrad-lab report</title>',
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
+        "img{max-width:100%}figure{margin:1em 0}</style></head><body>",
+        "<h1>adagrad-lab report</h1>",
+        "<h2>Command</h2>",
+        *(f"<pre><code>{e(c)}</code></pre>" for c in _commands(res)),
+        "<h2>Data</h2>",
+        "<ul>",
+        *(f"<li>{e(job.name)}: {e(', '.join(str(p) for p in job.paths))}</li>" for job in res.jobs),
+        "</ul>",
+        f"<p>Used: {e(used)}.</p>",
+        *(f"<p>{e(n)}</p>" for n in notes),
+        "<h2>Summary</h2>",
+        '<div id="summary">',
+        table.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0),
+        "</div>",
+        "<h3>Best step size per group (lowest median final f)</h3>",
+        best.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0),
+        "<h2>Figures</h2>",
+    ]
+    for stem, caption in figures:
+        parts.append(
+            f'<figure><img src="{e(stem)}.png" alt="{e(caption)}">'
+            f'<figcaption>{e(caption)} (<a href="{e(stem)}.svg">SVG</a>)</figcaption></figure>'
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``adagrad-lab-report PATH [PATH...] [--out DIR]``: write the report, print index.html."""
+    from .cli import fail
+
+    parser = argparse.ArgumentParser(
+        prog="adagrad-lab-report",
+        description="Write the figures and index.html of runs or multiruns.",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, help="run or multirun directories")
+    parser.add_argument("--out", type=Path, help="output folder (default: PATH/report, one path)")
+    args = parser.parse_args(argv)
+    out = args.out or (args.paths[0] / "report" if len(args.paths) == 1 else Path("report"))
+    try:
+        index = write_report(args.paths, out)
+    except storage.RunDataError as exc:
+        fail(str(exc), prog="adagrad-lab-report")
+    print(index)
+
+
+if __name__ == "__main__":
+    main()

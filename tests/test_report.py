@@ -1,0 +1,171 @@
+"""The report (adagrad_lab.report_page): every file index.html names exists, the summary and
+the command are there; the run and the multirun write theirs; a bad path exits 2."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import FAST, run_cli
+
+from adagrad_lab import report_page
+
+# FAST turns reports off (each costs ~2 s); these runs turn them on again
+TINY = [*(o for o in FAST if not o.startswith("report.")), "sweep.n_iter=10"]
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "img" and a.get("src"):
+            self.images.append(str(a["src"]))
+        if tag == "a" and a.get("href"):
+            self.links.append(str(a["href"]))
+
+
+def _named(index: Path) -> _Links:
+    parser = _Links()
+    parser.feed(index.read_text())
+    return parser
+
+
+def _check_page(index: Path) -> _Links:
+    assert index.is_file()
+    names = _named(index)
+    assert names.images and names.links
+    for name in names.images + names.links:
+        assert (index.parent / name).is_file(), name
+    text = index.read_text()
+    assert '<div id="summary">' in text and "<table" in text and "converged" in text
+    assert "adagrad-lab " in text
+    return names
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """A tiny 2-D run with points (report written by the run) and a tiny multirun."""
+    tmp = tmp_path_factory.mktemp("report")
+    single = run_cli(
+        [*TINY, "objective=himmelblau", "record.points=true", f"hydra.run.dir={tmp / 'run'}"],
+        tmp,
+    )
+    multi = run_cli(
+        ["-m", *TINY, "objective=sphere,booth", "optimizer=adagrad,gd", f"hydra.sweep.dir={tmp}/m"],
+        tmp,
+    )
+    return tmp, single, multi
+
+
+def test_a_run_writes_its_report_and_prints_its_path(runs):
+    tmp, single, _ = runs
+    assert single.returncode == 0, single.stderr
+    index = tmp / "run" / "report" / "index.html"
+    assert f"report: {index}" in single.stdout
+    names = _check_page(index)
+    for stem in ("convergence", "sensitivity", "runtime_ecdf", "contour_himmelblau"):
+        assert f"{stem}.png" in names.images and f"{stem}.svg" in names.links
+    assert "surface_himmelblau.png" in names.images
+    text = index.read_text()
+    assert "with 2 trajectories" in text  # record.points=true: paths drawn on the contour
+    assert "sweep.seeds=3" in text and "objective=himmelblau" in text
+
+
+def test_a_multirun_writes_one_comparison_report(runs):
+    tmp, _, multi = runs
+    assert multi.returncode == 0, multi.stderr
+    index = tmp / "m" / "report" / "index.html"
+    assert f"report: {index}" in multi.stdout
+    names = _check_page(index)
+    assert "performance_profile.png" in names.images
+    assert {"contour_sphere.png", "contour_booth.png"} <= set(names.images)
+    assert "adagrad-lab -m " in index.read_text()
+
+
+def test_the_command_writes_a_report_where_asked(runs, tmp_path):
+    tmp, _, _ = runs
+    out = tmp_path / "r"
+    done = subprocess.run(
+        [sys.executable, "-m", "adagrad_lab.report_page", str(tmp / "run"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out / "index.html")
+    _check_page(out / "index.html")
+
+
+def test_a_path_that_is_not_a_run_exits_2_in_one_line(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "adagrad_lab.report_page", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("adagrad-lab-report: error:")
+
+
+def test_a_large_history_is_read_at_log_spaced_iterations(runs, tmp_path, monkeypatch):
+    tmp, _, _ = runs
+    monkeypatch.setattr(report_page, "HISTORY_LIMIT", 10)
+    index = report_page.write_report(tmp / "run", tmp_path / "r")
+    assert "log-spaced iterations" in index.read_text()
+    _check_page(index)
+
+
+def test_a_failing_report_does_not_fail_the_run(tmp_path):
+    # echo=none prints nothing else; an unwritable report folder (a file in its place) fails
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "report").write_text("in the way")
+    done = run_cli([*TINY, f"hydra.run.dir={run_dir}"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "no report" in line]
+    assert len(warnings) == 1
+    assert (run_dir / "manifest.json").is_file()
+
+
+def test_report_enabled_false_writes_none(tmp_path):
+    done = run_cli([*FAST, f"hydra.run.dir={tmp_path / 'run'}"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "run" / "report").exists()
+    assert "report:" not in done.stdout
+
+
+def test_the_page_opens_in_a_headless_browser(runs):
+    tmp, _, _ = runs
+    index = tmp / "run" / "report" / "index.html"
+    names = _named(index)
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium on PATH: the page is not opened in a real browser")
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", index.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    for src in names.images:
+        assert f'src="{src}"' in dom
+
+
+def test_every_png_the_page_names_decodes(runs):
+    # --dump-dom cannot tell whether an image loaded (no playwright here): decode each PNG
+    from matplotlib.image import imread
+
+    tmp, _, _ = runs
+    for index in (tmp / "run" / "report" / "index.html", tmp / "m" / "report" / "index.html"):
+        for src in _named(index).images:
+            image = imread(index.parent / src)
+            assert image.ndim == 3 and image.shape[1] > 0, src
