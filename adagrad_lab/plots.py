@@ -150,15 +150,7 @@ def convergence(
         x = g["iter"].to_numpy(np.float64) + (1.0 if logx else 0.0)
         median = g["q0.5"].to_numpy(np.float64)
         if lo and hi:
-            ax.fill_between(
-                x,
-                r.y(g[lo].to_numpy(np.float64)),
-                r.y(g[hi].to_numpy(np.float64)),
-                color=style["color"],
-                alpha=BAND_ALPHA,
-                linewidth=0,
-                gid="band",
-            )
+            _fill_band(ax, x, g[lo], g[hi], r, style["color"])
         (line,) = ax.plot(
             x,
             r.y(median),
@@ -169,7 +161,7 @@ def convergence(
             gid="median",
         )
         handles.append(line)
-        diverged |= _mark_first_inf(ax, x, median, r, style["color"])
+        diverged |= _mark_inf(ax, x, median, r, style["color"], first_only=True)
     if lo and hi:
         handles.append(_band_handle(lo, hi))
     if diverged:
@@ -237,15 +229,7 @@ def sensitivity(
         x = g["step_size"].to_numpy(np.float64)
         y = g[median].to_numpy(np.float64)
         if lo and hi:
-            top.fill_between(
-                x,
-                r.y(g[lo].to_numpy(np.float64)),
-                r.y(g[hi].to_numpy(np.float64)),
-                color=style["color"],
-                alpha=BAND_ALPHA,
-                linewidth=0,
-                gid="band",
-            )
+            _fill_band(top, x, g[lo], g[hi], r, style["color"])
         (line,) = top.plot(
             x,
             r.y(y),
@@ -258,21 +242,7 @@ def sensitivity(
             gid="median",
         )
         handles.append(line)
-        inf = np.isposinf(y)
-        if inf.any():
-            diverged = True
-            top.scatter(
-                x[inf],
-                np.full(int(inf.sum()), r.ceiling),
-                marker="X",
-                s=90,
-                color=style["color"],
-                edgecolors="black",
-                linewidths=0.8,
-                zorder=4,
-                clip_on=False,
-                gid="diverged",
-            )
+        diverged |= _mark_inf(top, x, y, r, style["color"], first_only=False)
         bottom.plot(
             x,
             g["diverged"].to_numpy(np.float64),
@@ -787,15 +757,29 @@ def _spans_decade(values: Array) -> bool:
     return v.size > 0 and float(v.max()) >= 10 * float(v.min())
 
 
-def _mark_first_inf(ax: Axes, x: Array, values: Array, r: _Range, color: str) -> bool:
-    """An X at the ceiling where ``values`` first becomes +inf; whether there is one."""
+def _fill_band(ax: Axes, x: Array, low: pd.Series, high: pd.Series, r: _Range, color: str) -> None:
+    """The quantile band between ``low`` and ``high``, floor and ceiling applied."""
+    ax.fill_between(
+        x,
+        r.y(low.to_numpy(np.float64)),
+        r.y(high.to_numpy(np.float64)),
+        color=color,
+        alpha=BAND_ALPHA,
+        linewidth=0,
+        gid="band",
+    )
+
+
+def _mark_inf(ax: Axes, x: Array, values: Array, r: _Range, color: str, first_only: bool) -> bool:
+    """An X at the ceiling where ``values`` is +inf (only where it first becomes so, with
+    ``first_only``: a curve over iterations stays diverged); whether there is one."""
     inf = np.isposinf(values)
     if not inf.any():
         return False
-    first = int(np.argmax(inf))
+    at = x[[int(np.argmax(inf))]] if first_only else x[inf]
     ax.scatter(
-        [x[first]],
-        [r.ceiling],
+        at,
+        np.full(len(at), r.ceiling),
         marker="X",
         s=90,
         color=color,
