@@ -235,12 +235,21 @@ def _dataset(run_dir: Path, dataset: str) -> Path:
     return folder
 
 
-def _read(folder: Path, columns: list[str] | None, filters: Filters = None) -> pa.Table:
+def _read(
+    source: Path | list[Path], columns: list[str] | None, filters: Filters = None
+) -> pa.Table:
+    """A dataset folder, or a list of part files, as one table: only ``columns``, only rows
+    matching ``filters`` (both pushed down to Parquet), page checksums verified."""
+    options = ds.ParquetFragmentScanOptions(page_checksum_verification=True)
+    expression = None if filters is None else pq.filters_to_expression(filters)
+    paths = str(source) if isinstance(source, Path) else [str(f) for f in source]
     try:
-        return pq.read_table(
-            folder, columns=columns, filters=filters, page_checksum_verification=True
+        dataset = ds.dataset(
+            paths, format=ds.ParquetFileFormat(default_fragment_scan_options=options)
         )
+        return dataset.to_table(columns=columns, filter=expression)
     except (OSError, pa.ArrowException) as exc:
+        folder = source if isinstance(source, Path) else source[0].parent
         raise RunDataError(f"{folder}: unreadable part file ({str(exc).splitlines()[0]})") from None
 
 
@@ -258,18 +267,7 @@ def read_parts(
 ) -> pd.DataFrame:
     """Part files of one dataset, possibly of several runs, as one frame: only ``columns``,
     only rows matching pyarrow ``filters``, page checksums verified, counters nullable."""
-    options = ds.ParquetFragmentScanOptions(page_checksum_verification=True)
-    expression = None if filters is None else pq.filters_to_expression(filters)
-    try:
-        dataset = ds.dataset(
-            [str(f) for f in files],
-            format=ds.ParquetFileFormat(default_fragment_scan_options=options),
-        )
-        table = dataset.to_table(columns=columns, filter=expression)
-    except (OSError, pa.ArrowException) as exc:
-        folder = files[0].parent
-        raise RunDataError(f"{folder}: cannot read ({str(exc).splitlines()[0]})") from None
-    return _to_pandas(table)
+    return _to_pandas(_read(files, columns, filters))
 
 
 def read_trajectories(run_dir: Path, columns: list[str] | None = None) -> pd.DataFrame:
