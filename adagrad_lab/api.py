@@ -22,8 +22,7 @@ from .kernel import advance as run_kernel
 from .kernel import block_evaluator, compile_custom
 from .objectives import ValueAndGrad
 from .registry import N_HP, OBJECTIVES, OPTIMIZERS, Objective, Optimizer
-
-MAX_N_ITER = 2**31 - 2  # iteration counters are stored as int32
+from .schedule import MAX_N_ITER
 
 
 class Result(NamedTuple):

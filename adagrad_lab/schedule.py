@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+MAX_N_ITER = 2**31 - 2  # iterations are stored as int32 (iter, iters_to_target, diverged_at)
+
 # A log schedule asking for more points than this, and more than there are
 # iterations, records every iteration instead of materialising the points.
 # Up to it the points are computed exactly as they always were, so those

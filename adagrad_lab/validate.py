@@ -22,12 +22,11 @@ from .arithmetic import PRECISIONS, Arithmetic
 from .config import unknown_key
 from .objectives import ValueAndGrad, check_user_function, load_user_function, user_source
 from .registry import OBJECTIVES, OPTIMIZERS, Objective, Optimizer
-from .schedule import record_bound, record_iterations
+from .schedule import MAX_N_ITER, record_bound, record_iterations
 
 START_KINDS = ("uniform", "legacy_numpy", "fixed")
 SCHEDULES = ("every", "log", "final")
 ECHOES = ("summary", "tutorial", "none")
-MAX_N_ITER = 2**31 - 2  # iterations are stored as int32 (iter, iters_to_target, diverged_at)
 MAX_RECORDS = 1 << 25  # recorded iterations per trajectory (the plan holds them as int64)
 MAX_DIM = 10_000_000  # a block of even 8 such points needs 2.5 GB of kernel arrays
 LEGACY_SEED_LIMIT = 2**32  # numpy.random.seed takes seeds 0..2**32-1
