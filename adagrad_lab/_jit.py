@@ -105,6 +105,7 @@ KERNEL_SOURCES = (
     "kernel.py",
     "kernel_steps.py",
     "objectives_math.py",
+    "optimizers_math.py",
     "registry.py",
     "columns.py",
 )

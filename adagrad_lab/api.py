@@ -21,7 +21,7 @@ from .grid import default_block
 from .kernel import advance as run_kernel
 from .kernel import block_evaluator, compile_custom
 from .objectives import ValueAndGrad
-from .registry import N_HP, OBJECTIVES, OPTIMIZERS, Objective, Optimizer
+from .registry import N_HP, OBJECTIVES, OPTIMIZERS, Hyperparameter, Objective, Optimizer
 from .schedule import MAX_N_ITER
 
 
@@ -79,6 +79,8 @@ def advance(
     x0 = _points(x0)
     n, d = x0.shape
     opt = _optimizer(optimizer)
+    if opt.max_dim is not None and d > opt.max_dim:
+        raise ValueError(f"x0: {opt.name} takes d <= {opt.max_dim} (got d={d})")
     obj, kernel = _objective(objective, d)
     hp = _hyperparameters(hyperparameters, opt, n)
     n_iter = _count("n_iter", n_iter, 1, MAX_N_ITER)
@@ -145,16 +147,31 @@ def _hyperparameters(values: Mapping[str, ArrayLike] | None, opt: Optimizer, n: 
         )
     hp = np.zeros((max(N_HP, len(opt.hyperparameters)), n))
     for row, h in enumerate(opt.hyperparameters):
-        try:
-            v = np.broadcast_to(np.asarray(values.get(h.name, h.default), np.float64), (n,))
-        except (TypeError, ValueError):
-            raise ValueError(f"{h.name}: a number or {n} numbers, one per trajectory") from None
-        if not np.isfinite(v).all():
-            raise ValueError(f"{h.name}: must be finite")
-        if not all(h.accepts(x) for x in np.unique(v)):
-            raise ValueError(f"{h.name}: every value must be {h.rule}")
-        hp[row] = v
+        hp[row] = _hyperparameter(h, values.get(h.name, h.default), n)
+    violation = opt.violation(
+        {h.name: np.unique(hp[row]).tolist() for row, h in enumerate(opt.hyperparameters)}
+    )
+    if violation is not None:
+        key, message = violation
+        raise ValueError(f"{key.removeprefix('optimizer.')}: {message}")
     return hp
+
+
+def _hyperparameter(h: Hyperparameter, value: ArrayLike, n: int) -> np.ndarray:
+    """One hyperparameter's row: a number (a flag: a bool) or n of them, checked."""
+    kind = "a bool" if h.boolean else "a number"
+    try:
+        raw = np.asarray(value)
+        if h.boolean != (raw.dtype == np.bool_):
+            raise TypeError
+        v = np.broadcast_to(raw.astype(np.float64), (n,))
+    except (TypeError, ValueError):
+        raise ValueError(f"{h.name}: {kind} or {n} of them, one per trajectory") from None
+    if not np.isfinite(v).all():
+        raise ValueError(f"{h.name}: must be finite")
+    if not all(h.accepts(x) for x in np.unique(v)):
+        raise ValueError(f"{h.name}: every value must be {h.rule}")
+    return v
 
 
 def _count(name: str, value: object, low: int, high: int) -> int:

@@ -49,7 +49,7 @@ class Grid:
         for row, (name, values) in reversed(list(enumerate(self.axes.items()))):
             pos = rest % len(values)
             rest = rest // len(values)
-            out[name] = np.asarray(values, dtype=np.float64)[pos]
+            out[name] = np.asarray(values)[pos]  # float64, or bool for a flag
             hp[row] = out[name]
         out["hp"] = hp
         out["x0"] = self.start_points(seeds)

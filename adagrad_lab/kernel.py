@@ -24,6 +24,7 @@ from numba import njit, prange
 from numpy.typing import DTypeLike
 
 from . import _jit
+from . import optimizers_math as optimizer_math
 from ._jit import FLUSH_SUBNORMALS_BITS, JitFn
 from .arithmetic import EXACT, Arithmetic
 from .kernel_steps import grad_norm, make_fused_pass, record, retire, scan
@@ -58,14 +59,17 @@ HP_STEP_SIZE, HP_EPS, HP_INITIAL_ACCUMULATOR = (
 __all__ = ["N_HP", "RULE_ADAGRAD", "RULE_GD", "advance", "specialize"]
 
 # Bound per variant by `specialize`: the objective's evaluator, whether it is fused with
-# the update, the fused pass, the optimizer's state initializer and step, its state count.
-# None here (Any: _advance, which calls them, only runs with them bound).
+# the update, the fused pass, the optimizer's functions and the sizes of its state and
+# coefficients. None here (Any: _advance, which calls them, only runs with them bound).
 evaluate: Any = None
 fused_pass: Any = None
 init_state: Any = None
+prepare: Any = None
 update: Any = None
 FUSED = False
 N_STATE = 0
+MATRIX_STATE = False
+N_COEF = 0
 
 
 @njit(cache=True)
@@ -141,7 +145,8 @@ def _advance(
         XN = np.empty((d, b), dt)
         G = np.empty((d, b), dt)
         GN = np.empty(b, dt)
-        S = np.empty((N_STATE, d, b), dt)
+        S = np.empty((N_STATE + (d if MATRIX_STATE else 0), d, b), dt)
+        C = np.empty((N_COEF, b), dt)
         # the block's hyperparameters as a local contiguous (rows, b) array: the steps read
         # HB[row, j] in their vectorized loops
         HB = np.empty((hp.shape[0], b), dt)
@@ -161,15 +166,16 @@ def _advance(
         for i in range(d):
             for j in range(b):
                 X[i, j] = x0[j0 + j, i]
-        init_state(S, HB, 0)
+        init_state(S, X, HB)
         for j in range(b):
             died_at[j0 + j] = -1
         n_live = b
         r = 0
         for k in range(n_iter + 1):
             rec = r < n_rec and rec_iters[r] == k
+            prepare(C, HB, k)
             if FUSED:
-                fused_pass(X, XN, S, F, GN, HB, 0, params, rec and rec_gn)
+                fused_pass(X, XN, S, F, GN, HB, C, k, params, rec and rec_gn)
             else:
                 evaluate(X, G, F, params)
                 if rec and rec_gn:
@@ -185,7 +191,7 @@ def _advance(
             if FUSED:
                 X, XN = XN, X
             else:
-                update(X, G, S, HB, 0)
+                update(X, G, S, HB, C, k)
         if flush_subnormals:
             set_fp_control(control)
         # trajectories done, one slot per block: a thread polling the array (the kernel
@@ -214,18 +220,21 @@ def specialize(
     loop). The distinct ``name`` gives each cached variant its own index in
     Numba's cache, so a process compiles or loads only the variants it runs.
     """
-    fused = objective is not None and objective.separable
+    fused = objective is not None and objective.separable and optimizer.elem is not None
     source = objective if fused and objective is not None else OBJECTIVES["sphere"]
     term = source.term  # the sphere's when not fused: typed, never run
-    constant = source.constant
     assert term is not None  # the source is separable
+    elem = optimizer.elem if optimizer.elem is not None else optimizer_math.adagrad_elem
     bound = {
         "evaluate": evaluate_fn,
         "FUSED": fused,
-        "fused_pass": make_fused_pass(term, constant, optimizer.elem),
+        "fused_pass": make_fused_pass(term, source.constant, elem),
         "init_state": optimizer.init,
+        "prepare": optimizer.prepare,
         "update": optimizer.step,
         "N_STATE": optimizer.n_state,
+        "MATRIX_STATE": optimizer.matrix_state,
+        "N_COEF": optimizer.n_coef,
     }
     fn = types.FunctionType(_advance.__code__, {**_advance.__globals__, **bound}, name)
     fn.__qualname__ = name

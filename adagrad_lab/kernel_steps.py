@@ -1,4 +1,6 @@
-"""The per-block steps of the kernel: updates, recording, bookkeeping. All inlined into it.
+"""The per-block steps of the kernel: the fused pass, recording, bookkeeping. All inlined.
+
+The optimizers' own steps are in `optimizers_math`.
 
 Each function works on one block of lanes (trajectories) held as (d, B) arrays
 with the B lanes contiguous, so its inner loop vectorizes across trajectories.
@@ -12,61 +14,6 @@ import numpy as np
 from numba import njit
 
 from ._jit import JitFn, square
-
-# Optimizers, in two forms each (see `registry.Optimizer`):
-#   init(S, hp, j0)                    the state S (n_state, d, B) of lanes j0.. at iteration 0
-#   step(X, G, S, hp, j0)              x_{k+1} from x_k and its gradient, for a whole block
-#   elem(xi, g, S, i, j, hp, j0)       (x_{k+1}[i], g*g) for one coordinate of one lane: the
-#                                      fused pass of a separable objective calls it per element
-# hp is the (n_hp, N) hyperparameter matrix, rows in the optimizer's record order.
-
-
-@njit(inline="always")
-def adagrad_init(S, hp, j0):
-    _, d, b = S.shape
-    for i in range(d):
-        for j in range(b):
-            S[0, i, j] = hp[2, j0 + j]
-
-
-@njit(inline="always")
-def adagrad_step(X, G, S, hp, j0):
-    """The tutorial's order: s += g*g; alpha = step / (eps + sqrt(s)); x -= alpha * g."""
-    d, b = X.shape
-    for i in range(d):
-        for j in range(b):
-            g = G[i, j]
-            s = S[0, i, j] + square(g)
-            S[0, i, j] = s
-            alpha = hp[0, j0 + j] / (hp[1, j0 + j] + math.sqrt(s))
-            X[i, j] = X[i, j] - alpha * g
-
-
-@njit(inline="always")
-def adagrad_elem(xi, g, S, i, j, hp, j0):
-    gg = square(g)
-    s = S[0, i, j] + gg
-    S[0, i, j] = s
-    return xi - (hp[0, j0 + j] / (hp[1, j0 + j] + math.sqrt(s))) * g, gg
-
-
-@njit(inline="always")
-def no_state(S, hp, j0):
-    pass
-
-
-@njit(inline="always")
-def gd_step(X, G, S, hp, j0):
-    """x -= step * g."""
-    d, b = X.shape
-    for i in range(d):
-        for j in range(b):
-            X[i, j] = X[i, j] - hp[0, j0 + j] * G[i, j]
-
-
-@njit(inline="always")
-def gd_elem(xi, g, S, i, j, hp, j0):
-    return xi - hp[0, j0 + j] * g, square(g)
 
 
 @njit(inline="always")
@@ -101,15 +48,15 @@ def grad_norm(G, GN):
 
 def make_fused_pass(term: JitFn, constant: JitFn, elem: JitFn) -> JitFn:
     """Value, gradient and update in one pass, for a coordinate-separable objective
-    f = constant(d) + sum_i term(x_i, w_i) under the optimizer whose per-element
-    update is ``elem``.
+    f = constant(d) + sum_i term(x_i, w_i) under the coordinate-wise optimizer whose
+    per-element update is ``elem``.
 
     The pass writes f(x_k) to F, the squared gradient norm to GN when asked,
     and x_{k+1} to XN, leaving x_k in X for recording and for lanes that stop.
     """
 
     @njit(inline="always")
-    def fused_pass(X, XN, S, F, GN, hp, j0, params, want_gn):
+    def fused_pass(X, XN, S, F, GN, hp, C, k, params, want_gn):
         d, b = X.shape
         last_param = params.shape[0] - 1
         f0 = constant(d)
@@ -122,9 +69,9 @@ def make_fused_pass(term: JitFn, constant: JitFn, elem: JitFn) -> JitFn:
                 xi = X[i, j]
                 fi, g = term(xi, w)
                 F[j] += fi
-                XN[i, j], gg = elem(xi, g, S, i, j, hp, j0)
+                XN[i, j] = elem(xi, g, S, i, j, hp, C, k)
                 if want_gn:
-                    GN[j] += gg
+                    GN[j] += square(g)
 
     return fused_pass
 

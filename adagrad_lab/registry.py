@@ -8,18 +8,19 @@ dimension rule, the default box, and the known minimum. Validation, the grid,
 the summary and the kernel's dispatch read these records; a record's kernel
 code is its position here. Adding an objective is a record below plus its
 jitted function in `objectives_math`; adding an optimizer, a record plus its
-jitted steps in `kernel_steps`.
+jitted functions in `optimizers_math`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from . import kernel_steps as steps
 from . import objectives_math as om
+from . import optimizers_math as om_opt
 from ._jit import JitFn
 
 STYBLINSKI_TANG_ARGMIN = -2.903534027771178
@@ -27,34 +28,61 @@ STYBLINSKI_TANG_ARGMIN = -2.903534027771178
 
 @dataclass(frozen=True)
 class Hyperparameter:
-    """One optimizer hyperparameter: its default and the smallest value allowed."""
+    """One optimizer hyperparameter: its default and the range of values allowed
+    (``minimum`` and an exclusive ``below``), or a flag (``boolean``: true or false)."""
 
     name: str
     default: float
     minimum: float = 0.0
     minimum_allowed: bool = False  # whether ``minimum`` itself is allowed (>=) or not (>)
     summary: str = ""
+    below: float | None = None  # values must be < below
+    boolean: bool = False
 
     def accepts(self, value: float) -> bool:
+        if self.boolean:
+            return value in (0, 1)
+        if self.below is not None and not value < self.below:
+            return False
         return value >= self.minimum if self.minimum_allowed else value > self.minimum
 
     @property
     def rule(self) -> str:
-        return f"{'>=' if self.minimum_allowed else '>'} {self.minimum:g}"
+        if self.boolean:
+            return "true or false"
+        low = f"{'>=' if self.minimum_allowed else '>'} {self.minimum:g}"
+        return low if self.below is None else f"{low} and < {self.below:g}"
+
+
+# A check across an optimizer's hyperparameters: given every value of each (its grid
+# axes), the key and message of the first violation, or None.
+Constraint = Callable[[Mapping[str, Sequence[float]]], "tuple[str, str] | None"]
 
 
 @dataclass(frozen=True)
 class Optimizer:
-    """An update rule: hyperparameters (their order is the row order of the kernel's
-    hyperparameter matrix) and its jitted forms (see `kernel_steps`)."""
+    """An update rule: its hyperparameters (their order is the row order of the kernel's
+    hyperparameter matrix) and its jitted functions (see `optimizers_math`).
+
+    A coordinate-wise rule has ``elem``, which the kernel fuses with a separable
+    objective's gradient; a rule that couples coordinates (one accumulator per
+    lane, a matrix) has only ``step``. State: ``n_state`` arrays of the point's
+    shape, plus d more for a ``matrix_state`` (a d x d matrix per lane).
+    """
 
     name: str
     hyperparameters: tuple[Hyperparameter, ...]
-    n_state: int  # per-coordinate state arrays (AdaGrad's accumulator: 1)
-    init: JitFn
     step: JitFn
-    elem: JitFn
+    elem: JitFn | None = None
+    init: JitFn = om_opt.no_init
+    prepare: JitFn = om_opt.no_prepare
+    n_state: int = 0
+    matrix_state: bool = False
+    n_coef: int = 0  # per-lane coefficients `prepare` computes for each update
+    max_dim: int | None = None
+    constraint: Constraint | None = None
     formula: str = ""
+    summary: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -63,6 +91,17 @@ class Optimizer:
     @property
     def code(self) -> int:
         return list(OPTIMIZERS).index(self.name)
+
+    def violation(self, axes: Mapping[str, Sequence[float]]) -> tuple[str, str] | None:
+        """The first hyperparameter combination this rule refuses, as (key, message)."""
+        return None if self.constraint is None else self.constraint(axes)
+
+
+def coordinatewise(
+    name: str, hyperparameters: tuple[Hyperparameter, ...], elem: JitFn, **rest: Any
+) -> Optimizer:
+    """A rule that updates each coordinate on its own: its block step is made from ``elem``."""
+    return Optimizer(name, hyperparameters, om_opt.block_step(elem), elem, **rest)
 
 
 @dataclass(frozen=True)
@@ -126,34 +165,229 @@ def _styblinski_tang_min(d: int) -> float:
     return 0.5 * d * (a**4 - 16 * a**2 + 5 * a)
 
 
-STEP_SIZE = Hyperparameter("step_size", 0.1, summary="step size (learning rate)")
+def _hp(name: str, default: float, summary: str, **bounds: Any) -> Hyperparameter:
+    return Hyperparameter(name, default, summary=summary, **bounds)
+
+
+def _step(default: float) -> Hyperparameter:
+    return _hp("step_size", default, "step size (learning rate)")
+
+
+def _eps(default: float, where: str) -> Hyperparameter:
+    return _hp("eps", default, f"added {where}")
+
+
+def _nonnegative(name: str, default: float, summary: str, **bounds: Any) -> Hyperparameter:
+    return _hp(name, default, summary, minimum_allowed=True, **bounds)
+
+
+def _flag(name: str, summary: str) -> Hyperparameter:
+    return Hyperparameter(name, False, summary=summary, boolean=True)
+
+
+STEP_SIZE = _step(0.1)
+INITIAL_ACCUMULATOR = _nonnegative("initial_accumulator", 0.0, "s at iteration 0")
+LR_DECAY = _nonnegative("lr_decay", 0.0, "step_size / (1 + (t - 1) * lr_decay) at step t")
+WEIGHT_DECAY = _nonnegative("weight_decay", 0.0, "weight_decay * x added to the gradient")
+
+
+def _nesterov_needs_momentum(axes: Mapping[str, Sequence[float]]) -> tuple[str, str] | None:
+    if 1 not in axes["nesterov"]:
+        return None
+    if 0 in axes["momentum"] or any(v != 0 for v in axes["dampening"]):
+        return (
+            "optimizer.nesterov",
+            "Nesterov momentum needs momentum > 0 and dampening 0 (as torch.optim.SGD);"
+            " sweep nesterov apart from those values",
+        )
+    return None
+
 
 OPTIMIZERS: dict[str, Optimizer] = {
     o.name: o
     for o in (
-        Optimizer(
+        coordinatewise(
             "adagrad",
             (
                 STEP_SIZE,
-                Hyperparameter("eps", 1e-8, summary="added to sqrt(s), outside the root"),
-                Hyperparameter(
-                    "initial_accumulator", 0.0, minimum_allowed=True, summary="s at iteration 0"
-                ),
+                _eps(1e-8, "to sqrt(s), outside the root"),
+                INITIAL_ACCUMULATOR,
             ),
+            om_opt.adagrad_elem,
+            init=om_opt.fill_state(0, 2),
             n_state=1,
-            init=steps.adagrad_init,
-            step=steps.adagrad_step,
-            elem=steps.adagrad_elem,
             formula="s += g*g; x -= step_size / (eps + sqrt(s)) * g",
+            summary="the tutorial's AdaGrad",
         ),
-        Optimizer(
+        coordinatewise(
             "gd",
             (STEP_SIZE,),
-            n_state=0,
-            init=steps.no_state,
-            step=steps.gd_step,
-            elem=steps.gd_elem,
+            om_opt.gd_elem,
             formula="x -= step_size * g",
+            summary="gradient descent",
+        ),
+        coordinatewise(
+            "adagrad_torch",
+            (
+                _step(0.01),
+                _eps(1e-10, "to sqrt(s), outside the root"),
+                INITIAL_ACCUMULATOR,
+                LR_DECAY,
+                WEIGHT_DECAY,
+            ),
+            om_opt.torch_adagrad_elem,
+            init=om_opt.fill_state(0, 2),
+            prepare=om_opt.torch_adagrad_prepare,
+            n_state=1,
+            n_coef=1,
+            formula=(
+                "g += weight_decay*x; s += g*g; clr = step_size / (1 + (t-1)*lr_decay);"
+                " x += (-clr*g) / (sqrt(s) + eps)"
+            ),
+            summary="torch.optim.Adagrad",
+        ),
+        coordinatewise(
+            "adagrad_optax",
+            (
+                _step(0.1),
+                _eps(1e-7, "to s, inside the root"),
+                _nonnegative("initial_accumulator", 0.1, "s at iteration 0"),
+            ),
+            om_opt.optax_adagrad_elem,
+            init=om_opt.fill_state(0, 2),
+            n_state=1,
+            formula="s += g*g; x += -step_size * ((s > 0 ? 1/sqrt(s + eps) : 0) * g)",
+            summary="optax.adagrad",
+        ),
+        coordinatewise(
+            "adagrad_keras",
+            (
+                _step(0.001),
+                _eps(1e-7, "to s, inside the root"),
+                _nonnegative("initial_accumulator", 0.1, "s at iteration 0"),
+                _nonnegative("weight_decay", 0.0, "decoupled: x -= x * weight_decay * step_size"),
+            ),
+            om_opt.keras_adagrad_elem,
+            init=om_opt.fill_state(0, 2),
+            n_state=1,
+            formula=("x -= x*weight_decay*step_size; s += g*g; x -= (step_size*g) / sqrt(s + eps)"),
+            summary="keras.optimizers.Adagrad (Keras 3)",
+        ),
+        coordinatewise(
+            "adagrad_prox",
+            (
+                STEP_SIZE,
+                _hp("initial_accumulator", 0.1, "s at iteration 0 (> 0: no eps)"),
+                _nonnegative("l1", 0.0, "l1 penalty weight"),
+                _nonnegative("l2", 0.0, "l2 penalty weight"),
+            ),
+            om_opt.prox_elem,
+            init=om_opt.fill_state(0, 1),
+            n_state=1,
+            formula=(
+                "s += g*g; a = step_size / sqrt(s); v = x - a*g;"
+                " x = sign(v) max(|v| - a*l1, 0) / (1 + a*l2)"
+            ),
+            summary="composite mirror descent (TensorFlow's ProximalAdagrad)",
+        ),
+        coordinatewise(
+            "adagrad_rda",
+            (
+                STEP_SIZE,
+                _eps(1e-8, "to sqrt(s), outside the root"),
+                _nonnegative("l1", 0.0, "l1 penalty weight"),
+            ),
+            om_opt.rda_elem,
+            init=om_opt.rda_init,
+            n_state=3,
+            formula=(
+                "z += g; s += g*g; h = eps + sqrt(s); u = x_1 - step_size*z/h;"
+                " x = sign(u) max(|u| - step_size*t*l1/h, 0)"
+            ),
+            summary="regularized dual averaging with l1",
+        ),
+        Optimizer(
+            "adagrad_norm",
+            (
+                STEP_SIZE,
+                _eps(1e-8, "to sqrt(b2), outside the root"),
+                _nonnegative("initial_accumulator", 0.0, "b2 at iteration 0"),
+            ),
+            om_opt.norm_step,
+            init=om_opt.fill_state(0, 2),
+            n_state=1,
+            formula="b2 += |g|^2; x -= step_size / (eps + sqrt(b2)) * g",
+            summary="AdaGrad-Norm: one accumulator per trajectory",
+        ),
+        Optimizer(
+            "adagrad_full",
+            (
+                STEP_SIZE,
+                _eps(1e-8, "as eps*I to G^(1/2)"),
+                _nonnegative("initial_accumulator", 0.0, "G = initial_accumulator * I at 0"),
+            ),
+            om_opt.full_step,
+            init=om_opt.full_init,
+            matrix_state=True,
+            max_dim=om_opt.FULL_MAX_DIM,
+            formula="G += g g^T; x -= step_size * (eps*I + G^(1/2))^-1 g",
+            summary="full-matrix AdaGrad",
+        ),
+        coordinatewise(
+            "momentum",
+            (
+                _step(0.01),
+                _nonnegative("momentum", 0.9, "momentum factor"),
+                _nonnegative("dampening", 0.0, "dampening of the gradient in the buffer"),
+                WEIGHT_DECAY,
+                _flag("nesterov", "Nesterov momentum"),
+            ),
+            om_opt.momentum_elem,
+            n_state=1,
+            constraint=_nesterov_needs_momentum,
+            formula=(
+                "g += weight_decay*x; b = g (t=1) or momentum*b + (1-dampening)*g;"
+                " x += -step_size * (nesterov ? g + momentum*b : b)"
+            ),
+            summary="heavy ball / Nesterov (torch.optim.SGD)",
+        ),
+        coordinatewise(
+            "rmsprop",
+            (
+                _step(0.01),
+                _nonnegative("alpha", 0.99, "smoothing constant of the square average"),
+                _eps(1e-8, "to the root"),
+                WEIGHT_DECAY,
+                _nonnegative("momentum", 0.0, "momentum factor"),
+                _flag("centered", "divide by the centred (variance) estimate"),
+            ),
+            om_opt.rmsprop_elem,
+            n_state=3,
+            formula=(
+                "g += weight_decay*x; v = alpha*v + (1-alpha)*g*g;"
+                " avg = sqrt(v [- m^2 centred]) + eps; x += -step_size * g / avg"
+            ),
+            summary="torch.optim.RMSprop",
+        ),
+        coordinatewise(
+            "adam",
+            (
+                _step(0.001),
+                _nonnegative("beta1", 0.9, "first-moment decay", below=1.0),
+                _nonnegative("beta2", 0.999, "second-moment decay", below=1.0),
+                _eps(1e-8, "to the root"),
+                WEIGHT_DECAY,
+                _flag("amsgrad", "use the running maximum of the second moment"),
+            ),
+            om_opt.adam_elem,
+            prepare=om_opt.adam_prepare,
+            n_state=3,
+            n_coef=2,
+            formula=(
+                "g += weight_decay*x; m = lerp(m, g, 1-beta1); v = beta2*v + (1-beta2)*g*g;"
+                " x += -step_size/(1-beta1^t) * m / (sqrt(v)/sqrt(1-beta2^t) + eps)"
+            ),
+            summary="torch.optim.Adam",
         ),
     )
 }

@@ -21,7 +21,7 @@ from ._jit import CAN_FLUSH_SUBNORMALS
 from .arithmetic import PRECISIONS, Arithmetic
 from .config import unknown_key
 from .objectives import ValueAndGrad, check_user_function, load_user_function, user_source
-from .registry import OBJECTIVES, OPTIMIZERS, Objective, Optimizer
+from .registry import OBJECTIVES, OPTIMIZERS, Hyperparameter, Objective, Optimizer
 from .schedule import MAX_N_ITER, record_bound, record_iterations
 
 START_KINDS = ("uniform", "legacy_numpy", "fixed")
@@ -138,6 +138,7 @@ def make_plan(cfg: DictConfig) -> Plan:
     bounds = _bounds(obj, objective)
     sweep, rec, run = raw["sweep"], raw["record"], raw["run"]
     optimizer = _choice("optimizer.name", ocfg.get("name"), tuple(OPTIMIZERS))
+    _optimizer_dimension(OPTIMIZERS[optimizer], dim)
     n_iter = _n_iter(sweep["n_iter"])  # before anything is sized by it
     problem = Problem(
         objective=obj["name"],
@@ -293,24 +294,44 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _optimizer_dimension(optimizer: Optimizer, dim: int) -> None:
+    if optimizer.max_dim is not None and dim > optimizer.max_dim:
+        raise ConfigError(
+            "objective.dim",
+            f"{optimizer.name} takes dim <= {optimizer.max_dim} (got {dim}); "
+            "use adagrad or adagrad_norm above that",
+        )
+
+
 def _axes(ocfg: dict[str, Any], optimizer: Optimizer) -> dict[str, list[float]]:
-    """Each hyperparameter of the optimizer's record as a list of values, checked."""
-    axes = {}
-    for hyper in optimizer.hyperparameters:
-        name = hyper.name
-        value = ocfg.get(name, hyper.default)
-        values = list(value) if isinstance(value, (list, tuple, ListConfig)) else [value]
-        key = f"optimizer.{name}"
-        if not values:
-            raise ConfigError(key, "an empty list gives an empty grid; give at least one value")
-        for v in values:
-            if not _is_number(v) or not math.isfinite(v):
-                raise ConfigError(key, f"must be a finite number or a list of them (got {v!r})")
-        bad = [v for v in values if not hyper.accepts(v)]
-        if bad:
-            raise ConfigError(key, f"every value must be {hyper.rule} (got {bad[0]!r})")
-        axes[name] = [float(v) for v in values]
+    """Each hyperparameter of the optimizer's record as a list of values, checked.
+
+    A flag's values stay bools (the trajectories table gets a bool column)."""
+    axes = {hyper.name: _axis(ocfg, hyper) for hyper in optimizer.hyperparameters}
+    violation = optimizer.violation(axes)
+    if violation is not None:
+        raise ConfigError(*violation)
     return axes
+
+
+def _axis(ocfg: dict[str, Any], hyper: Hyperparameter) -> list[float]:
+    name = hyper.name
+    value = ocfg.get(name, hyper.default)
+    values = list(value) if isinstance(value, (list, tuple, ListConfig)) else [value]
+    key = f"optimizer.{name}"
+    if not values:
+        raise ConfigError(key, "an empty list gives an empty grid; give at least one value")
+    if hyper.boolean:
+        if not all(isinstance(v, bool) for v in values):
+            raise ConfigError(key, f"must be true, false or a list of them (got {value!r})")
+        return [bool(v) for v in values]
+    for v in values:
+        if not _is_number(v) or not math.isfinite(v):
+            raise ConfigError(key, f"must be a finite number or a list of them (got {v!r})")
+    bad = [v for v in values if not hyper.accepts(v)]
+    if bad:
+        raise ConfigError(key, f"every value must be {hyper.rule} (got {bad[0]!r})")
+    return [float(v) for v in values]
 
 
 def _seeds(seeds: object) -> Sequence[int]:

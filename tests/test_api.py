@@ -91,7 +91,7 @@ GOOD = np.zeros((2, 2)) + 0.5
         ({"x0": [[np.nan, 0.0]]}, "x0"),
         ({"x0": [["a", "b"]]}, "x0"),
         ({"x0": np.zeros((2, 3)), "objective": "booth"}, "x0"),
-        ({"optimizer": "adam"}, "optimizer"),
+        ({"optimizer": "lbfgs"}, "optimizer"),
         ({"objective": "nope"}, "objective"),
         ({"objective": 3}, "objective"),
         ({"hyperparameters": {"l1": 0.1}}, "hyperparameters"),

@@ -164,7 +164,7 @@ def builtin_inputs(w: Workload, n: int) -> Inputs:
     trajectory with the workload's step size, EPS and INITIAL_ACCUMULATOR."""
     low, high = OBJECTIVES[w.objective].bounds
     x0 = low + np.random.default_rng(0).random((n, w.dim)) * (high - low)
-    hp = np.empty((N_HP, n))
+    hp = np.zeros((N_HP, n))
     hp[HP_STEP_SIZE] = w.step_size
     hp[HP_EPS] = EPS
     hp[HP_INITIAL_ACCUMULATOR] = INITIAL_ACCUMULATOR
