@@ -270,7 +270,10 @@ OPTIMIZERS: dict[str, Optimizer] = {
             om_opt.keras_adagrad_elem,
             init=om_opt.fill_state(0, 2),
             n_state=1,
-            formula=("x -= x*weight_decay*step_size; s += g*g; x -= (step_size*g) / sqrt(s + eps)"),
+            formula=(
+                "lr = float32(step_size); x -= (x*weight_decay)*lr; s += g*g;"
+                " x -= (lr*g) / sqrt(s + eps)"
+            ),
             summary="keras.optimizers.Adagrad (Keras 3)",
         ),
         coordinatewise(
@@ -285,8 +288,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
             init=om_opt.fill_state(0, 1),
             n_state=1,
             formula=(
-                "s += g*g; a = step_size / sqrt(s); v = x - a*g;"
-                " x = sign(v) max(|v| - a*l1, 0) / (1 + a*l2)"
+                "s += g*g; a = step_size * (1/sqrt(s)); v = x - g*a;"
+                " x = sign(v) max(abs(v) - a*l1, 0) / (1 + l2*a)"
             ),
             summary="composite mirror descent (TensorFlow's ProximalAdagrad)",
         ),
@@ -302,7 +305,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             n_state=3,
             formula=(
                 "z += g; s += g*g; h = eps + sqrt(s); u = x_1 - step_size*z/h;"
-                " x = sign(u) max(|u| - step_size*t*l1/h, 0)"
+                " x = sign(u) max(abs(u) - step_size*t*l1/h, 0)"
             ),
             summary="regularized dual averaging with l1",
         ),
@@ -316,7 +319,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             om_opt.norm_step,
             init=om_opt.fill_state(0, 2),
             n_state=1,
-            formula="b2 += |g|^2; x -= step_size / (eps + sqrt(b2)) * g",
+            formula="b2 += sum_i g_i^2; x -= step_size / (eps + sqrt(b2)) * g",
             summary="AdaGrad-Norm: one accumulator per trajectory",
         ),
         Optimizer(
@@ -364,8 +367,10 @@ OPTIMIZERS: dict[str, Optimizer] = {
             om_opt.rmsprop_elem,
             n_state=3,
             formula=(
-                "g += weight_decay*x; v = alpha*v + (1-alpha)*g*g;"
-                " avg = sqrt(v [- m^2 centred]) + eps; x += -step_size * g / avg"
+                "g += weight_decay*x; v = alpha*v + (1-alpha)*g*g; centered: m = lerp(m, g,"
+                " 1-alpha), avg = sqrt(v - m*m) + eps, else avg = sqrt(v) + eps;"
+                " momentum > 0: b = momentum*b + g/avg, x += -step_size*b;"
+                " else x += (-step_size*g) / avg"
             ),
             summary="torch.optim.RMSprop",
         ),
@@ -385,7 +390,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
             n_coef=2,
             formula=(
                 "g += weight_decay*x; m = lerp(m, g, 1-beta1); v = beta2*v + (1-beta2)*g*g;"
-                " x += -step_size/(1-beta1^t) * m / (sqrt(v)/sqrt(1-beta2^t) + eps)"
+                " amsgrad: v = vmax = max(vmax, v); x += (-step_size/(1-beta1^t) * m)"
+                " / (sqrt(v)/(1-beta2^t)^0.5 + eps)"
             ),
             summary="torch.optim.Adam",
         ),
