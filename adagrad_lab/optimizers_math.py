@@ -126,7 +126,7 @@ def keras_adagrad_elem(xi, g, S, i, j, hp, C, k):
     """Keras keeps the learning rate in a float32 variable: lr = float32(step_size);
     x -= (x * wd) * lr (decoupled, with g taken before); s += g*g; x -= (lr * g) / sqrt(s + eps).
     """
-    lr = lit(xi, np.float32(hp[0, j]))
+    lr = lit(xi, float(np.float32(hp[0, j])))
     xd = xi - (xi * hp[3, j]) * lr
     s = S[0, i, j] + square(g)
     S[0, i, j] = s
@@ -139,7 +139,7 @@ def keras_adagrad_elem(xi, g, S, i, j, hp, C, k):
 @njit(inline="always")
 def prox_elem(xi, g, S, i, j, hp, C, k):
     """TensorFlow's ProximalAdagrad (rows: step_size, initial_accumulator, l1, l2):
-    s += g*g; a = lr / sqrt(s); v = x - g*a;
+    s += g*g; a = lr * (1 / sqrt(s)) (its rsqrt); v = x - g*a;
     x = sign(v) * max(|v| - a*l1, 0) / (1 + l2*a)."""
     s = S[0, i, j] + square(g)
     S[0, i, j] = s
@@ -180,7 +180,7 @@ def rda_init(S, X, hp):
 @njit(inline="always")
 def norm_step(X, G, S, hp, C, k):
     """AdaGrad-Norm (rows: step_size, eps, initial_accumulator): one accumulator per lane,
-    b2 += |g|^2 (summed in index order); x -= step / (eps + sqrt(b2)) * g."""
+    b2 += g_i^2 for i = 0, 1, ... in turn; x -= step / (eps + sqrt(b2)) * g."""
     d, b = X.shape
     for j in range(b):
         n2 = S[0, 0, j]
@@ -205,7 +205,12 @@ def full_init(S, X, hp):
 @njit(inline="always")
 def full_step(X, G, S, hp, C, k):
     """Full-matrix AdaGrad (rows: step_size, eps, initial_accumulator):
-    G_t += g g^T; x -= step * (eps I + G_t^(1/2))^-1 g, through G_t = V diag(lam) V^T."""
+    G_t += g g^T; x -= step * (eps I + G_t^(1/2))^-1 g, through G_t = V diag(lam) V^T.
+
+    While G_t is singular (initial_accumulator 0, fewer than d independent
+    gradients), its null-space eigenvalues are rounding noise that eps barely
+    damps: trajectories then depend on the eigensolver's last bits (any
+    solver's), so comparisons across implementations want initial_accumulator > 0."""
     d, b = X.shape
     A = np.empty((d, d), X.dtype)
     V = np.empty((d, d), X.dtype)

@@ -22,7 +22,8 @@ Conventions shared by the figures:
 * Values of +inf (a median over seeds most of which diverged): drawn at a
   ceiling above the finite data, marked by a dotted grey line labelled
   "+inf (diverged)", with an X marker in the group's colour where a median
-  first becomes +inf. A heatmap hatches its +inf cells.
+  first becomes +inf. A heatmap hatches its +inf cells. Finite values above
+  `HUGE` (1e200, a trajectory about to overflow) are drawn at it on log axes.
 * Artists carry a ``gid`` for tests and post-editing: "median" (one line per
   group), "band", "diverged" (the X markers, the hatched cells), "floor",
   "ceiling", "diverged_fraction", "ecdf", "profile", "path", "start", "end",
@@ -75,6 +76,9 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "*", "h")
 GREY = "#555555"
 CMAP = "cividis"  # sequential, readable with a colour vision deficiency and in greyscale
 FLOOR = 1e-16  # default floor of log value axes: values <= FLOOR are drawn at it
+# log value axes end near HUGE: finite values above it (a trajectory about to overflow) are
+# drawn at it, since matplotlib's log ticks overflow near the float maximum
+HUGE = 1e200
 
 FIGSIZE = (7.6, 4.4)  # the legend goes to the right of the axes
 LABEL_SIZE = 12.0
@@ -189,7 +193,8 @@ def sensitivity(
     floor: float = FLOOR,
     logx: bool | None = None,
     logy: bool | None = None,
-    figsize: tuple[float, float] = (7.6, 5.6),
+    facet: str | None = None,
+    figsize: tuple[float, float] | None = None,
     title: str | None = None,
 ) -> Figure:
     """The median final f against the step size, one curve per optimizer, with the diverged share.
@@ -205,67 +210,111 @@ def sensitivity(
     axes the fraction of trajectories that diverged at each step size. A
     median of +inf (most seeds diverged) is drawn at the ceiling with an X,
     values ``<= floor`` at the floor, as in `convergence`. ``hue``: the group
-    keys to draw a curve per (default: every key column but ``step_size``).
+    keys to draw a curve per (default: every key column but ``step_size`` and
+    ``facet``). ``facet`` (e.g. "objective") draws one column of panels per
+    value of that key, sharing both axes and one legend below them, a curve's
+    colour the same in every panel. ``figsize`` defaults to 7.6 x 5.6 inches,
+    4.2 inches wide per panel with ``facet``.
 
     >>> table = analysis.sensitivity(res, by=["optimizer"])  # doctest: +SKIP
     >>> sensitivity(table).savefig("sensitivity.pdf")  # doctest: +SKIP
+    >>> table = analysis.sensitivity(res, by=["objective", "optimizer"])  # doctest: +SKIP
+    >>> sensitivity(table, facet="objective").savefig("by_objective.png")  # doctest: +SKIP
     """
     frame = frames if isinstance(frames, pd.DataFrame) else pd.concat(frames, ignore_index=True)
     median = f"{which}_q0.5"
     _require(frame, ["step_size", median, "diverged"], "analysis.sensitivity")
+    if facet is not None and facet not in frame.columns:
+        raise ValueError(f"facet: the frame has no column {facet}")
     lo, hi = _band(_quantile_columns(frame, which))
-    keys = [k for k in _hue_keys(frame, hue) if k != "step_size"]
-    groups, legend_title = _groups(frame, keys, "step_size")
+    keys = [k for k in _hue_keys(frame, hue) if k not in ("step_size", facet)]
+    panels: list[tuple[str | None, pd.DataFrame]] = (
+        [(None, frame)]
+        if facet is None
+        else [
+            (_named(facet, v), g)
+            for v, g in frame.groupby(facet, observed=True, dropna=False, sort=True)
+        ]
+    )
+    shown = [k for k in keys if frame[k].nunique(dropna=False) > 1] or keys
+    legend_title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
+    labels = _labelled(frame, shown)
     r = _value_range(frame[[c for c in (median, lo, hi) if c]].to_numpy(np.float64), floor, logy)
     steps = frame["step_size"].to_numpy(np.float64)
     log_steps = _spans_decade(steps) if logx is None else logx
 
-    fig = _figure(figsize)
-    top, bottom = (cast(Axes, a) for a in fig.subplots(2, 1, sharex=True, height_ratios=[3, 1]))
-    handles: list[Artist] = []
+    n = len(panels)
+    size = figsize or ((7.6, 5.6) if facet is None else (0.6 + 4.2 * n, 5.6))
+    fig = _figure(size)
+    axes = np.asarray(
+        fig.subplots(2, n, sharex=True, sharey="row", height_ratios=[3, 1], squeeze=False)
+    )
+    handles: dict[str, Artist] = {}
     diverged = False
-    for i, (label, g) in enumerate(groups):
-        style = _style(i)
-        x = g["step_size"].to_numpy(np.float64)
-        y = g[median].to_numpy(np.float64)
-        if lo and hi:
-            _fill_band(top, x, g[lo], g[hi], r, style["color"])
-        (line,) = top.plot(
-            x,
-            r.y(y),
-            color=style["color"],
-            linestyle=style["linestyle"],
-            marker=style["marker"],
-            markersize=6,
-            linewidth=LINE_WIDTH,
-            label=label,
-            gid="median",
+    for j, (panel, part) in enumerate(panels):
+        top, bottom = cast(Axes, axes[0, j]), cast(Axes, axes[1, j])
+        for label, g in _label_groups(part, shown, "step_size"):
+            style = _style(labels.index(label))
+            x = g["step_size"].to_numpy(np.float64)
+            y = g[median].to_numpy(np.float64)
+            if lo and hi:
+                _fill_band(top, x, g[lo], g[hi], r, style["color"])
+            (line,) = top.plot(
+                x,
+                r.y(y),
+                color=style["color"],
+                linestyle=style["linestyle"],
+                marker=style["marker"],
+                markersize=6,
+                linewidth=LINE_WIDTH,
+                label=label,
+                gid="median",
+            )
+            handles.setdefault(label, line)
+            diverged |= _mark_inf(top, x, y, r, style["color"], first_only=False)
+            bottom.plot(
+                x,
+                g["diverged"].to_numpy(np.float64),
+                color=style["color"],
+                linestyle=style["linestyle"],
+                marker=style["marker"],
+                markersize=5,
+                linewidth=LINE_WIDTH * 0.75,
+                gid="diverged_fraction",
+            )
+        marks = r.decorate(top)
+        if log_steps:
+            top.set_xscale("log")
+        _limits(bottom, steps, log_steps)
+        _labels(
+            top,
+            None,
+            f"median {which} {VALUE_LABELS.get(value, value)}" if j == 0 else None,
+            panel if facet is not None else title,
         )
-        handles.append(line)
-        diverged |= _mark_inf(top, x, y, r, style["color"], first_only=False)
-        bottom.plot(
-            x,
-            g["diverged"].to_numpy(np.float64),
-            color=style["color"],
-            linestyle=style["linestyle"],
-            marker=style["marker"],
-            markersize=5,
-            linewidth=LINE_WIDTH * 0.75,
-            gid="diverged_fraction",
-        )
+        bottom.set_ylim(-0.05, 1.05)
+        bottom.set_yticks([0.0, 0.5, 1.0])
+        _labels(bottom, "step size", "diverged" if j == 0 else None, None)
+    legend = [handles[label] for label in labels if label in handles]
     if lo and hi:
-        handles.append(_band_handle(lo, hi))
+        legend.append(_band_handle(lo, hi))
     if diverged:
-        handles.append(_diverged_handle("median diverged"))
-    handles += r.decorate(top)
-    if log_steps:
-        top.set_xscale("log")
-    _limits(bottom, steps, log_steps)
-    _labels(top, None, f"median {which} {VALUE_LABELS.get(value, value)}", title)
-    _legend(top, handles, legend_title)
-    bottom.set_ylim(-0.05, 1.05)
-    bottom.set_yticks([0.0, 0.5, 1.0])
-    _labels(bottom, "step size", "diverged", None)
+        legend.append(_diverged_handle("median diverged"))
+    legend += marks
+    if facet is None:
+        _legend(cast(Axes, axes[0, 0]), legend, legend_title)
+    else:
+        if title:
+            fig.suptitle(title, fontsize=TITLE_SIZE)
+        fig.legend(
+            handles=legend,
+            title=legend_title,
+            loc="outside lower center",
+            ncols=min(len(legend), 4),
+            fontsize=LEGEND_SIZE,
+            title_fontsize=LEGEND_SIZE,
+            frameon=False,
+        )
     return fig
 
 
@@ -691,6 +740,7 @@ class _Range:
         out = np.array(values, np.float64)
         if self.log:
             out[out <= self.floor] = self.floor
+            out[np.isfinite(out) & (out > HUGE)] = HUGE
         out[np.isposinf(out)] = self.ceiling
         out[np.isneginf(out)] = self.bottom
         return out
@@ -738,6 +788,7 @@ def _value_range(values: Array, floor: float, log: bool | None) -> _Range:
         clipped = bool((finite <= floor).any())
         low = float(positive.min()) if positive.size else floor
         high = float(positive.max()) if positive.size else max(floor * 100, 1.0)
+        low, high = min(low, HUGE), min(high, HUGE)
         low = min(low, floor) if clipped else low
         ceiling = high * 10
         return _Range(
@@ -921,25 +972,40 @@ def _groups(
 ) -> tuple[list[tuple[str, pd.DataFrame]], str | None]:
     """(label, rows sorted by ``x``) per group of the keys that vary; the legend's title."""
     shown = [k for k in keys if frame[k].nunique(dropna=False) > 1] or keys
+    title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
+    return _label_groups(frame, shown, x), title
+
+
+def _label_groups(frame: pd.DataFrame, shown: list[str], x: str) -> list[tuple[str, pd.DataFrame]]:
+    """(label, rows sorted by ``x``) per group of exactly the keys ``shown``."""
     if not shown:
         groups: list[tuple[str, pd.DataFrame]] = [("all", frame)]
     else:
-        groups = []
-        for key, g in frame.groupby(shown, observed=True, dropna=False, sort=True):
-            values = key if isinstance(key, tuple) else (key,)
-            if len(shown) == 1:
-                label = _format(shown[0], values[0])
-            else:
-                label = ", ".join(_named(k, v) for k, v in zip(shown, values, strict=True))
-            groups.append((label, g))
+        groups = [
+            (_label(shown, key if isinstance(key, tuple) else (key,)), g)
+            for key, g in frame.groupby(shown, observed=True, dropna=False, sort=True)
+        ]
     for label, g in groups:
         if g[x].duplicated().any():
             raise ValueError(
                 f"group {label!r} has more than one row per {x}: name every group key in hue "
                 "or filter the frame"
             )
-    title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
-    return [(label, g.sort_values(x)) for label, g in groups], title
+    return [(label, g.sort_values(x)) for label, g in groups]
+
+
+def _labelled(frame: pd.DataFrame, shown: list[str]) -> list[str]:
+    """The labels of the groups of ``frame`` by the keys ``shown``, in sorted key order."""
+    if not shown:
+        return ["all"]
+    keys = frame[shown].drop_duplicates().sort_values(shown)
+    return [_label(shown, tuple(row)) for row in keys.itertuples(index=False, name=None)]
+
+
+def _label(shown: list[str], values: tuple[Any, ...]) -> str:
+    if len(shown) == 1:
+        return _format(shown[0], values[0])
+    return ", ".join(_named(k, v) for k, v in zip(shown, values, strict=True))
 
 
 def _format(key: str, value: object) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from . import storage
 
@@ -25,9 +26,30 @@ def tutorial_lines(run_dir: Path) -> list[str]:
     return lines
 
 
+# what the summary reads: not the lists x0 and x_final (for 10 M trajectories, GBs in pandas)
+SUMMARY_COLUMNS = (
+    "trajectory",
+    "step_size",
+    "eps",
+    "initial_accumulator",
+    "status",
+    "f_final",
+    "iters_to_target",
+)
+
+
+def _present(run_dir: Path, columns: tuple[str, ...]) -> list[str]:
+    """The ``columns`` the run's trajectory tables have (gradient descent has no eps)."""
+    parts = sorted((Path(run_dir) / storage.TRAJECTORIES).glob("part-*.parquet"))
+    if not parts:
+        return list(columns)  # read_trajectories says there are no results
+    names = set(pq.read_schema(parts[0]).names)
+    return [c for c in columns if c in names]
+
+
 def summary_table(run_dir: Path) -> pd.DataFrame:
     """Per hyperparameter value: trajectories, share converged and diverged, medians."""
-    df = storage.read_trajectories(run_dir)
+    df = storage.read_trajectories(run_dir, columns=_present(run_dir, SUMMARY_COLUMNS))
     meta = storage.read_metadata(run_dir)
     axes = [k for k in ("step_size", "eps", "initial_accumulator") if k in df]
     swept = [k for k in axes if df[k].nunique() > 1] or axes[:1]

@@ -3,9 +3,13 @@
 `write_report` loads the runs with `load`, draws with `plots` from the frames
 of `analysis`, and writes each figure as PNG and SVG next to ``index.html``,
 which shows every figure, a summary table, the command that produced the data
-and which data were used. The history is read with column selection only;
-when it holds more than `HISTORY_LIMIT` rows, only log-spaced iterations are
-read (a pushed-down filter), and the page says so.
+and which data were used. Only the trajectory columns it uses are read (`COLUMNS`).
+Runs of more than `TRAJECTORY_LIMIT` trajectories are reported from a
+deterministic sample, the first `SAMPLED_SEEDS` seeds of each grid point
+(`load(..., seeds_per_point=...)`: contiguous index ranges, so Parquet skips the
+rest); the history is read with column selection only, and when the history
+to read holds more than `HISTORY_LIMIT` rows, only log-spaced iterations are
+read (a pushed-down filter). The page says which was done.
 
 Command line: ``adagrad-lab-report PATH [PATH...] [--out DIR]``.
 """
@@ -13,6 +17,7 @@ Command line: ``adagrad-lab-report PATH [PATH...] [--out DIR]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import shlex
 from collections.abc import Sequence
@@ -24,12 +29,30 @@ import pandas as pd
 import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
-from . import analysis, plots, storage
+from . import analysis, plots, rundir, schedule, storage
 from .registry import OBJECTIVES
 from .results import Results, load
 
+TRAJECTORY_LIMIT = 1_000_000  # trajectories read in full; above, a deterministic sample
+SAMPLED_SEEDS = 10_000  # above the limit: the first SAMPLED_SEEDS seeds of each grid point
+# the trajectory columns the report uses (not the lists x0, x_final: 10 M of them are GBs)
+COLUMNS = [
+    "trajectory",
+    "seed",
+    "step_size",
+    "eps",
+    "initial_accumulator",
+    "optimizer",
+    "objective",
+    "dim",
+    "f_final",
+    "f_best",
+    "iters_to_target",
+    "status",
+    "diverged_at",
+]
 HISTORY_LIMIT = 2_000_000  # history rows read in full; above, only log-spaced iterations
-SAMPLED_ITERS = 60  # log-spaced iterations read from a history above the limit
+SAMPLED_ITERS = 60  # recorded iterations read (log-spaced) from a history above the limit
 N_PATHS = 5  # trajectories drawn on a contour
 INDEX = "index.html"
 
@@ -40,11 +63,13 @@ def write_report(paths: str | Path | Sequence[str | Path], out_dir: str | Path) 
     Returns the path of ``index.html``. Raises `storage.RunDataError` for a path
     that is not a run.
     """
-    res = load(paths)
+    total = _trajectory_count(paths)
+    sampled = total > TRAJECTORY_LIMIT
+    res = load(paths, columns=COLUMNS, seeds_per_point=SAMPLED_SEEDS if sampled else None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     traj = res.trajectories
-    hist, used = _history(res)
+    hist, used = _history(res, total if sampled else None)
     figures: list[tuple[str, str]] = []  # (file stem, caption)
     notes: list[str] = []
 
@@ -65,10 +90,13 @@ def write_report(paths: str | Path | Sequence[str | Path], out_dir: str | Path) 
     else:
         notes.append("No history (record.schedule=final): no convergence curves.")
     if "step_size" in traj and traj["step_size"].nunique() > 1:
+        table = analysis.sensitivity(traj)
+        facet = "objective" if _n(traj, "objective") > 1 else None
         save(
-            plots.sensitivity(analysis.sensitivity(traj)),
+            plots.sensitivity(table, hue=_hue(table, facet), facet=facet),
             "sensitivity",
-            "Step-size sensitivity: median final f and the fraction diverged",
+            "Step-size sensitivity: median final f and the fraction diverged"
+            + (", one panel per objective" if facet else ""),
         )
     has_target = any(job.config["sweep"].get("target") is not None for job in res.jobs)
     if data is not None and has_target:
@@ -115,28 +143,100 @@ def _size(frame: pd.DataFrame) -> tuple[float, float]:
     return plots.FIGSIZE[0] + 1.5, max(plots.FIGSIZE[1], 1.2 + 0.32 * groups)
 
 
+def _hue(table: pd.DataFrame, facet: str | None) -> list[str]:
+    """The group keys of a sensitivity ``table`` that tell its curves apart within a panel.
+
+    A key is left out when the others already determine it (``eps`` is AdaGrad's
+    only, ``objective.log10_condition`` the ellipsoid's), so the legend reads
+    "AdaGrad", not "AdaGrad, eps 1e-08, objective.log10_condition nan".
+    """
+    candidates = [
+        str(c)
+        for c in table.columns
+        if c not in ("step_size", facet)
+        and c not in plots._VALUES
+        and not plots._QUANTILE.fullmatch(str(c))
+    ]
+    chosen: list[str] = []
+    distinct = len(table[[facet]].drop_duplicates()) if facet else 1
+    for key in candidates:
+        n = len(table[[*([facet] if facet else []), *chosen, key]].drop_duplicates())
+        if n > distinct:
+            chosen, distinct = [*chosen, key], n
+    return chosen or candidates[:1]
+
+
 def _n(frame: pd.DataFrame, column: str) -> int:
     return int(frame[column].nunique()) if column in frame else 0
 
 
-def _history(res: Results) -> tuple[pd.DataFrame | None, str]:
-    """The history columns the figures need, sampled above `HISTORY_LIMIT`; and what was read."""
+def _trajectory_count(paths: str | Path | Sequence[str | Path]) -> int:
+    """Trajectories the runs under ``paths`` hold, from their manifests (nothing else read)."""
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    total = 0
+    for item in items:
+        for run in rundir.runs_under(Path(item)):
+            with contextlib.suppress(storage.RunDataError, OSError, ValueError):
+                total += int(storage.read_manifest(run).get("n_trajectories") or 0)
+    return total
+
+
+def _history(res: Results, total: int | None = None) -> tuple[pd.DataFrame | None, str]:
+    """The history columns the figures need, sampled above `HISTORY_LIMIT`; and what was read.
+
+    ``total``: the runs' trajectories when ``res`` holds a sample of them."""
     rows = _history_rows(res)
+    if total is not None and total > 0:
+        rows = rows * len(res.trajectories) // total  # the sample's share
     if rows == 0:
         return None, "trajectories only (no history recorded)"
     columns = ["trajectory", "iter", "f"]
+    which = (
+        f"all {len(res.trajectories)} trajectories"
+        if total is None
+        else (
+            f"a deterministic sample of {len(res.trajectories)} of the {total} trajectories "
+            f"(more than {TRAJECTORY_LIMIT}): the first {SAMPLED_SEEDS} seeds of each grid "
+            "point, the same start points at every step size; every figure and the summary "
+            "are computed from that sample"
+        )
+    )
     if rows <= HISTORY_LIMIT:
         hist = res.history(columns)
-        return hist, f"all {len(res.trajectories)} trajectories, every recorded iteration"
+        return hist, f"{which}, every recorded iteration"
     n_iter = max(int(job.config["sweep"]["n_iter"]) for job in res.jobs)
-    iters = sorted({0, *np.unique(np.geomspace(1, max(n_iter, 1), SAMPLED_ITERS).round())})
-    wanted = [int(i) for i in iters]
+    wanted = _sampled_iterations(res, n_iter)
     hist = res.history(columns, filters=[("iter", "in", wanted)])
     return hist, (
-        f"all {len(res.trajectories)} trajectories; the history has {rows} rows (more than "
+        f"{which}; their history has {rows} rows (more than "
         f"{HISTORY_LIMIT}), so only {len(wanted)} log-spaced iterations of 0..{n_iter} were "
         "read (convergence curves between them and runtimes are at those iterations)"
     )
+
+
+def _sampled_iterations(res: Results, n_iter: int) -> list[int]:
+    """About `SAMPLED_ITERS` of the iterations the jobs recorded, log-spaced: all of them when
+    they are fewer, else the first recorded at or after each of log-spaced 1..n_iter, with 0
+    and the last."""
+    recorded = np.unique(
+        np.concatenate(
+            [
+                schedule.record_iterations(
+                    str(rec.get("schedule", "every")),
+                    int(job.config["sweep"]["n_iter"]),
+                    int(rec.get("every") or 1),
+                    int(rec.get("points_per_decade") or 10),
+                )
+                for job in res.jobs
+                for rec in [job.config.get("record") or {}]
+            ]
+        )
+    )
+    if len(recorded) > SAMPLED_ITERS:
+        marks = np.geomspace(1, max(n_iter, 1), SAMPLED_ITERS)
+        at = np.minimum(np.searchsorted(recorded, marks), len(recorded) - 1)
+        recorded = np.unique([recorded[0], *recorded[at], recorded[-1]])
+    return [int(i) for i in recorded]
 
 
 def _history_rows(res: Results) -> int:

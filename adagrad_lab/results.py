@@ -11,7 +11,9 @@ rows asked for.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from . import rundir, storage
 
@@ -88,10 +91,18 @@ class Results:
     that differ between jobs and the hyperparameters with more than one value.
     """
 
-    def __init__(self, jobs: list[Job], runs: dict[str, list[_Run]], trajectories: pd.DataFrame):
+    def __init__(
+        self,
+        jobs: list[Job],
+        runs: dict[str, list[_Run]],
+        trajectories: pd.DataFrame,
+        seeds_per_point: int | None = None,
+    ):
         self.jobs = jobs
         self._runs = runs
         self.trajectories = trajectories
+        # the sample `load(..., seeds_per_point=K)` took: the first K seeds of each grid point
+        self.seeds_per_point = seeds_per_point
         grid = ("step_size", "eps", "initial_accumulator")
         job_level = [c for c in trajectories.columns[1:] if c in _job_columns(jobs)]
         self.coordinates: list[str] = [
@@ -120,7 +131,8 @@ class Results:
         for job in self.jobs:
             files = [f for run in self._runs[job.name] for f in run.files[storage.HISTORY]]
             if files:
-                frames.append(_with_job(storage.read_parts(files, wanted, filters), job.name))
+                where = _and(filters, _sampled(job, self.seeds_per_point))
+                frames.append(_with_job(storage.read_parts(files, wanted, where), job.name))
         if not frames:
             where = ", ".join(str(p) for job in self.jobs for p in job.paths)
             raise storage.RunDataError(f"{where}: no history (record.schedule=final)")
@@ -130,13 +142,27 @@ class Results:
         return ordered
 
 
-def load(paths: PathLike | Sequence[PathLike]) -> Results:
+def load(
+    paths: PathLike | Sequence[PathLike],
+    columns: Sequence[str] | None = None,
+    seeds_per_point: int | None = None,
+) -> Results:
     """Load a run directory, a multirun directory, or a list of either, as one `Results`.
 
     Shards of one sweep (same config hash, different ``shard.index``) become one
     job. A run still running or killed loads its finished chunks and warns
     (`IncompleteRunWarning`) naming the missing chunks; a path that is not a run
     raises `storage.RunDataError` in one line.
+
+    For large runs: ``columns`` reads only those trajectory columns (``trajectory``
+    always, names a job's tables lack are skipped; e.g. leave out the lists ``x0``
+    and ``x_final``), and
+    ``seeds_per_point=K`` keeps a deterministic sample, the trajectories of the
+    first K seeds of each grid point of each job (the seeds are innermost in the
+    grid, so these are contiguous index ranges: Parquet skips the row groups
+    outside them, in ``trajectories`` and in every ``history`` call alike). Every
+    grid point runs every seed, so the sample starts from the same K points at
+    every step size.
 
     >>> res = load("outputs/multirun/2026-11-29/12-00-00-3f2a9c")  # doctest: +SKIP
     >>> res.trajectories.groupby(["objective", "step_size"], observed=True)["f_final"].median()
@@ -172,7 +198,50 @@ def load(paths: PathLike | Sequence[PathLike]) -> Results:
                 IncompleteRunWarning,
                 stacklevel=2,
             )
-    return Results(jobs, members, _trajectories(jobs, members))
+    return Results(
+        jobs, members, _trajectories(jobs, members, columns, seeds_per_point), seeds_per_point
+    )
+
+
+def _n_seeds(job: Job) -> int:
+    """The number of seeds of each grid point of ``job`` (``sweep.seeds``: a count or a list)."""
+    seeds = job.config["sweep"]["seeds"]
+    return int(seeds) if isinstance(seeds, int) else len(seeds)
+
+
+def _sampled(job: Job, seeds_per_point: int | None) -> Any:
+    """A pyarrow expression keeping the first ``seeds_per_point`` seeds of each grid point of
+    ``job`` (None: everything), as ranges of trajectory indices."""
+    n_seeds = _n_seeds(job)
+    if seeds_per_point is None or seeds_per_point >= n_seeds:
+        return None
+    import pyarrow.compute as pc
+
+    t = pc.field("trajectory")
+    ranges = [
+        (t >= g * n_seeds) & (t < g * n_seeds + seeds_per_point) for g in range(_grid_points(job))
+    ]
+    return functools.reduce(operator.or_, ranges)
+
+
+def _grid_points(job: Job) -> int:
+    """Grid points of ``job``: the product of the lengths of its list-valued hyperparameters."""
+    points = 1
+    for value in job.config["optimizer"].values():
+        if isinstance(value, list):
+            points *= len(value)
+    return points
+
+
+def _and(filters: Any, extra: Any) -> Any:
+    """``filters`` (pyarrow's list form or an expression, or None) and the expression ``extra``."""
+    if extra is None:
+        return filters
+    if filters is None:
+        return extra
+    import pyarrow.parquet as pq
+
+    return pq.filters_to_expression(filters) & extra
 
 
 def _open_run(path: Path) -> _Run:
@@ -270,22 +339,33 @@ def _concat(frames: list[pd.DataFrame], job_dtype: Any) -> pd.DataFrame:
     return df
 
 
-def _trajectories(jobs: list[Job], runs: dict[str, list[_Run]]) -> pd.DataFrame:
+def _trajectories(
+    jobs: list[Job],
+    runs: dict[str, list[_Run]],
+    columns: Sequence[str] | None = None,
+    seeds_per_point: int | None = None,
+) -> pd.DataFrame:
     """Every job's finished trajectories, with ``job`` and the job-level coordinate columns."""
     job_dtype = pd.CategoricalDtype([job.name for job in jobs])
+    wanted = None if columns is None else list(dict.fromkeys(["trajectory", *columns]))
     frames = []
     for job in jobs:
         files = [f for run in runs[job.name] for f in run.files[storage.TRAJECTORIES]]
         if files:
-            frames.append(_with_job(storage.read_parts(files), job.name))
+            where = _sampled(job, seeds_per_point)
+            mine = None
+            if wanted is not None:
+                names = set(pq.read_schema(files[0]).names)
+                mine = [c for c in wanted if c in names]
+            frames.append(_with_job(storage.read_parts(files, mine, where), job.name))
     if not frames:
         empty: pd.DataFrame = pd.DataFrame({"job": pd.Series([], dtype=job_dtype)})
         return empty
     df: pd.DataFrame = _concat(frames, job_dtype).sort_values(["job", "trajectory"])
     df = df.reset_index(drop=True)
-    columns = _job_columns(jobs)
+    by_job = _job_columns(jobs)
     table = pd.DataFrame(
-        {name: _typed([values[job.name] for job in jobs]) for name, values in columns.items()},
+        {name: _typed([values[job.name] for job in jobs]) for name, values in by_job.items()},
         index=pd.RangeIndex(len(jobs)),
     )
     skip = [c for c in table.columns if c in df.columns]  # objective, optimizer, dim: already there

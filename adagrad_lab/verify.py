@@ -40,7 +40,8 @@ def column_bits(column: pa.ChunkedArray | pa.Array) -> bytes:
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         return "\x00".join(arr.to_pylist()).encode()
     valid = np.asarray(arr.is_valid())
-    values = arr.fill_null(0).to_numpy(zero_copy_only=False)
+    blank = pa.scalar(False) if pa.types.is_boolean(arr.type) else pa.scalar(0).cast(arr.type)
+    values = arr.fill_null(blank).to_numpy(zero_copy_only=False)
     return valid.tobytes() + np.ascontiguousarray(values).tobytes()
 
 

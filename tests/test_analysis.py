@@ -102,6 +102,31 @@ def test_shards_of_one_sweep_are_one_job(make_cfg, tmp_path):
         assert len(al.load(tmp_path / "sweep" / "0").trajectories) == 3
 
 
+def test_load_reads_some_columns_and_the_first_seeds_of_each_grid_point(make_cfg, tmp_path):
+    # 2 step sizes x 5 seeds, in 3 chunks and 2 shards: the sample is the first 2 seeds of each
+    overrides = ["sweep.seeds=5", "run.chunk_size=4", "shard.count=2"]
+    for i in (0, 1):
+        _run(make_cfg, tmp_path / "sweep" / str(i), [*overrides, f"shard.index={i}"])
+    full = al.load(tmp_path / "sweep")
+    res = al.load(tmp_path / "sweep", columns=["seed", "step_size", "f_final"], seeds_per_point=2)
+    traj = res.trajectories
+    assert list(traj.columns) == ["job", "trajectory", "seed", "step_size", "f_final"]
+    assert traj["trajectory"].tolist() == [0, 1, 5, 6] and traj["seed"].tolist() == [0, 1] * 2
+    assert res.seeds_per_point == 2
+    hist, every = (
+        res.history(["trajectory", "iter", "f"]),
+        full.history(["trajectory", "iter", "f"]),
+    )
+    pd.testing.assert_frame_equal(
+        hist, every[every["trajectory"].isin([0, 1, 5, 6])].reset_index(drop=True)
+    )
+    late = res.history(["trajectory", "iter"], filters=[("iter", ">=", 19)])
+    assert sorted(set(late["trajectory"])) == [0, 1, 5, 6] and late["iter"].min() == 19
+    # gradient descent has no eps column: a name a job's tables lack is skipped
+    _run(make_cfg, tmp_path / "gd", ["optimizer=gd"])
+    assert "eps" not in al.load(tmp_path / "gd", columns=["eps", "f_final"]).trajectories
+
+
 def test_a_killed_run_loads_its_finished_chunks_and_says_so(make_cfg, tmp_path):
     run_dir = tmp_path / "killed"
     _run(make_cfg, run_dir, ["run.chunk_size=2"])  # 3 chunks of 2 trajectories

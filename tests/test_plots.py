@@ -197,6 +197,39 @@ def test_sensitivity_shows_the_step_size_claim_with_diverged_fractions():
     assert again.axes[0].get_ylabel() == "median best f(x)"
 
 
+def test_sensitivity_facets_one_panel_per_objective_with_one_legend():
+    table = analysis.sensitivity(_sweep(), by=["optimizer"])
+    # three objectives: gd runs only on two of them; a finite median near the float maximum
+    parts = [table.assign(objective=o) for o in ("sphere", "ellipsoid")]
+    parts.append(table[table["optimizer"] == "adagrad"].assign(objective="rosenbrock"))
+    stacked = pd.concat(parts, ignore_index=True)
+    stacked.loc[stacked.index[-1], "final_q0.75"] = 1e307  # matplotlib's log ticks overflow
+    fig = plots.sensitivity(stacked, hue="optimizer", facet="objective", title="claim")
+    _render(fig)
+    assert len(fig.axes) == 6
+    tops, bottoms = fig.axes[:3], fig.axes[3:]  # row by row
+    assert [ax.get_title() for ax in tops] == [
+        "objective ellipsoid",
+        "objective rosenbrock",
+        "objective sphere",
+    ]
+    assert [len(_gid(ax, "median")) for ax in tops] == [2, 1, 2]  # gd: not on rosenbrock
+    # a curve keeps its colour from panel to panel; one legend for the figure, below
+    colours = {line.get_label(): line.get_color() for ax in tops for line in _gid(ax, "median")}
+    assert colours["AdaGrad"] != colours["gradient descent"]
+    for ax in tops:
+        for line in _gid(ax, "median"):
+            assert line.get_color() == colours[line.get_label()]
+        assert ax.get_legend() is None and ax.get_yscale() == "log"
+    (legend,) = fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[:2] == ["AdaGrad", "gradient descent"] and "+inf (diverged)" in texts
+    assert all(ax.get_ylim()[1] < 1e300 for ax in tops)  # drawn at plots.HUGE at most
+    assert {len(_gid(ax, "diverged_fraction")) for ax in bottoms} == {1, 2}
+    with pytest.raises(ValueError, match="facet"):
+        plots.sensitivity(stacked, facet="dim")
+
+
 def _grid_table() -> pd.DataFrame:
     steps, epss = [0.01, 0.1, 1.0], [1e-8, 1e-4]
     rows = [(e, s, 10.0 ** -(i + 2 * j)) for j, e in enumerate(epss) for i, s in enumerate(steps)]

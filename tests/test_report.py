@@ -8,6 +8,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 from conftest import FAST, run_cli
@@ -124,6 +125,17 @@ def test_a_large_history_is_read_at_log_spaced_iterations(runs, tmp_path, monkey
     _check_page(index)
 
 
+def test_a_large_run_is_reported_from_a_deterministic_sample(runs, tmp_path, monkeypatch):
+    tmp, _, _ = runs
+    monkeypatch.setattr(report_page, "TRAJECTORY_LIMIT", 2)  # the run has 2 x 3 trajectories
+    monkeypatch.setattr(report_page, "SAMPLED_SEEDS", 1)
+    index = report_page.write_report(tmp / "run", tmp_path / "r")
+    text = index.read_text()
+    assert "a deterministic sample of 2 of the 6 trajectories" in text
+    assert "the first 1 seeds of each grid point" in text
+    _check_page(index)
+
+
 def test_a_failing_report_does_not_fail_the_run(tmp_path):
     # echo=none prints nothing else; an unwritable report folder (a file in its place) fails
     run_dir = tmp_path / "run"
@@ -143,25 +155,69 @@ def test_report_enabled_false_writes_none(tmp_path):
     assert "report:" not in done.stdout
 
 
+# what the browser reports for each <img> and <a> of the page, after its load event
+_ELEMENTS = """() => ({
+    images: [...document.images].map(i => ({src: i.getAttribute("src"), url: i.currentSrc,
+                                             complete: i.complete, width: i.naturalWidth})),
+    links: [...document.links].map(a => ({href: a.getAttribute("href"), url: a.href})),
+})"""
+
+
+def _chromium() -> str:
+    """The system Chromium (the OS package), or skip: playwright drives it, downloads none."""
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (dev extra)")
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    pytest.skip(
+        "no chromium on PATH (apt-get install chromium; .ci/run installs it when it can): "
+        "the report is not opened in a real browser"
+    )
+
+
 def test_the_page_opens_in_a_headless_browser(runs):
+    """index.html in headless Chromium: every image decodes (naturalWidth > 0), every link
+    loads (a local file that exists and opens, an anchor that names an element)."""
+    browser_path = _chromium()
+    from playwright.sync_api import sync_playwright
+
     tmp, _, _ = runs
-    index = tmp / "run" / "report" / "index.html"
-    names = _named(index)
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("no chromium on PATH: the page is not opened in a real browser")
-    dom = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", index.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    for src in names.images:
-        assert f'src="{src}"' in dom
+    pages = [tmp / "run" / "report" / "index.html", tmp / "m" / "report" / "index.html"]
+    with sync_playwright() as pw:
+        # --no-sandbox: CI runs as root, where Chromium refuses its sandbox
+        browser = pw.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            for index in pages:
+                page.goto(index.as_uri(), wait_until="load")
+                found = page.evaluate(_ELEMENTS)
+                names = _named(index)
+                assert [i["src"] for i in found["images"]] == names.images
+                assert [a["href"] for a in found["links"]] == names.links
+                for image in found["images"]:
+                    assert image["complete"] and image["width"] > 0, (index, image)
+                for link in found["links"]:
+                    url = urlparse(link["url"])
+                    if url.scheme == "file":
+                        target = Path(unquote(url.path))
+                        assert target.is_file(), (index, link)
+                        other = browser.new_page()
+                        other.goto(link["url"], wait_until="load")  # raises if it cannot load
+                        assert other.evaluate("document.documentElement !== null"), link
+                        if target.suffix == ".svg":
+                            root = other.evaluate("document.documentElement.localName")
+                            assert root == "svg", (index, link, root)
+                        other.close()
+                    elif link["href"].startswith("#"):
+                        assert page.query_selector(link["href"]) is not None, (index, link)
+                    else:  # no network in the tests: an outside link is only checked for form
+                        assert url.scheme in ("http", "https") and url.netloc, (index, link)
+        finally:
+            browser.close()
 
 
 def test_every_png_the_page_names_decodes(runs):
-    # --dump-dom cannot tell whether an image loaded (no playwright here): decode each PNG
+    # the same without a browser: decode each PNG (runs where Chromium is missing)
     from matplotlib.image import imread
 
     tmp, _, _ = runs

@@ -1,0 +1,57 @@
+"""The named studies of experiments/: they compose, and hold what their headers promise.
+
+Composition only (Hydra's compose API, as the CLI composes them); no study runs here.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
+
+from adagrad_lab.config import register
+
+
+@pytest.fixture
+def compose_with_hydra():
+    """compose(overrides) -> the config with its ``hydra`` node, from the packaged tree."""
+    register()
+
+    def _compose(overrides=()):
+        GlobalHydra.instance().clear()
+        with initialize_config_module(config_module="adagrad_lab.conf", version_base="1.3"):
+            return compose("config", overrides=list(overrides), return_hydra_config=True)
+
+    yield _compose
+    GlobalHydra.instance().clear()
+
+
+def test_lr_sensitivity_is_one_multirun_over_optimizers_objectives_and_step_sizes(
+    compose_with_hydra,
+):
+    # `adagrad-lab -m experiment=lr_sensitivity` is the whole command: the sweep is inside
+    cfg = compose_with_hydra(["experiment=lr_sensitivity"])
+    params = OmegaConf.to_container(cfg.hydra.sweeper.params)
+    assert isinstance(params, dict)
+    axes = {key: [v.strip() for v in str(value).split(",")] for key, value in params.items()}
+    assert sorted(axes["optimizer"]) == ["adagrad", "gd"]
+    assert sorted(axes["objective"]) == ["ellipsoid", "rosenbrock", "sphere"]
+    # each job of the multirun: the sweep's values for its optimizer and objective
+    for optimizer, objective in itertools.product(axes["optimizer"], axes["objective"]):
+        job = compose_with_hydra(
+            ["experiment=lr_sensitivity", f"optimizer={optimizer}", f"objective={objective}"]
+        )
+        assert job.optimizer.name == optimizer and job.objective.name == objective
+        steps = np.asarray(OmegaConf.to_container(job.optimizer.step_size, resolve=True))
+        assert steps.size >= 13
+        assert steps.min() < 1e-6 and steps.max() > 1  # gd's range on the ellipsoid, AdaGrad's
+        ratios = steps[1:] / steps[:-1]
+        assert np.allclose(ratios, ratios[0]) and ratios[0] > 1  # log-spaced, increasing
+        assert job.sweep.seeds == 100
+        assert job.objective.dim == 2
+    ellipsoid = compose_with_hydra(["experiment=lr_sensitivity", "objective=ellipsoid"])
+    assert ellipsoid.objective.log10_condition == 6  # the condition gd's 1e-6 bound is for
