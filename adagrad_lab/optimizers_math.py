@@ -180,16 +180,19 @@ def rda_init(S, X, hp):
 @njit(inline="always")
 def norm_step(X, G, S, hp, C, k):
     """AdaGrad-Norm (rows: step_size, eps, initial_accumulator): one accumulator per lane,
-    b2 += g_i^2 for i = 0, 1, ... in turn; x -= step / (eps + sqrt(b2)) * g."""
+    b2 += g_i^2 for i = 0, 1, ... in turn; x -= step / (eps + sqrt(b2)) * g.
+
+    The accumulator is S[0, 0, lane] and C[0, lane] holds the lane's factor, so every
+    loop runs across lanes (vectorized), coordinates outermost."""
     d, b = X.shape
+    for i in range(d):
+        for j in range(b):
+            S[0, 0, j] += square(G[i, j])
     for j in range(b):
-        n2 = S[0, 0, j]
-        for i in range(d):
-            n2 += square(G[i, j])
-        S[0, 0, j] = n2
-        alpha = hp[0, j] / (hp[1, j] + math.sqrt(n2))
-        for i in range(d):
-            X[i, j] = X[i, j] - alpha * G[i, j]
+        C[0, j] = hp[0, j] / (hp[1, j] + math.sqrt(S[0, 0, j]))
+    for i in range(d):
+        for j in range(b):
+            X[i, j] = X[i, j] - C[0, j] * G[i, j]
 
 
 @njit(inline="always")
@@ -287,14 +290,16 @@ def _rotate(A, V, p, q):
 def momentum_elem(xi, g, S, i, j, hp, C, k):
     """torch.optim.SGD (rows: step_size, momentum, dampening, weight_decay, nesterov):
     g += wd * x; buf = g at t = 1, else buf = momentum * buf + (1 - dampening) * g;
-    d = g + momentum * buf (nesterov) or buf; x += -lr * d. Momentum 0 is plain SGD."""
+    d = g + momentum * buf (nesterov) or buf; x += -lr * d. Momentum 0 is plain SGD.
+
+    Selections, not branches, and an unconditional store of the buffer: the loop over
+    lanes stays vectorized (with momentum 0 the stored buffer is never read)."""
     gw = g + hp[3, j] * xi
     mom = hp[1, j]
-    if mom != 0:
-        buf = gw if k == 0 else S[0, i, j] * mom + (lit(xi, 1.0) - hp[2, j]) * gw
-        S[0, i, j] = buf
-        gw = gw + mom * buf if hp[4, j] != 0 else buf
-    return xi + (-hp[0, j]) * gw
+    buf = gw if k == 0 else S[0, i, j] * mom + (lit(xi, 1.0) - hp[2, j]) * gw
+    S[0, i, j] = buf
+    step = (gw + mom * buf if hp[4, j] != 0 else buf) if mom != 0 else gw
+    return xi + (-hp[0, j]) * step
 
 
 @njit(inline="always")
@@ -320,12 +325,20 @@ def rmsprop_elem(xi, g, S, i, j, hp, C, k):
 
 @njit(inline="always")
 def adam_prepare(C, hp, k):
-    """step = lr / (1 - beta1^t), and sqrt(1 - beta2^t)."""
+    """step = lr / (1 - beta1^t), and (1 - beta2^t)^0.5, each a pow() as torch computes it
+    (a Python float raised to the float step count). Lanes that share their betas with
+    the lane before (a grid's seeds do) reuse its powers: two pows per block, not per lane."""
     one = lit(C[0, 0], 1.0)
+    t = k + 1.0
+    b1 = b2 = -one  # no beta is negative: the first lane computes its powers
+    p1 = p2 = 1.0
     for j in range(C.shape[1]):
-        t = k + 1.0  # torch raises a Python float to the float step count: pow(), not powi
-        C[0, j] = hp[0, j] / (one - math.pow(hp[1, j], t))
-        C[1, j] = math.pow(one - math.pow(hp[2, j], t), lit(one, 0.5))  # torch: bc2 ** 0.5
+        if hp[1, j] != b1 or hp[2, j] != b2:
+            b1, b2 = hp[1, j], hp[2, j]
+            p1 = float(one - math.pow(b1, t))
+            p2 = math.pow(float(one - math.pow(b2, t)), 0.5)
+        C[0, j] = hp[0, j] / p1
+        C[1, j] = p2
 
 
 @njit(inline="always")

@@ -319,6 +319,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             om_opt.norm_step,
             init=om_opt.fill_state(0, 2),
             n_state=1,
+            n_coef=1,
             formula="b2 += g_i^2 for i = 1..d in turn; x -= step_size / (eps + sqrt(b2)) * g",
             summary="AdaGrad-Norm: one accumulator per trajectory",
         ),

@@ -20,8 +20,18 @@ import naive
 import numpy as np
 import pytest
 
-from adagrad_lab.bench import agree, baselines, command, end_to_end, measure, plans, workloads
+from adagrad_lab.bench import (
+    agree,
+    baselines,
+    command,
+    end_to_end,
+    measure,
+    numpy_rules,
+    plans,
+    workloads,
+)
 from adagrad_lab.grid import default_block
+from adagrad_lab.registry import OPTIMIZERS
 from adagrad_lab.runner import make_grid, run_trajectories
 
 MAIN_COLUMNS = (
@@ -62,6 +72,9 @@ def test_main_prints_table_and_agreement(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "MEDIANS" in out
+    # AdaGrad alone (the default --optimizers): the header and table of old, no optimizer column
+    assert out.startswith("adagrad-lab benchmark: AdaGrad, Numba kernel vs NumPy, timed alt")
+    assert "optimizers:" not in out
     header, rows = table_rows(out)
     assert header == MAIN_COLUMNS  # no error columns in the default mode
     assert "kernel mode (W1-W4): default (float64); outputs must equal NumPy's bit" in out
@@ -180,6 +193,233 @@ def test_plan_runs_as_the_runner_runs_it():
         assert np.array_equal(a, b, equal_nan=True), key
     assert ref["h_x"].shape == (28, 16, 3) and ref["h_gn"].shape == (28, 16)
     assert 0 < (ref["hit_at"] >= 0).sum() < 28  # the stop at the target was exercised
+
+
+# ---------------------------------------------------------------- the optimizer axis
+
+# stable step sizes for the tiny workloads below (the built-in workloads' own for their objective)
+TINY_STEPS = {
+    "sphere": workloads.WORKLOADS["W1"].stable_steps,
+    "ellipsoid": workloads.WORKLOADS["W2"].stable_steps,
+    "rosenbrock": workloads.WORKLOADS["W4"].stable_steps,
+}
+TINY_CASES = [("sphere", 3), ("ellipsoid", 5), ("rosenbrock", 2), ("rosenbrock", 4)]
+
+
+def tiny(optimizer: str, objective: str, dim: int, history: bool = True) -> workloads.Workload:
+    """70 trajectories (two kernel blocks, one partial), 25 steps, f and the gradient norm."""
+    return workloads.Workload(
+        "T", objective, dim, 70, 25, history, 0.01, grad_norm=history, optimizer=optimizer,
+        stable_steps=TINY_STEPS[objective],
+    )  # fmt: skip
+
+
+def test_every_rule_has_a_numpy_baseline():
+    assert set(numpy_rules.RULES) == set(OPTIMIZERS) == set(workloads.OPTIMIZER_NAMES)
+    inexact = {name for name in OPTIMIZERS if numpy_rules.bound(name) is not None}
+    assert inexact == {"adagrad_full"}
+
+
+BITWISE_RULES = [name for name in OPTIMIZERS if name != "adagrad_full"]
+
+
+@pytest.mark.parametrize(("objective", "dim"), TINY_CASES)
+@pytest.mark.parametrize("optimizer", BITWISE_RULES)
+def test_rule_baseline_matches_kernel_bit_for_bit(optimizer, objective, dim):
+    w = tiny(optimizer, objective, dim)
+    inputs = measure.make_inputs(w, w.n)
+    ko, no = measure.run_kernel(w, inputs), baselines.run_numpy(w, inputs)
+    assert (ko["died_at"] == -1).all()  # nothing diverged: every step was compared
+    for key in ("x_final", "f_final", "h_f", "h_gn"):
+        assert no[key].shape == ko[key].shape, key
+        assert np.array_equal(no[key], ko[key]), key
+    assert measure.check_agreement(w, inputs) == agree.Agreement(True, True)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam", "adagrad_norm"])
+def test_rule_baseline_without_history(optimizer):
+    w = tiny(optimizer, "rosenbrock", 3, history=False)
+    inputs = measure.make_inputs(w, w.n)
+    ko, no = measure.run_kernel(w, inputs), baselines.run_numpy(w, inputs)
+    assert no["h_f"].shape == (70, 0)
+    assert np.array_equal(no["x_final"], ko["x_final"])
+    assert np.array_equal(no["f_final"], ko["f_final"])
+
+
+@pytest.mark.parametrize("case", ["W1", "rosenbrock"])
+def test_full_matrix_baseline_within_its_bound(case):
+    # eigh against the kernel's Jacobi: not bitwise, within the bound on the final points.
+    # On the sphere G keeps rank 1 and the paths part mid-run (see numpy_rules.AdagradFull):
+    # it is checked as W1 runs it, to the end (1000 steps), where both have converged
+    w = tiny("adagrad_full", "rosenbrock", 2)
+    if case == "W1":
+        w = replace(workloads.WORKLOADS["W1"], n=70, optimizer="adagrad_full", grad_norm=True)
+    inputs = measure.make_inputs(w, w.n)
+    ko, no = measure.run_kernel(w, inputs), baselines.run_numpy(w, inputs)
+    err = agree.x_error(ko, no, inputs.x0)
+    assert 0 <= err < numpy_rules.bound("adagrad_full") == 1e-6
+    a = measure.check_agreement(w, inputs)
+    assert a.close and a.x_err == err
+
+
+def test_non_default_hyperparameters_still_bit_for_bit():
+    """Branches the defaults skip (nesterov, amsgrad, centered, momentum, l1, decays)."""
+    cases = {
+        "momentum": {"nesterov": 1.0, "weight_decay": 0.01},
+        "adam": {"amsgrad": 1.0, "weight_decay": 0.01, "beta1": 0.6},
+        "rmsprop": {"centered": 1.0, "momentum": 0.5, "weight_decay": 0.01},
+        "adagrad_prox": {"l1": 0.01, "l2": 0.1},
+        "adagrad_rda": {"l1": 0.01},
+        "adagrad_torch": {"lr_decay": 0.05, "weight_decay": 0.01},
+        "adagrad_keras": {"weight_decay": 0.01},
+        "adagrad_optax": {"initial_accumulator": 0.0},
+    }
+    for optimizer, values in cases.items():
+        w = tiny(optimizer, "rosenbrock", 3)
+        inputs = measure.make_inputs(w, w.n)
+        for name, value in values.items():
+            inputs.row(name)[:] = value
+        ko, no = measure.run_kernel(w, inputs), baselines.run_numpy(w, inputs)
+        for key in ("x_final", "f_final", "h_f", "h_gn"):
+            assert np.array_equal(no[key], ko[key]), (optimizer, key)
+
+
+def test_mixed_branches_are_refused_by_the_baseline():
+    w = tiny("momentum", "sphere", 2)
+    inputs = measure.make_inputs(w, w.n)
+    inputs.row("nesterov")[:2] = 1.0
+    with pytest.raises(ValueError, match="nesterov"):
+        baselines.run_numpy(w, inputs)
+
+
+def test_builtin_inputs_come_from_the_registry_record():
+    # rows by name in the record's order; defaults but the step size
+    w = replace(workloads.WORKLOADS["W2"], optimizer="adam")
+    inputs = measure.make_inputs(w, 5)
+    names = OPTIMIZERS["adam"].names
+    assert inputs.names == names
+    expected = {h.name: float(h.default) for h in OPTIMIZERS["adam"].hyperparameters}
+    expected["step_size"] = 0.1  # W2's own: adam is adaptive
+    for i, name in enumerate(names):
+        assert inputs.hp[i].tolist() == [expected[name]] * 5, name
+    assert not inputs.hp[len(names) :].any()
+    # gd and momentum: the workload's stable step size (W2: below 1e-6)
+    for optimizer, step in (("gd", 1e-7), ("momentum", 1e-8)):
+        got = measure.make_inputs(replace(w, optimizer=optimizer), 3)
+        assert got.step_size.tolist() == [step] * 3
+    assert measure.make_inputs(replace(w, optimizer="momentum"), 3).row("momentum")[0] == 0.9
+    # AdaGrad as always: eps 1e-8, accumulator 0
+    plain = measure.make_inputs(workloads.WORKLOADS["W1"], 2)
+    assert plain.hp[:3].tolist() == [[0.1, 0.1], [1e-8, 1e-8], [0.0, 0.0]]
+    with pytest.raises(KeyError, match="beta1"):
+        plain.row("beta1")
+
+
+def test_optimizer_list_parses():
+    assert command.optimizer_list("adagrad") == ["adagrad"]
+    assert command.optimizer_list(" gd, adam ,gd") == ["gd", "adam"]
+    assert command.optimizer_list("all") == list(OPTIMIZERS)
+    for bad in ("nope", "adagrad,nope", "", ","):
+        with pytest.raises(ValueError, match="unknown optimizer"):
+            command.optimizer_list(bad)
+
+
+@pytest.mark.parametrize("text", ["adagrad,sgd", ""])
+def test_unknown_optimizer_is_refused_in_one_line(text, capsys):
+    assert command.main(["--workloads", "W1", "--optimizers", text]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing ran
+    lines = captured.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("adagrad-lab-bench: error: --optimizers: unknown optimizer")
+    assert "allowed: adagrad, gd, " in lines[0] and lines[0].endswith(", all")
+
+
+def all_rows(text: str) -> tuple[tuple[str, ...], dict[tuple[str, str], dict[str, str]]]:
+    """The main table's rows keyed by (workload, optimizer)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:1] == ["workload"])
+    spans = [m.span() for m in re.finditer(r"-+", lines[start + 1])]
+    header = tuple(lines[start][a:b].strip() for a, b in spans)
+    rows = {}
+    for line in lines[start + 2 :]:
+        if len(line) != len(lines[start + 1]):
+            break
+        row = dict(zip(header, (line[a:b].strip() for a, b in spans), strict=True))
+        rows[row["workload"], row["optimizer"]] = row
+    return header, rows
+
+
+def test_optimizer_axis_runs_each_rule_on_each_workload(capsys):
+    argv = ["--workloads", "W1,W2", "--optimizers", "gd,adagrad_full,adam", "--scale", "0.0001"]
+    assert command.main([*argv, "--repeats", "1", "--peers"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("adagrad-lab benchmark: gd, adagrad_full, adam; Numba kernel vs NumPy")
+    header, rows = all_rows(out)
+    assert header == (MAIN_COLUMNS[0], "optimizer", *MAIN_COLUMNS[1:])
+    # adagrad_full only where d <= 32: W2 (d=100) is skipped, with a note
+    assert list(rows) == [
+        ("W1", "gd"), ("W1", "adagrad_full"), ("W1", "adam"), ("W2", "gd"), ("W2", "adam"),
+    ]  # fmt: skip
+    assert "adagrad_full: skipped on W2 (d=100 > its limit 32)" in out
+    for key, row in rows.items():
+        assert row["agree"] == "yes", key
+        assert float(row["numpy s"]) > 0 and row["speedup"].endswith("x")
+    assert rows["W1", "gd"]["bitwise"] == rows["W2", "adam"]["bitwise"] == "yes"
+    assert re.fullmatch(r"no \(x err \d\.\de-\d\d\)", rows["W1", "adagrad_full"]["bitwise"])
+    assert (
+        "adagrad_full: not bitwise: NumPy takes the eigendecomposition from np.linalg.eigh" in out
+    )
+    assert "W1 gd 0.1, momentum 0.01; W2 gd 1e-07, momentum 1e-08" in out
+    assert "--peers: AdaGrad only" in out
+    assert "diverged" not in out and "outputs agree" in out
+
+
+def test_optimizer_axis_keeps_adagrad_rows_and_peers(capsys):
+    argv = ["--workloads", "W3", "--optimizers", "adagrad,momentum", "--scale", "0.0001"]
+    assert command.main([*argv, "--repeats", "1"]) == 0
+    rows = all_rows(capsys.readouterr().out)[1]
+    assert list(rows) == [("W3", "adagrad"), ("W3", "momentum")]
+    w = replace(workloads.WORKLOADS["W4"], n=64, n_iter=5, optimizer="adam")
+    r = measure.bench_workload(w, 1.0, 1, [FakePeer("same")])
+    assert r.peers == ()  # the peers run AdaGrad only
+    assert baselines.eligible(w) == "peers run AdaGrad only"
+
+
+def test_diverged_trajectories_are_reported(capsys):
+    # gd at step 0.01 on Rosenbrock from [-2, 2]^2 diverges; the kernel stops those lanes
+    w = replace(
+        workloads.WORKLOADS["W4"], n=64, n_iter=50, step_size=0.01, optimizer="gd", stable_steps=()
+    )
+    inputs = measure.make_inputs(w, w.n)
+    with np.errstate(all="ignore"):
+        a = measure.check_agreement(w, inputs)
+    assert a.diverged > 0
+    r = hand_result(agreement=a, n=64, workload=w)
+    assert measure.diverged_lines([r]) == [
+        f"W4 gd: {a.diverged} of 64 trajectories diverged in the kernel (stopped early: "
+        "its time is not comparable)"
+    ]
+
+
+def test_x_error_by_hand():
+    x0 = np.array([[1.0, -2.0], [0.5, 0.25]])
+    ref = {"x_final": np.array([[1e-9, 0.0], [1.0, 0.0]])}
+    got = {"x_final": np.array([[3e-9, 0.0], [1.0, 1e-7]])}
+    # row 0: 2e-9 / max(1e-9, 2) = 1e-9; row 1: 1e-7 / max(1, 0.5) = 1e-7
+    assert agree.x_error(got, ref, x0) == pytest.approx(1e-7, rel=1e-12)
+    got["x_final"][0, 0] = np.nan
+    assert agree.x_error(got, ref, x0) == math.inf
+    assert agree.x_error(got, ref, x0[:0]) == 0.0
+
+
+def test_table_row_with_the_optimizer_and_a_bound():
+    w = replace(workloads.Workload("T", "sphere", 3, 100, 10, True, 0.1), optimizer="adagrad_full")
+    a = agree.Agreement(True, False, x_err=3.3e-10)
+    row = measure.table_row(hand_result(workload=w, agreement=a), optimizer_column=True)
+    assert row[:3] == ["T", "adagrad_full", "sphere"]
+    assert row[-2:] == ["yes", "no (x err 3.3e-10)"]
+    assert measure.results_table([hand_result()]).split()[:2] == ["workload", "objective"]
 
 
 @pytest.mark.parametrize(
@@ -571,7 +811,9 @@ def test_reused_outputs_with_a_chunked_plan(capsys):
 # ---------------------------------------------------------------- the package's structure
 
 BENCH = Path(workloads.__file__).parent
-ORDER = ("workloads", "plans", "agree", "baselines", "measure", "end_to_end", "command")
+ORDER = (
+    "workloads", "plans", "agree", "numpy_rules", "baselines", "measure", "end_to_end", "command",
+)  # fmt: skip
 
 
 def bench_imports(tree: ast.Module, name: str) -> set[str]:

@@ -1,16 +1,20 @@
 """What the benchmark measures the kernel against: NumPy always, JAX and PyTorch on request.
 
-The NumPy baseline is written to be competent, not a strawman: coordinates
+The NumPy baseline is written to be competent, not a strawman (the update
+rules are `numpy_rules`', one per optimizer, this module's `run_numpy` the
+loop that drives them): coordinates
 are rows of a (d, N) array, every array is allocated once per call, every
 step is an in-place ufunc with ``out=``, ``g*g`` is computed once per
-iteration and shared by the gradient norm and the update, only what the
+iteration and shared by the gradient norm and the update (when the rule
+squares g itself), only what the
 workload records is computed (f, and the gradient norm only if asked), and
 the history is gathered in a small iteration-major buffer and transposed
 into the (N, R) output a chunk at a time, as the kernel does. It performs
 the operations in the kernel's order, so its results are expected bit for
-bit.
+bit (adagrad_full's: within a relative-error bound, see `numpy_rules`).
 
-The peers (``--peers``) are never dependencies of adagrad-lab: JAX and
+The peers (``--peers``) run AdaGrad only (the tutorial's rule; other rules'
+rows are not given to them), and are never dependencies of adagrad-lab: JAX and
 PyTorch are imported only when ``--peers`` is given (by `importlib`, in the
 peers' constructors), and those that are not installed are skipped with a
 line saying so. How they are timed is `measure`'s business; this module only
@@ -45,7 +49,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from .agree import history_columns
-from .workloads import Inputs, Outputs, Workload
+from .numpy_rules import RULES
+from .workloads import DEFAULT_OPTIMIZER, Inputs, Outputs, Workload
 
 PEER_RTOL = 1e-9
 PEER_ATOL = float(np.finfo(np.float64).tiny)  # below it (subnormals) no relative precision is left
@@ -150,47 +155,35 @@ class _History:
                 self.h_gn[:, r - rr : r + 1] = self.bg[: rr + 1].T
 
 
-def _adagrad_step(
-    X: np.ndarray, G: np.ndarray, S: np.ndarray, T: np.ndarray, step: np.ndarray, eps: np.ndarray
-) -> None:
-    """The tutorial's update, with T = g*g on entry: s += g*g; x -= step/(eps+sqrt(s)) * g."""
-    np.add(S, T, out=S)
-    np.sqrt(S, out=T)
-    np.add(T, eps, out=T)
-    np.divide(step, T, out=T)
-    np.multiply(T, G, out=T)
-    np.subtract(X, T, out=X)
-
-
 def run_numpy(
     w: Workload, inputs: Inputs, out: dict[str, np.ndarray] | None = None
 ) -> dict[str, np.ndarray]:
     """The same sweep in plain vectorized NumPy; history laid out like the kernel's.
 
-    f is computed only at recorded iterations and the last, the gradient norm
-    only when it is recorded: as little work as the workload allows. ``out``,
-    an earlier call's result, has its history arrays written again.
+    The workload's optimizer steps through its rule in `numpy_rules`; this is
+    the one loop. f is computed only at recorded iterations and the last, the
+    gradient norm only when it is recorded, g*g only when the rule or the
+    gradient norm uses it: as little work as the workload allows. ``out``, an
+    earlier call's result, has its history arrays written again.
     """
     n, d = inputs.x0.shape
     rec = w.rec_iters().tolist()
     X = np.ascontiguousarray(inputs.x0.T)
-    S = np.empty((d, n))
-    S[...] = inputs.initial_accumulator
-    G, T, f_final = np.empty((d, n)), np.empty((d, n)), np.empty(n)
+    rule = RULES[w.optimizer](inputs, X)
+    G, T, f_final = np.empty((d, n)), rule.T, np.empty(n)
     hist = _History(n, len(rec), w.grad_norm, out)
     evaluate = NumpyObjective(w.objective, d, n, inputs.params)
-    step, eps = inputs.step_size, inputs.eps
     r = 0
     for k in range(w.n_iter + 1):
         last, record = k == w.n_iter, r < len(rec) and rec[r] == k
         evaluate(X, G, hist.row(r) if record else (f_final if last else None))
-        if not last or (record and w.grad_norm):
+        if (not last and rule.squares) or (record and w.grad_norm):
             np.multiply(G, G, out=T)
         if record:
             hist.record(r, T)
             r += 1
         if not last:
-            _adagrad_step(X, G, S, T, step, eps)
+            rule.step(X, G, k)
         elif record:
             np.copyto(f_final, hist.h_f[:, r - 1])
     x_final = np.ascontiguousarray(X.T)
@@ -366,14 +359,18 @@ def load_peers() -> tuple[list[Peer], list[str]]:
 
 
 def has_numpy(w: Workload) -> bool:
-    """Whether the NumPy baseline computes this workload (built-in sphere/ellipsoid/rosenbrock,
-    AdaGrad, no points recorded, no stop at the target)."""
-    return w.objective in NUMPY_OBJECTIVES and w.plain_adagrad()
+    """Whether the NumPy baseline computes this workload: sphere, ellipsoid or rosenbrock;
+    built in, with any rule of `numpy_rules`, or from config with AdaGrad, no points
+    recorded, no stop at the target."""
+    rule_ok = w.plain_adagrad() if w.plan is not None else w.optimizer in RULES
+    return w.objective in NUMPY_OBJECTIVES and rule_ok
 
 
 def eligible(w: Workload) -> str:
-    """Why a peer cannot run this workload ('' when it can)."""
+    """Why a peer cannot run this workload ('' when it can): peers run AdaGrad only."""
     n_rec = len(w.rec_iters())
+    if w.optimizer != DEFAULT_OPTIMIZER:
+        return "peers run AdaGrad only"
     if not has_numpy(w):
         return "objective or flags not supported"
     if n_rec not in (0, w.n_iter + 1):

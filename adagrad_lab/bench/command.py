@@ -18,9 +18,21 @@ from numba.core import config as numba_config
 from .agree import RTOL, mode_lines, mode_note
 from .baselines import Peer, load_peers
 from .end_to_end import run_end_to_end
-from .measure import Result, bench_workload, peer_table, results_table
+from .measure import Result, bench_workload, diverged_lines, peer_table, results_table
+from .numpy_rules import bound
 from .plans import plan_workload, with_grad_norm
-from .workloads import MIN_TRAJECTORIES, PRECISIONS, WORKLOADS, Mode, Workload
+from .workloads import (
+    DEFAULT_OPTIMIZER,
+    MIN_TRAJECTORIES,
+    OPTIMIZER_NAMES,
+    PRECISIONS,
+    WORKLOADS,
+    Mode,
+    Workload,
+    misfit,
+)
+
+ALL = "all"
 
 
 def _workload_list(text: str) -> list[Workload]:
@@ -30,6 +42,20 @@ def _workload_list(text: str) -> list[Workload]:
         allowed = ", ".join(WORKLOADS)
         raise argparse.ArgumentTypeError(f"unknown {unknown or text!r}; allowed: {allowed}")
     return [WORKLOADS[s] for s in names]
+
+
+def optimizer_list(text: str) -> list[str]:
+    """The rules of ``--optimizers``: comma-separated registry names, or 'all' (every
+    rule, in the registry's order); ValueError with a one-line message otherwise."""
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if names == [ALL]:
+        return list(OPTIMIZER_NAMES)
+    unknown = [s for s in names if s not in OPTIMIZER_NAMES]
+    if unknown or not names:
+        allowed = ", ".join([*OPTIMIZER_NAMES, ALL])
+        what = ", ".join(unknown) if unknown else repr(text)
+        raise ValueError(f"unknown optimizer {what}; allowed: {allowed}")
+    return list(dict.fromkeys(names))
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], float | int]:
@@ -52,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--workloads", type=_workload_list, default=None,
         help=f"comma-separated subset of {','.join(WORKLOADS)} (default: all, "
         "or none when --workload-overrides is given)")  # fmt: skip
+    add("--optimizers", default=DEFAULT_OPTIMIZER, metavar="RULES",
+        help="comma-separated update rules of the registry run on each built-in workload, "
+        f"or '{ALL}' (default: {DEFAULT_OPTIMIZER}): {','.join(OPTIMIZER_NAMES)}; each with "
+        "its registry defaults and the workload's step size (gd, momentum: a stable one per "
+        "workload); the NumPy baseline runs the same rule; adagrad_full only where d <= 32; "
+        "--peers and --workload-overrides rows are not affected")  # fmt: skip
     add("--workload-overrides", action="append", default=[], metavar="OVERRIDES",
         help="a workload from the project's config, e.g. \"objective=rastrigin objective.dim=10 "
         "sweep.seeds=1000\" (repeatable; rows O1, O2, ...; not scaled): the kernel as the "
@@ -90,14 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _header(repeats: int, reuse_outputs: bool = False) -> str:
+def _header(
+    repeats: int, reuse_outputs: bool = False, optimizers: Sequence[str] = (DEFAULT_OPTIMIZER,)
+) -> str:
     """What the table's numbers mean, and the setting they were measured in."""
     outputs = "outputs allocated per call"
     if reuse_outputs:
         outputs = "outputs written into the arrays of an untimed first call (--reuse-outputs)"
+    what = "AdaGrad, Numba kernel vs NumPy"
+    if list(optimizers) != [DEFAULT_OPTIMIZER]:
+        what = f"{', '.join(optimizers)}; Numba kernel vs NumPy running the same rule"
     return "\n".join(
         [
-            "adagrad-lab benchmark: AdaGrad, Numba kernel vs NumPy, timed alternately",
+            f"adagrad-lab benchmark: {what}, timed alternately",
             f"times are MEDIANS of {repeats} repeat(s), in seconds, {outputs}; "
             "speedup = NumPy / kernel; upd/s = N*T*d / median",
             f"kernel threads: {numba.get_num_threads()}, NumPy: 1 thread (ufuncs); "
@@ -124,15 +161,56 @@ def _set_threads(threads: int | None) -> int:
     return 0
 
 
-def _selected(args: argparse.Namespace) -> list[Workload]:
-    """The built-in workloads chosen, then one per --workload-overrides (raises on bad config)."""
-    chosen = args.workloads
-    if chosen is None:
-        chosen = [] if args.workload_overrides else list(WORKLOADS.values())
-    chosen = [replace(w, grad_norm=args.grad_norm, mode=_mode(args)) for w in chosen]
+def _selected(args: argparse.Namespace, optimizers: Sequence[str]) -> list[Workload]:
+    """The built-in workloads chosen, each with every rule of ``optimizers`` that fits its
+    dimension, then one per --workload-overrides (raises on bad config)."""
+    builtin = args.workloads
+    if builtin is None:
+        builtin = [] if args.workload_overrides else list(WORKLOADS.values())
+    chosen = [
+        replace(w, grad_norm=args.grad_norm, mode=_mode(args), optimizer=o)
+        for w in builtin
+        for o in optimizers
+        if not misfit(o, w.dim)
+    ]
     for i, text in enumerate(args.workload_overrides, 1):
         chosen.append(plan_workload(f"O{i}", with_grad_norm(text, args.grad_norm)))
     return chosen
+
+
+def optimizer_notes(
+    args: argparse.Namespace, optimizers: Sequence[str], workloads: Sequence[Workload]
+) -> list[str]:
+    """The header's lines on the optimizer axis (none when it is AdaGrad alone)."""
+    if list(optimizers) == [DEFAULT_OPTIMIZER]:
+        return []
+    builtin = [w for w in workloads if w.plan is None]
+    steps = {w.name: w for w in builtin}.values()
+    lines = [
+        "optimizers: each rule with its registry defaults, step size the workload's ("
+        + ", ".join(f"{w.name} {w.step_size:g}" for w in steps)
+        + "); gd and momentum a stable one per workload ("
+        + "; ".join(
+            f"{w.name} " + ", ".join(f"{o} {s:g}" for o, s in w.stable_steps) for w in steps
+        )
+        + "); speedup: NumPy / kernel on the same rule, same run"
+    ]
+    names = args.workloads or (list(WORKLOADS.values()) if not args.workload_overrides else [])
+    for o in optimizers:
+        lines += [f"{o}: skipped on {w.name} ({why})" for w in names if (why := misfit(o, w.dim))]
+    for o in optimizers:
+        if (limit := bound(o)) is not None:
+            lines.append(
+                f"{o}: not bitwise: NumPy takes the eigendecomposition from np.linalg.eigh, "
+                "the kernel from cyclic Jacobi; agree = max over trajectories of "
+                "max|x_kernel - x_numpy| / max(max|x_numpy|, max|x0|) of the final points "
+                f"< {limit:g}; bitwise column: that error"
+            )
+    if args.peers:
+        lines.append("--peers: AdaGrad only; the other rules have no peer rows")
+    if args.workload_overrides:
+        lines.append("--optimizers: built-in workloads only; O rows run their config's rule")
+    return lines
 
 
 def _mode(args: argparse.Namespace) -> Mode:
@@ -159,7 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_end_to_end(args.scale, args.repeats or 3, args.threads, args.grad_norm, mode)
     repeats = args.repeats or 5
     try:
-        workloads = _selected(args)
+        optimizers = optimizer_list(args.optimizers)
+    except ValueError as exc:
+        print(f"adagrad-lab-bench: error: --optimizers: {exc}", file=sys.stderr)
+        return 2
+    try:
+        workloads = _selected(args, optimizers)
     except Exception as exc:  # Hydra's composition errors and the project's ConfigError
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         print(f"adagrad-lab-bench: error: --workload-overrides: {first}", file=sys.stderr)
@@ -169,17 +252,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     plans = [w for w in workloads if w.plan is not None]
     notes += [f"{w.name}: adagrad-lab {t}{mode_note(w)}"
               for w, t in zip(plans, args.workload_overrides, strict=True)]  # fmt: skip
-    print("\n".join([_header(repeats, args.reuse_outputs), *mode_notes, *notes]), flush=True)
+    notes += optimizer_notes(args, optimizers, workloads)
+    head = _header(repeats, args.reuse_outputs, optimizers)
+    print("\n".join([head, *mode_notes, *notes]), flush=True)
+    axis = optimizers != [DEFAULT_OPTIMIZER]
     results: list[Result] = []
     for w in workloads:
-        print(f"running {w.name} ({w.objective}, N={w.scaled_n(args.scale)}) ...", flush=True)
+        rule = f"{w.optimizer}, " if axis and w.plan is None else ""
+        print(f"running {w.name} ({rule}{w.objective}, N={w.scaled_n(args.scale)}) ...", flush=True)
         results.append(bench_workload(w, args.scale, repeats, peers, args.reuse_outputs))
-    print(results_table(results))
+    print("\n".join([results_table(results), *diverged_lines(results)]))
     if peers:
         print(peer_table(results))
     ok = all(r.agreement is None or r.agreement.close for r in results)
     ok = ok and all(p.agree is not False for r in results for p in r.peers)
     bad = " or a fast mode's bounds" if any(w.fast() for w in workloads) else ""
+    if any(w.plan is None and bound(w.optimizer) is not None for w in workloads):
+        bad += " or a rule's bound"
     bad = f"OUTPUTS DISAGREE: an implementation differs beyond rtol{bad}"
     print("outputs agree" if ok else bad)
     return 0 if ok else 1

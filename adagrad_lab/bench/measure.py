@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .agree import FAST_COLUMNS, Agreement, ErrorTally, compare_bitwise
+from .agree import FAST_COLUMNS, Agreement, ErrorTally, compare_bitwise, x_error
 from .baselines import (
     PEER_ATOL,
     PEER_RTOL,
@@ -32,8 +32,17 @@ from .baselines import (
     peer_sample,
     run_numpy,
 )
+from .numpy_rules import bound
 from .plans import plan_chunk_size, plan_inputs, plan_warm_up
-from .workloads import Inputs, Outputs, Workload, builtin_inputs, kernel_call, reuse
+from .workloads import (
+    DEFAULT_OPTIMIZER,
+    Inputs,
+    Outputs,
+    Workload,
+    builtin_inputs,
+    kernel_call,
+    reuse,
+)
 
 WARMUP_N, WARMUP_ITER = 64, 3
 CHECK_CHUNK = 16384  # trajectories per chunk of the agreement check (bounds its memory)
@@ -107,20 +116,35 @@ def check_agreement(w: Workload, inputs: Inputs) -> Agreement:
     Trajectories are independent, so comparing chunk by chunk covers all of
     them while only one chunk's outputs of each implementation are alive:
     the check never raises the process's peak memory above the timed runs'.
-    A fast mode gathers f's relative errors instead (`agree.ErrorTally`).
+    A fast mode gathers f's relative errors instead (`agree.ErrorTally`); a
+    rule with a bound (`numpy_rules.bound`) measures the final points' error
+    (`agree.x_error`). The trajectories the kernel stopped as diverged are counted.
     """
     n = inputs.x0.shape[0]
     close = bitwise = True
-    tally = ErrorTally() if w.fast() else None
+    limit = None if w.plan is not None else bound(w.optimizer)
+    tally = ErrorTally() if w.fast() and limit is None else None
+    x_err, diverged = 0.0, 0
     for j0 in range(0, n, CHECK_CHUNK):
         part = inputs.rows(j0, j0 + CHECK_CHUNK)
         ko, no = run_kernel(w, part), run_numpy(w, part)
+        diverged += int((ko["died_at"] >= 0).sum())
         if tally is not None:
             tally.add(ko, no)
             continue
         a = compare_bitwise(ko, no)
-        close, bitwise = close and a.close, bitwise and a.bitwise
-    return Agreement(close, bitwise) if tally is None else tally.agreement(w.mode)
+        bitwise = bitwise and a.bitwise
+        if limit is None:
+            close = close and a.close
+        elif ko["x_final"].shape == no["x_final"].shape:
+            x_err = max(x_err, x_error(ko, no, part.x0))
+        else:
+            x_err = float("inf")
+    if tally is not None:
+        return replace(tally.agreement(w.mode), diverged=diverged)
+    if limit is not None:
+        return Agreement(x_err < limit, bitwise, x_err=x_err, diverged=diverged)
+    return Agreement(close, bitwise, diverged=diverged)
 
 
 def peak_rss_mib() -> float:
@@ -189,7 +213,7 @@ def bench_workload(
         if baseline:
             numpy_s.append(timed(numpy_run, w, inputs))
     result = Result(w, w.n, warm, kernel_s, numpy_s, agreement, peak_rss_mib())
-    if peers:
+    if peers and w.optimizer == DEFAULT_OPTIMIZER:  # the peers run AdaGrad only
         result = replace(result, peers=tuple(bench_peers(peers, result, inputs, repeats)))
     return result
 
@@ -240,16 +264,29 @@ def yes(flag: bool | None, no: str) -> str:
     return "-" if flag is None else ("yes" if flag else no)
 
 
-def table_row(r: Result, fast_columns: bool = False) -> list[str]:
-    """One table row: medians, speedup (NumPy/kernel), throughputs, memory, agreement;
-    with ``fast_columns``, then f's relative errors (a fast mode's; '-' otherwise)."""
+def bitwise_cell(r: Result) -> str:
+    """'yes', 'no', '-' (no baseline), 'no (fast mode)', or for a rule judged by its bound
+    'no (x err 3.2e-10)' (its measured `agree.x_error`)."""
     w, a = r.workload, r.agreement
-    bitwise = "no (fast mode)" if a and w.fast() else yes(None if a is None else a.bitwise, "no")
+    if a is not None and a.x_err is not None and not a.bitwise:
+        return f"no (x err {a.x_err:.1e})"
+    if a is not None and w.fast():
+        return "no (fast mode)"
+    return yes(None if a is None else a.bitwise, "no")
+
+
+def table_row(r: Result, fast_columns: bool = False, optimizer_column: bool = False) -> list[str]:
+    """One table row: medians, speedup (NumPy/kernel), throughputs, memory, agreement;
+    with ``fast_columns``, then f's relative errors (a fast mode's; '-' otherwise);
+    with ``optimizer_column``, the optimizer after the workload."""
+    w, a = r.workload, r.agreement
+    bitwise = bitwise_cell(r)
     errors = a.errors.cells() if a and a.errors else ["-"] * len(FAST_COLUMNS)
     k = statistics.median(r.kernel_s)
     p = statistics.median(r.numpy_s) if r.numpy_s else None
     return [
-        w.name, w.objective, str(w.dim), str(r.n), str(w.n_iter), history_label(w),
+        w.name, *([w.optimizer] if optimizer_column else []), w.objective, str(w.dim),
+        str(r.n), str(w.n_iter), history_label(w),
         f"{r.warmup_s:.3f}", f"{k:.4f}", "-" if p is None else f"{p:.4f}",
         "-" if p is None else f"{p / k:.1f}x", f"{r.updates() / k:.3e}",
         "-" if p is None else f"{r.updates() / p:.3e}", f"{r.peak_rss_mib:.0f}",
@@ -258,10 +295,15 @@ def table_row(r: Result, fast_columns: bool = False) -> list[str]:
 
 
 def results_table(results: Sequence[Result]) -> str:
-    """The main table; the error columns only when some workload ran in a fast mode."""
+    """The main table; the error columns only when some workload ran in a fast mode, the
+    optimizer column only when some row runs another rule than AdaGrad (so the default
+    run prints the table it always did)."""
     fast = any(r.workload.fast() for r in results)
+    rules = any(r.workload.optimizer != DEFAULT_OPTIMIZER for r in results)
     header = (*COLUMNS, *FAST_COLUMNS) if fast else COLUMNS
-    return format_table(header, [table_row(r, fast) for r in results])
+    if rules:
+        header = (header[0], "optimizer", *header[1:])
+    return format_table(header, [table_row(r, fast, rules) for r in results])
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -279,6 +321,17 @@ PEER_COLUMNS = (
     "workload", "peer", "warm-up s", "peer s", "kernel s", "numpy s", "peer vs numpy",
     "kernel vs peer", "peer upd/s", "peak RSS MiB", "agree 1e-9",
 )  # fmt: skip
+
+
+def diverged_lines(results: Sequence[Result]) -> list[str]:
+    """A line for each row whose kernel stopped trajectories as diverged (their timing is
+    not comparable: a stopped lane does no more work)."""
+    return [
+        f"{r.workload.name} {r.workload.optimizer}: {r.agreement.diverged} of {r.n} "
+        "trajectories diverged in the kernel (stopped early: its time is not comparable)"
+        for r in results
+        if r.agreement is not None and r.agreement.diverged
+    ]
 
 
 def peer_row(r: Result, p: PeerResult) -> list[str]:

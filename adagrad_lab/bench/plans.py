@@ -23,7 +23,7 @@ from ..grid import default_block
 from ..runner import compile_kernel, make_grid
 from ..sizes import chunk_size
 from ..validate import Plan, make_plan
-from .workloads import Inputs, Mode, Workload
+from .workloads import Inputs, Mode, Workload, hp_names
 
 
 def plan_from_overrides(overrides: Sequence[str]) -> Plan:
@@ -43,7 +43,7 @@ def plan_workload(name: str, overrides: Sequence[str]) -> Workload:
     return Workload(
         name, problem.objective, problem.dim, stop - start, sweep.n_iter,
         len(plan.output.record_iters) > 0, sweep.axes["step_size"][0],
-        grad_norm=plan.output.record_grad_norm,
+        grad_norm=plan.output.record_grad_norm, optimizer=problem.optimizer,
         mode=Mode(**asdict(arithmetic)),
         block=plan.execution.block or default_block(problem.dim), plan=plan,
     )  # fmt: skip
@@ -61,7 +61,7 @@ def plan_inputs(plan: Plan, n: int) -> Inputs:
     """The first n grid rows of the plan's shard."""
     start = plan.shard_range[0]
     part = make_grid(plan).slice(start, start + n)
-    return Inputs(part["x0"], part["hp"], plan.problem.params)
+    return Inputs(part["x0"], part["hp"], plan.problem.params, hp_names(plan.problem.optimizer))
 
 
 def plan_warm_up(w: Workload) -> tuple[Workload, float]:
