@@ -165,6 +165,38 @@ def best_step_size(
     return _per_group(frame, keys, per_group, traj)
 
 
+def at_best_step_size(
+    data: Data, by: Sequence[str] | None = None, budget: int | None = None, value: str = "f"
+) -> pd.DataFrame:
+    """The trajectories of each group at its best step size (`best_step_size`), and no others.
+
+    The rows of the trajectories frame whose step size is their group's best,
+    with the group's ``median`` there. A group where every median is +inf
+    (`best_step_size` gives NaN) keeps its smallest step size, so no group
+    drops out of a comparison. Groups, ``budget`` and ``value`` as in
+    `best_step_size`.
+
+    >>> tuned = at_best_step_size(res, by=["objective", "optimizer"])  # doctest: +SKIP
+    >>> convergence((tuned, res.history(["trajectory", "iter", "f"])))  # doctest: +SKIP
+    """
+    traj = _trajectories(data)
+    keys = [b for b in (default_by(traj) if by is None else by) if b != "step_size"]
+    best = best_step_size(data, keys, budget, value)
+    steps = traj["step_size"].to_numpy(np.float64)
+    if keys:
+        # per trajectory, its group's row of `best` (NaN keys match NaN: an objective
+        # parameter the other objectives lack), and its group's smallest step size
+        at = pd.MultiIndex.from_frame(best[keys]).get_indexer(pd.MultiIndex.from_frame(traj[keys]))
+        smallest = traj.groupby(keys, observed=True, dropna=False)["step_size"].transform("min")
+    else:
+        at, smallest = np.zeros(len(traj), np.intp), pd.Series(np.nanmin(steps), traj.index)
+    chosen = best["step_size"].to_numpy(np.float64)[at]
+    chosen = np.where(np.isnan(chosen), smallest.to_numpy(np.float64), chosen)
+    keep = (at >= 0) & (steps == chosen)
+    out: pd.DataFrame = traj.assign(median=best["median"].to_numpy(np.float64)[at])[keep]
+    return out
+
+
 def runtimes(
     data: Data,
     targets: Sequence[float] | Array = DEFAULT_TARGETS,

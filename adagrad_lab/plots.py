@@ -81,6 +81,7 @@ FLOOR = 1e-16  # default floor of log value axes: values <= FLOOR are drawn at i
 HUGE = 1e200
 
 FIGSIZE = (7.6, 4.4)  # the legend goes to the right of the axes
+FACET_COLUMNS = 3  # panels to a row of a faceted figure
 LABEL_SIZE = 12.0
 TICK_SIZE = 10.5
 LEGEND_SIZE = 9.5
@@ -97,6 +98,7 @@ AXIS_LABELS = {
     "objective": "objective",
     "dim": "dimension",
     "target": "target",
+    "objective.bounds": "start box",
 }
 VALUE_LABELS = {"f": "f(x)", "gap": "f(x) - f*", "auto": "f(x) - f*"}
 
@@ -117,7 +119,8 @@ def convergence(
     logx: bool = False,
     logy: bool | None = None,
     band: tuple[str, str] | None = None,
-    figsize: tuple[float, float] = FIGSIZE,
+    facet: str | None = None,
+    figsize: tuple[float, float] | None = None,
     title: str | None = None,
 ) -> Figure:
     """The median across seeds per iteration, one line per group, with its quantile band.
@@ -126,13 +129,17 @@ def convergence(
     ``q<quantile>`` columns (``q0.5`` is drawn; the band runs from the lowest to
     the highest other quantile, e.g. ``q0.25`` to ``q0.75``, or ``band``
     names the two columns). ``hue`` names the group keys to draw a line per
-    (default: every key column of the frame; the keys taking one value are left
-    out of the labels). ``value`` is what the frame holds, for the label: "f"
-    gives "f(x)", "gap" "f(x) - f*". The value axis is logarithmic when the
-    data span a decade (``logy`` forces it), with values ``<= floor`` drawn at
-    the floor; +inf (diverged) is drawn at a ceiling above the data, an X
-    marking where a median first becomes +inf. ``logx=True`` gives log-log,
-    with x = iteration + 1 so that iteration 0 has a place.
+    (default: every key column of the frame but ``facet``; the keys taking one
+    value are left out of the labels). ``value`` is what the frame holds, for
+    the label: "f" gives "f(x)", "gap" "f(x) - f*". The value axis is
+    logarithmic when the data span a decade (``logy`` forces it), with values
+    ``<= floor`` drawn at the floor; +inf (diverged) is drawn at a ceiling
+    above the data, an X marking where a median first becomes +inf.
+    ``logx=True`` gives log-log, with x = iteration + 1 so that iteration 0
+    has a place. ``facet`` (e.g. "objective") draws one panel per value of that
+    key (`FACET_COLUMNS` to a row), on the same axes limits, with one legend
+    below them, a line's colour the same in every panel. ``figsize`` defaults
+    to `FIGSIZE`, or 4.2 inches wide and 3.6 high per panel with ``facet``.
 
     >>> curves = analysis.convergence(res, by=["step_size"], value="gap")  # doctest: +SKIP
     >>> convergence(curves, hue="step_size", value="gap").savefig("curves.png")  # doctest: +SKIP
@@ -140,47 +147,59 @@ def convergence(
     _require(frame, ["iter", "q0.5"], "analysis.convergence")
     quantiles = _quantile_columns(frame, "")
     lo, hi = band if band is not None else _band(quantiles)
-    keys = _hue_keys(frame, hue)
-    groups, legend_title = _groups(frame, keys, "iter")
+    panels = _panels(frame, facet)
+    keys = [k for k in _hue_keys(frame, hue) if k != facet]
+    shown = [k for k in keys if frame[k].nunique(dropna=False) > 1] or keys
+    legend_title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
+    labels = _labelled(frame, shown)
     drawn = [c for c in ("q0.5", lo, hi) if c]
     r = _value_range(frame[drawn].to_numpy(np.float64), floor, logy)
+    every_x = frame["iter"].to_numpy(np.float64) + (1.0 if logx else 0.0)
 
-    fig = _figure(figsize)
-    ax = fig.add_subplot()
-    handles: list[Artist] = []
+    fig = _figure(figsize or (FIGSIZE if facet is None else _facet_size(len(panels))))
+    axes = _panel_axes(fig, len(panels))
+    handles: dict[str, Artist] = {}
+    marks: dict[str, Artist] = {}
     diverged = False
-    for i, (label, g) in enumerate(groups):
-        style = _style(i)
-        x = g["iter"].to_numpy(np.float64) + (1.0 if logx else 0.0)
-        median = g["q0.5"].to_numpy(np.float64)
-        if lo and hi:
-            _fill_band(ax, x, g[lo], g[hi], r, style["color"])
-        (line,) = ax.plot(
-            x,
-            r.y(median),
-            color=style["color"],
-            linestyle=style["linestyle"],
-            linewidth=LINE_WIDTH,
-            label=label,
-            gid="median",
+    for i, (ax, (panel, part)) in enumerate(zip(axes, panels, strict=True)):
+        for label, g in _label_groups(part, shown, "iter"):
+            style = _style(labels.index(label))
+            x = g["iter"].to_numpy(np.float64) + (1.0 if logx else 0.0)
+            median = g["q0.5"].to_numpy(np.float64)
+            if lo and hi:
+                _fill_band(ax, x, g[lo], g[hi], r, style["color"])
+            (line,) = ax.plot(
+                x,
+                r.y(median),
+                color=style["color"],
+                linestyle=style["linestyle"],
+                linewidth=LINE_WIDTH,
+                label=label,
+                gid="median",
+            )
+            handles.setdefault(label, line)
+            diverged |= _mark_inf(ax, x, median, r, style["color"], first_only=True)
+        for mark in r.decorate(ax):
+            marks.setdefault(str(mark.get_label()), mark)
+        if logx:
+            ax.set_xscale("log")
+        _limits(ax, every_x, logx)
+        first, last = _panel_edges(i, len(panels))
+        _labels(
+            ax,
+            ("iteration + 1" if logx else "iteration") if last else None,
+            f"{VALUE_LABELS.get(value, value)} (median{' and band' if lo and hi else ''})"
+            if first
+            else None,
+            panel if facet is not None else title,
         )
-        handles.append(line)
-        diverged |= _mark_inf(ax, x, median, r, style["color"], first_only=True)
+    legend = [handles[label] for label in labels if label in handles]
     if lo and hi:
-        handles.append(_band_handle(lo, hi))
+        legend.append(_band_handle(lo, hi))
     if diverged:
-        handles.append(_diverged_handle("median diverged"))
-    handles += r.decorate(ax)
-    if logx:
-        ax.set_xscale("log")
-    _limits(ax, frame["iter"].to_numpy(np.float64) + (1.0 if logx else 0.0), logx)
-    _labels(
-        ax,
-        "iteration + 1" if logx else "iteration",
-        f"{VALUE_LABELS.get(value, value)} (median{' and band' if lo and hi else ''})",
-        title,
-    )
-    _legend(ax, handles, legend_title)
+        legend.append(_diverged_handle("median diverged"))
+    legend += marks.values()
+    _place_legend(fig, axes, legend, legend_title, facet is not None, title)
     return fig
 
 
@@ -213,8 +232,8 @@ def sensitivity(
     keys to draw a curve per (default: every key column but ``step_size`` and
     ``facet``). ``facet`` (e.g. "objective") draws one column of panels per
     value of that key, sharing both axes and one legend below them, a curve's
-    colour the same in every panel. ``figsize`` defaults to 7.6 x 5.6 inches,
-    4.2 inches wide per panel with ``facet``.
+    colour the same in every panel (`FACET_COLUMNS` panels to a row). ``figsize``
+    defaults to 7.6 x 5.6 inches, 4.2 inches wide and 4.6 high per panel with ``facet``.
 
     >>> table = analysis.sensitivity(res, by=["optimizer"])  # doctest: +SKIP
     >>> sensitivity(table).savefig("sensitivity.pdf")  # doctest: +SKIP
@@ -244,15 +263,22 @@ def sensitivity(
     log_steps = _spans_decade(steps) if logx is None else logx
 
     n = len(panels)
-    size = figsize or ((7.6, 5.6) if facet is None else (0.6 + 4.2 * n, 5.6))
+    columns = min(n, FACET_COLUMNS)
+    rows = -(-n // columns)  # `FACET_COLUMNS` panels to a row, each a pair of axes
+    size = figsize or ((7.6, 5.6) if facet is None else (0.6 + 4.2 * columns, 1.0 + 4.6 * rows))
     fig = _figure(size)
     axes = np.asarray(
-        fig.subplots(2, n, sharex=True, sharey="row", height_ratios=[3, 1], squeeze=False)
+        fig.subplots(2 * rows, columns, sharey="row", height_ratios=[3, 1] * rows, squeeze=False)
     )
+    for k in range(n, rows * columns):  # the empty places of the last row
+        fig.delaxes(axes[2 * (k // columns), k % columns])
+        fig.delaxes(axes[2 * (k // columns) + 1, k % columns])
     handles: dict[str, Artist] = {}
+    marks: dict[str, Artist] = {}
     diverged = False
     for j, (panel, part) in enumerate(panels):
-        top, bottom = cast(Axes, axes[0, j]), cast(Axes, axes[1, j])
+        row, column = 2 * (j // columns), j % columns
+        top, bottom = cast(Axes, axes[row, column]), cast(Axes, axes[row + 1, column])
         for label, g in _label_groups(part, shown, "step_size"):
             style = _style(labels.index(label))
             x = g["step_size"].to_numpy(np.float64)
@@ -282,39 +308,29 @@ def sensitivity(
                 linewidth=LINE_WIDTH * 0.75,
                 gid="diverged_fraction",
             )
-        marks = r.decorate(top)
-        if log_steps:
-            top.set_xscale("log")
-        _limits(bottom, steps, log_steps)
+        for mark in r.decorate(top):
+            marks.setdefault(str(mark.get_label()), mark)
+        for ax in (top, bottom):
+            if log_steps:
+                ax.set_xscale("log")
+            _limits(ax, steps, log_steps)
+        top.tick_params(labelbottom=False)
         _labels(
             top,
             None,
-            f"median {which} {VALUE_LABELS.get(value, value)}" if j == 0 else None,
+            f"median {which} {VALUE_LABELS.get(value, value)}" if column == 0 else None,
             panel if facet is not None else title,
         )
         bottom.set_ylim(-0.05, 1.05)
         bottom.set_yticks([0.0, 0.5, 1.0])
-        _labels(bottom, "step size", "diverged" if j == 0 else None, None)
+        _labels(bottom, "step size", "diverged" if column == 0 else None, None)
     legend = [handles[label] for label in labels if label in handles]
     if lo and hi:
         legend.append(_band_handle(lo, hi))
     if diverged:
         legend.append(_diverged_handle("median diverged"))
-    legend += marks
-    if facet is None:
-        _legend(cast(Axes, axes[0, 0]), legend, legend_title)
-    else:
-        if title:
-            fig.suptitle(title, fontsize=TITLE_SIZE)
-        fig.legend(
-            handles=legend,
-            title=legend_title,
-            loc="outside lower center",
-            ncols=min(len(legend), 4),
-            fontsize=LEGEND_SIZE,
-            title_fontsize=LEGEND_SIZE,
-            frameon=False,
-        )
+    legend += marks.values()
+    _place_legend(fig, [cast(Axes, axes[0, 0])], legend, legend_title, facet is not None, title)
     return fig
 
 
@@ -328,7 +344,7 @@ def heatmap(
     floor: float = FLOOR,
     log: bool | None = None,
     annotate: bool | None = None,
-    figsize: tuple[float, float] = (6.4, 4.8),
+    figsize: tuple[float, float] | None = None,
     title: str | None = None,
 ) -> Figure:
     """A heatmap of the median final f over two swept hyperparameters, a colour bar beside it.
@@ -344,7 +360,10 @@ def heatmap(
     colour under the scale (the colour bar's extension below) with a dotted
     hatch and a legend entry, the scale spanning the values above; +inf
     cells are hatched and labelled "diverged", missing cells left blank.
-    ``annotate`` writes each cell's value (default: up to 12 x 12 cells).
+    ``annotate`` writes each cell's value (default: up to 144 cells, each wide
+    enough for its text). ``figsize`` defaults to 6.4 x 4.8 inches, wider and
+    taller for many cells (at most 14 x 10); beyond 12 columns or rows, only
+    every other (third...) tick is labelled.
 
     >>> adagrad = res.trajectories.query("optimizer == 'adagrad'")  # doctest: +SKIP
     >>> heatmap(adagrad, x="step_size", y="eps").savefig("heatmap.png")  # doctest: +SKIP
@@ -384,9 +403,10 @@ def heatmap(
         vmin, vmax = (vmin / 10, vmax * 10) if use_log else (vmin - 1, vmax + 1)
     norm: Normalize = LogNorm(vmin, vmax) if use_log else Normalize(vmin, vmax)
 
-    fig = _figure(figsize)
-    ax = fig.add_subplot()
     ny, nx = z.shape
+    size = figsize or (min(14.0, max(6.4, 2.4 + 0.6 * nx)), min(10.0, max(4.8, 1.8 + 0.4 * ny)))
+    fig = _figure(size)
+    ax = fig.add_subplot()
     mesh = ax.pcolormesh(
         np.arange(nx + 1) - 0.5,
         np.arange(ny + 1) - 0.5,
@@ -431,7 +451,8 @@ def heatmap(
         handles.append(
             Patch(facecolor=under, edgecolor="white", hatch="..", label=f"<= {floor:g} (floor)")
         )
-    if annotate if annotate is not None else nx * ny <= 144:
+    roomy = (size[0] - 2.4) / nx >= 0.7 and (size[1] - 1.8) / ny >= 0.25
+    if annotate if annotate is not None else (nx * ny <= 144 and roomy):
         for j in range(ny):
             for i in range(nx):
                 v = z[j, i]
@@ -450,20 +471,23 @@ def heatmap(
                     if at_floor[j, i]
                     else None,
                 )
-    ax.set_xticks(range(nx), [_format(x, v) for v in table.columns])
-    ax.set_yticks(range(ny), [_format(y, v) for v in table.index])
+    for axis, key, values in ((ax.xaxis, x, table.columns), (ax.yaxis, y, table.index)):
+        every = -(-len(values) // 12)  # at most 12 tick labels
+        at = range(0, len(values), every)
+        axis.set_ticks(list(at), [_tick(key, values[i]) for i in at])
+    if nx > 6:
+        ax.tick_params(axis="x", labelrotation=45)
     ax.set_xlim(-0.5, nx - 0.5)
     ax.set_ylim(-0.5, ny - 0.5)
     colorbar = fig.colorbar(mesh, ax=ax, extend="min" if clipped else "neither")
     colorbar.set_label(_column_label(column, value), fontsize=LABEL_SIZE)
     colorbar.ax.tick_params(labelsize=TICK_SIZE)
     _labels(ax, AXIS_LABELS.get(x, x), AXIS_LABELS.get(y, y), title, grid=False)
-    if handles:
-        ax.legend(
+    if handles:  # below the axes and their tick labels, however long
+        fig.legend(
             handles=handles,
             fontsize=LEGEND_SIZE,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.16),
+            loc="outside lower center",
             ncols=len(handles),
             frameon=False,
         )
@@ -477,7 +501,8 @@ def runtime_ecdf(
     frame: pd.DataFrame,
     hue: Hue = None,
     *,
-    figsize: tuple[float, float] = FIGSIZE,
+    facet: str | None = None,
+    figsize: tuple[float, float] | None = None,
     title: str | None = None,
 ) -> Figure:
     """The runtime ECDF: fraction of (trajectory, target) pairs solved by each iteration.
@@ -501,6 +526,7 @@ def runtime_ecdf(
         "fraction of (trajectory, target) pairs solved",
         "ecdf",
         10,
+        facet,
         figsize,
         title,
     )
@@ -510,7 +536,8 @@ def performance_profile(
     frame: pd.DataFrame,
     hue: Hue = None,
     *,
-    figsize: tuple[float, float] = FIGSIZE,
+    facet: str | None = None,
+    figsize: tuple[float, float] | None = None,
     title: str | None = None,
 ) -> Figure:
     """The Dolan-More performance profile: fraction of problems solved within a factor tau.
@@ -519,6 +546,7 @@ def performance_profile(
     ``fraction``); one step curve per solver (``hue`` as in `convergence`), tau
     on a log2 axis. The height at tau = 1 is the share of problems where the
     solver is the fastest; problems no solver solves keep every curve below 1.
+    ``facet`` draws one panel per value of that key, as in `convergence`.
 
     >>> profile = analysis.performance_profile(res, solver=["optimizer"])  # doctest: +SKIP
     >>> performance_profile(profile).savefig("profile.pdf")  # doctest: +SKIP
@@ -533,6 +561,7 @@ def performance_profile(
         "fraction of problems",
         "profile",
         2,
+        facet,
         figsize,
         title,
     )
@@ -547,35 +576,48 @@ def _steps(
     ylabel: str,
     gid: str,
     base: int,
-    figsize: tuple[float, float],
+    facet: str | None,
+    figsize: tuple[float, float] | None,
     title: str | None,
 ) -> Figure:
-    groups, legend_title = _groups(frame, _hue_keys(frame, hue), x)
-    fig = _figure(figsize)
-    ax = fig.add_subplot()
-    handles: list[Artist] = []
+    panels = _panels(frame, facet)
+    keys = [k for k in _hue_keys(frame, hue) if k != facet]
+    shown = [k for k in keys if frame[k].nunique(dropna=False) > 1] or keys
+    legend_title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
+    labels = _labelled(frame, shown)
+    fig = _figure(figsize or (FIGSIZE if facet is None else _facet_size(len(panels))))
+    axes = _panel_axes(fig, len(panels))
+    handles: dict[str, Artist] = {}
     xs = frame[x].to_numpy(np.float64) + shift
     right = float(np.nanmax(xs[np.isfinite(xs)])) * 1.25 if np.isfinite(xs).any() else 1.0
-    for i, (label, g) in enumerate(groups):
-        style = _style(i)
-        fraction = g["fraction"].to_numpy(np.float64)
-        # a fraction stays at its last value for every larger x: drawn to the right edge
-        (line,) = ax.plot(
-            np.append(g[x].to_numpy(np.float64) + shift, right),
-            np.append(fraction, fraction[-1]),
-            drawstyle="steps-post",
-            color=style["color"],
-            linestyle=style["linestyle"],
-            linewidth=LINE_WIDTH,
-            label=label,
-            gid=gid,
+    for i, (ax, (panel, part)) in enumerate(zip(axes, panels, strict=True)):
+        for label, g in _label_groups(part, shown, x):
+            style = _style(labels.index(label))
+            fraction = g["fraction"].to_numpy(np.float64)
+            # a fraction stays at its last value for every larger x: drawn to the right edge
+            (line,) = ax.plot(
+                np.append(g[x].to_numpy(np.float64) + shift, right),
+                np.append(fraction, fraction[-1]),
+                drawstyle="steps-post",
+                color=style["color"],
+                linestyle=style["linestyle"],
+                linewidth=LINE_WIDTH,
+                label=label,
+                gid=gid,
+            )
+            handles.setdefault(label, line)
+        ax.set_xscale("log", base=base)
+        _limits(ax, xs, True)
+        ax.set_ylim(-0.02, 1.02)
+        first, last = _panel_edges(i, len(panels))
+        _labels(
+            ax,
+            xlabel if last else None,
+            ylabel if first else None,
+            panel if facet is not None else title,
         )
-        handles.append(line)
-    ax.set_xscale("log", base=base)
-    _limits(ax, xs, True)
-    ax.set_ylim(-0.02, 1.02)
-    _labels(ax, xlabel, ylabel, title)
-    _legend(ax, handles, legend_title)
+    legend = [handles[label] for label in labels if label in handles]
+    _place_legend(fig, axes, legend, legend_title, facet is not None, title)
     return fig
 
 
@@ -843,6 +885,66 @@ def _mark_inf(ax: Axes, x: Array, values: Array, r: _Range, color: str, first_on
     return True
 
 
+def _panels(frame: pd.DataFrame, facet: str | None) -> list[tuple[str | None, pd.DataFrame]]:
+    """(title, rows) per value of ``facet`` in sorted order; the whole frame without one."""
+    if facet is None:
+        return [(None, frame)]
+    if facet not in frame.columns:
+        raise ValueError(f"facet: the frame has no column {facet}")
+    return [
+        (_named(facet, v), g)
+        for v, g in frame.groupby(facet, observed=True, dropna=False, sort=True)
+    ]
+
+
+def _facet_size(n: int, height: float = 3.6) -> tuple[float, float]:
+    """A figure of ``n`` panels, `FACET_COLUMNS` to a row, with room for a legend below."""
+    columns = min(n, FACET_COLUMNS)
+    rows = -(-n // columns)
+    return 0.6 + 4.2 * columns, 1.6 + height * rows
+
+
+def _panel_axes(fig: Figure, n: int) -> list[Axes]:
+    """``n`` axes, `FACET_COLUMNS` to a row (one axes for ``n == 1``)."""
+    columns = min(n, FACET_COLUMNS)
+    grid = np.asarray(fig.subplots(-(-n // columns), columns, squeeze=False)).ravel()
+    for ax in grid[n:]:
+        fig.delaxes(ax)
+    return [cast(Axes, ax) for ax in grid[:n]]
+
+
+def _panel_edges(i: int, n: int) -> tuple[bool, bool]:
+    """Whether panel ``i`` of ``n`` starts a row (y label) and has none below it (x label)."""
+    columns = min(n, FACET_COLUMNS)
+    return i % columns == 0, i + columns >= n
+
+
+def _place_legend(
+    fig: Figure,
+    axes: list[Axes],
+    handles: list[Artist],
+    title: str | None,
+    below: bool,
+    suptitle: str | None,
+) -> None:
+    """Right of the single axes, or one legend for the figure below its panels."""
+    if not below:
+        _legend(axes[0], handles, title)
+        return
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=TITLE_SIZE)
+    width = fig.get_figwidth()
+    fig.legend(
+        handles=handles,
+        title=title,
+        loc="outside lower center",
+        ncols=max(1, min(len(handles), int(width // 3.1))),
+        fontsize=LEGEND_SIZE,
+        title_fontsize=LEGEND_SIZE,
+        frameon=False,
+    )
+
+
 def _figure(figsize: tuple[float, float]) -> Figure:
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)  # its own canvas: draw() and savefig work with no pyplot backend
@@ -967,15 +1069,6 @@ def _hue_keys(frame: pd.DataFrame, hue: Hue) -> list[str]:
     return keys
 
 
-def _groups(
-    frame: pd.DataFrame, keys: list[str], x: str
-) -> tuple[list[tuple[str, pd.DataFrame]], str | None]:
-    """(label, rows sorted by ``x``) per group of the keys that vary; the legend's title."""
-    shown = [k for k in keys if frame[k].nunique(dropna=False) > 1] or keys
-    title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
-    return _label_groups(frame, shown, x), title
-
-
 def _label_groups(frame: pd.DataFrame, shown: list[str], x: str) -> list[tuple[str, pd.DataFrame]]:
     """(label, rows sorted by ``x``) per group of exactly the keys ``shown``."""
     if not shown:
@@ -1013,7 +1106,16 @@ def _format(key: str, value: object) -> str:
         return OPTIMIZER_LABELS.get(str(value), str(value))
     if isinstance(value, float | np.floating):
         return f"{value:g}"
+    if isinstance(value, tuple | list | np.ndarray):  # e.g. bounds: "[-1, 1]"
+        return "[" + ", ".join(_format(key, v) for v in value) + "]"
     return str(value)
+
+
+def _tick(key: str, value: object) -> str:
+    """A short tick label: 3 significant digits for a float."""
+    if isinstance(value, float | np.floating):
+        return f"{value:.3g}"
+    return _format(key, value)
 
 
 def _named(key: str, value: object) -> str:

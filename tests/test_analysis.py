@@ -357,3 +357,25 @@ def test_column_quantiles_understand_infinities():
     values = np.array([[1.0, INF, 0.0], [2.0, INF, np.nan], [INF, INF, np.nan]])
     out = analysis.column_quantiles(values, [0.0, 0.5, 1.0])
     assert out.tolist() == [[1.0, INF, 0.0], [2.0, INF, 0.0], [INF, INF, 0.0]]
+
+
+def test_at_best_step_size_keeps_each_groups_trajectories_at_its_best_step():
+    # two objectives, one with a parameter the other lacks (NaN: a key all the same)
+    frame = pd.concat(
+        [
+            SENSITIVITY.assign(objective="ellipsoid", **{"objective.log10_condition": 6.0}),
+            SENSITIVITY.assign(objective="sphere", **{"objective.log10_condition": np.nan}),
+        ],
+        ignore_index=True,
+    )
+    by = ["objective", "objective.log10_condition", "optimizer"]
+    best = analysis.at_best_step_size(frame, by=by)
+    assert best["objective"].value_counts().to_dict() == {"ellipsoid": 4, "sphere": 4}
+    assert (best["step_size"] == 0.1).all() and (best["median"] == 1.25).all()
+    assert (
+        best["trajectory"].tolist() == frame.loc[frame["step_size"] == 0.1, "trajectory"].tolist()
+    )
+    # every step size diverges: the group keeps its smallest step size, with median +inf
+    lost = analysis.at_best_step_size(frame[frame["step_size"] == 1.0], by=by)
+    assert len(lost) == len(frame[frame["step_size"] == 1.0]) and np.isposinf(lost["median"]).all()
+    assert (analysis.at_best_step_size(SENSITIVITY, by=[])["step_size"] == 0.1).all()

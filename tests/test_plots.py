@@ -251,7 +251,8 @@ def test_heatmap_log_colours_hatches_diverged_cells_and_marks_the_floor():
     assert "median final f(x)" in bar.get_ylabel()
     hatched = [p for p in _gid(ax, "diverged") if isinstance(p, Rectangle)]
     assert len(hatched) == 1 and hatched[0].get_xy() == (1.5, 0.5) and hatched[0].get_hatch()
-    assert {"+inf (diverged)", "<= 1e-16 (floor)"} <= set(_legend_texts(ax))
+    (legend,) = fig.legends  # below the axes
+    assert {"+inf (diverged)", "<= 1e-16 (floor)"} <= {t.get_text() for t in legend.get_texts()}
     assert ax.get_xlabel() == "step size" and ax.get_ylabel().startswith("eps")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.01", "0.1", "1"]
     assert "diverged" in [t.get_text() for t in ax.texts]
@@ -368,3 +369,68 @@ def test_importing_the_package_does_not_import_matplotlib_nor_plots_pyplot():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_convergence_and_ecdf_facet_one_panel_per_objective_with_one_legend():
+    import warnings
+
+    curves = analysis.convergence((CURVES, CURVES_HISTORY), by=["optimizer"])
+    # four objectives: a second row of panels; gd only on two of them
+    parts = [curves.assign(objective=o) for o in ("booth", "ellipsoid", "rosenbrock", "sphere")]
+    parts += [curves.assign(objective=o, optimizer="gd") for o in ("booth", "sphere")]
+    stacked = pd.concat(parts, ignore_index=True)
+    stacked["optimizer"] = stacked["optimizer"].astype("category")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plots.convergence(stacked, facet="objective", logx=True, title="best steps")
+        _render(fig)
+    assert [ax.get_title() for ax in fig.axes] == [
+        "objective booth",
+        "objective ellipsoid",
+        "objective rosenbrock",
+        "objective sphere",
+    ]
+    assert fig.get_suptitle() == "best steps"
+    assert [len(_gid(ax, "median")) for ax in fig.axes] == [2, 1, 1, 2]
+    colours = {line.get_label(): line.get_color() for ax in fig.axes for line in _gid(ax, "median")}
+    for ax in fig.axes:
+        assert ax.get_legend() is None
+        for line in _gid(ax, "median"):
+            assert line.get_color() == colours[line.get_label()]
+    (legend,) = fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[:2] == ["AdaGrad", "gradient descent"] and len(texts) <= 12
+    # x labels under the last panel of each column, y labels at the start of each row
+    assert [bool(ax.get_xlabel()) for ax in fig.axes] == [False, True, True, True]
+    assert [bool(ax.get_ylabel()) for ax in fig.axes] == [True, False, False, True]
+    width, height = fig.get_size_inches()
+    assert width < 14 and height < 10
+
+    ecdf = pd.DataFrame(
+        {
+            "objective": ["booth"] * 4 + ["sphere"] * 4,
+            "optimizer": pd.Categorical(["adagrad", "adagrad", "gd", "gd"] * 2),
+            "iter": [0, 5] * 4,
+            "fraction": [0.1, 0.5, 0.0, 1.0] * 2,
+        }
+    )
+    fig = plots.runtime_ecdf(ecdf, hue="optimizer", facet="objective")
+    _render(fig)
+    assert [len(_gid(ax, "ecdf")) for ax in fig.axes] == [2, 2]
+    assert len(fig.legends) == 1 and fig.axes[0].get_legend() is None
+    with pytest.raises(ValueError, match="facet"):
+        plots.runtime_ecdf(ecdf, facet="dim")
+
+
+def test_a_heatmap_of_many_step_sizes_stays_readable():
+    steps = np.geomspace(1e-8, 1e2, 21)
+    table = pd.DataFrame(
+        [(o, s, s * (i + 1)) for i, o in enumerate(("adagrad", "gd")) for s in steps],
+        columns=["optimizer", "step_size", "final_q0.5"],
+    )
+    fig = plots.heatmap(table, x="step_size", y="optimizer")
+    _render(fig)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(labels) <= 12 and labels[0] == "1e-08" and not ax.texts  # too narrow to annotate
+    assert fig.get_size_inches()[0] <= 14

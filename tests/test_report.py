@@ -6,14 +6,20 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import warnings
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import FAST, run_cli
+from matplotlib.figure import Figure
 
-from adagrad_lab import report_page
+from adagrad_lab import plots, report_page
 
 # FAST turns reports off (each costs ~2 s); these runs turn them on again
 TINY = [*(o for o in FAST if not o.startswith("report.")), "sweep.n_iter=10"]
@@ -120,9 +126,20 @@ def test_a_path_that_is_not_a_run_exits_2_in_one_line(tmp_path):
 def test_a_large_history_is_read_at_log_spaced_iterations(runs, tmp_path, monkeypatch):
     tmp, _, _ = runs
     monkeypatch.setattr(report_page, "HISTORY_LIMIT", 10)
+    monkeypatch.setattr(report_page, "SAMPLED_ITERS", 4)  # the run records iterations 0..10
     index = report_page.write_report(tmp / "run", tmp_path / "r")
-    assert "log-spaced iterations" in index.read_text()
+    assert "log-spaced iterations of the 11 recorded in 0..10 were read" in index.read_text()
     _check_page(index)
+
+
+def test_a_large_history_of_few_iterations_is_read_whole_and_the_page_says_so(
+    runs, tmp_path, monkeypatch
+):
+    tmp, _, _ = runs
+    monkeypatch.setattr(report_page, "HISTORY_LIMIT", 10)  # 11 recorded iterations < 60
+    text = report_page.write_report(tmp / "run", tmp_path / "r").read_text()
+    assert "every recorded iteration (11 of 0..10" in text
+    assert "log-spaced iterations" not in text and "only" not in text.split("Used:")[1][:300]
 
 
 def test_a_large_run_is_reported_from_a_deterministic_sample(runs, tmp_path, monkeypatch):
@@ -225,3 +242,85 @@ def test_every_png_the_page_names_decodes(runs):
         for src in _named(index).images:
             image = imread(index.parent / src)
             assert image.ndim == 3 and image.shape[1] > 0, src
+
+
+def _capture(monkeypatch) -> dict[str, Figure]:
+    """The figures `write_report` draws, by function name."""
+    drawn: dict[str, Figure] = {}
+
+    def drawing(name: str) -> Callable[..., Figure]:
+        original = getattr(plots, name)
+
+        def draw(*args: Any, **kwargs: Any) -> Figure:
+            drawn[name] = fig = original(*args, **kwargs)
+            return fig
+
+        return draw
+
+    for name in ("convergence", "sensitivity", "runtime_ecdf", "performance_profile"):
+        monkeypatch.setattr(plots, name, drawing(name))
+    return drawn
+
+
+def _legend_entries(fig: Figure) -> int:
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    return sum(len(legend.get_texts()) for legend in legends)
+
+
+def test_a_multirun_report_compares_each_group_at_its_best_step_size_per_objective(
+    runs, tmp_path, monkeypatch
+):
+    from matplotlib.image import imread
+
+    tmp, _, multi = runs
+    assert multi.returncode == 0, multi.stderr
+    drawn = _capture(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "constrained_layout not applied", nothing else
+        index = report_page.write_report(tmp / "m", tmp_path / "r")
+    text = index.read_text()
+    assert set(drawn) == {"convergence", "sensitivity", "runtime_ecdf", "performance_profile"}
+    for name, fig in drawn.items():
+        assert _legend_entries(fig) <= 12, name
+        png = imread(tmp_path / "r" / f"{name}.png")
+        assert png.shape[0] < 1500 and png.shape[1] < 2000, (name, png.shape)
+    for name in ("convergence", "runtime_ecdf"):
+        fig = drawn[name]
+        # one panel per objective, one curve per optimizer in each, at its best step size
+        assert [ax.get_title() for ax in fig.axes] == ["objective booth", "objective sphere"]
+        gid = "median" if name == "convergence" else "ecdf"
+        for ax in fig.axes:
+            labels = [a.get_label() for a in ax.get_children() if a.get_gid() == gid]
+            assert labels == ["AdaGrad", "gradient descent"], (name, labels)
+        assert "each at its best step size" in fig.get_suptitle()
+    assert "each at its best step size" in text
+    assert len([a for a in drawn["sensitivity"].axes if a.get_title()]) == 2  # one per objective
+    # the best step size per group comes first: 2 optimizers x 2 objectives
+    best = text.index("Best step size per group")
+    assert best < text.index("Every group and step size") < text.index("<h2>Figures")
+
+
+def test_the_curves_of_one_group_are_thinned_and_many_groups_capped():
+    steps = np.geomspace(1e-3, 10, 13)
+    rows = [
+        (t, "adagrad", s, seed, (seed + 1) / s)
+        for t, (s, seed) in enumerate((s, seed) for s in steps for seed in range(3))
+    ]
+    traj = pd.DataFrame(rows, columns=["trajectory", "optimizer", "step_size", "seed", "f_final"])
+    traj = traj.assign(f_best=traj["f_final"], status="max_iter", iters_to_target=pd.NA)
+    one = report_page._compared(traj, None)
+    assert one.hue == ["step_size"] and "8 of 13 step sizes" in one.title
+    kept = np.sort(one.trajectories["step_size"].unique())
+    assert (
+        len(kept) == report_page.MAX_STEP_CURVES and kept[0] == steps[0] and kept[-1] == steps[-1]
+    )
+    # 12 optimizer x eps groups: the 8 with the lowest median final f, each at one step size
+    many = pd.concat(
+        [traj.assign(eps=e, f_final=traj["f_final"] * (1 + e)) for e in range(12)],
+        ignore_index=True,
+    )
+    capped = report_page._compared(many, None)
+    assert capped.hue == ["eps"] and "each at its best step size" in capped.title
+    assert sorted(capped.trajectories["eps"].unique()) == list(range(8))
+    assert (capped.trajectories.groupby("eps")["step_size"].nunique() == 1).all()
+    assert "8 of the 12 groups" in capped.dropped
