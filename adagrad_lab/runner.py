@@ -116,7 +116,7 @@ def _slow_compile_notice(plan: Plan) -> Iterator[None]:
         f"compiling the kernel for {plan.problem.objective} "
         "(a custom objective compiles in every run)"
         if plan.problem.user_function is not None
-        else "compiling the kernel (first run after install or upgrade, about 30 s)"
+        else "compiling the kernel (first run after install or upgrade, 5-10 s on 2 cores)"
     )
     timer = threading.Timer(
         COMPILE_NOTICE_S, lambda: print(f"adagrad-lab: {what}...", file=sys.stderr, flush=True)

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import math
+import os
 import re
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +31,7 @@ from adagrad_lab.bench import (
     measure,
     numpy_rules,
     plans,
+    startup,
     workloads,
 )
 from adagrad_lab.grid import default_block
@@ -555,6 +559,143 @@ def test_end_to_end_reports_both_variants(capsys):
     assert re.search(r"second process to first trajectory: \d+\.\d+ s \(median of 3", out)
 
 
+# ---------------------------------------------------------------- --startup: cold and warm
+
+
+def test_startup_option_parses():
+    assert command.build_parser().parse_args(["--startup"]).startup is True
+    assert command.build_parser().parse_args([]).startup is False
+
+
+class FakeChildren:
+    """Stands in for the children of `startup`: records each one's NUMBA_CACHE_DIR, as it
+    found it, and writes a cache file there as Numba would (unless ``writes`` is False)."""
+
+    def __init__(self, writes: bool = True) -> None:
+        self.writes = writes
+        self.seen: list[tuple[str, Path, list[str]]] = []
+
+    def visit(self, what: str, env: dict[str, str] | None) -> None:
+        assert env is not None
+        cache = Path(env["NUMBA_CACHE_DIR"])
+        self.seen.append((what, cache, sorted(p.name for p in cache.rglob("*"))))
+        if self.writes:
+            (cache / "adagrad_lab_x").mkdir(exist_ok=True)
+            for name in ("kernel._advance-1.py311.nbi", "kernel._advance-1.py311.1.nbc"):
+                (cache / "adagrad_lab_x" / name).write_bytes(b"")
+
+    def run(self, argv, cwd, capture_output, text, check, env):  # subprocess.run's call
+        assert argv[1:] == ["-c", end_to_end.FIRST_TRAJECTORY]
+        self.visit("start", env)
+        return subprocess.CompletedProcess(argv, 0, stdout="0.5\n", stderr="")
+
+    def spawn(self, argv, cwd, env=None):  # end_to_end.spawn's call
+        assert argv[1:3] == ["-c", startup.COMMAND_CHILD]
+        assert argv[4].startswith("hydra.run.dir=") and argv[5:] == list(startup.DEFAULT_SWEEP)
+        self.visit("command", env)
+        t = 1000.0
+        marks = {"start": t, "imported": t + 0.5, "composed": t + 0.6, "compile": t + 0.7,
+                 "compiled": t + 1.7, "first_chunk": t + 1.8, "end": t + 2.0}  # fmt: skip
+        Path(argv[3]).write_text(json.dumps(marks))
+        return 2.1, 0, 99.0, ""
+
+
+def test_cold_children_get_a_fresh_empty_cache_dir_and_warm_ones_the_filled_one(
+    monkeypatch, tmp_path
+):
+    fake = FakeChildren()
+    monkeypatch.setattr(end_to_end.subprocess, "run", fake.run)
+    monkeypatch.setattr(startup, "spawn", fake.spawn)
+    r = startup.measure_startup(tmp_path, cold_runs=2, warm_runs=3)
+    starts = [s for s in fake.seen if s[0] == "start"]
+    commands = [s for s in fake.seen if s[0] == "command"]
+    assert len(starts) == len(commands) == 5
+    for seen in (starts, commands):
+        cold, warm = seen[:2], seen[2:]
+        assert [files for _, _, files in cold] == [[], []]  # empty when the child started
+        assert cold[0][1] != cold[1][1]  # a fresh directory each
+        assert all(cache.parent == tmp_path for _, cache, _ in cold)
+        assert {cache for _, cache, _ in warm} == {cold[-1][1]}  # the last cold one's, filled
+        assert all(files for _, _, files in warm)
+    assert (r.cold, r.warm, r.cold_files) == ([0.5, 0.5], [0.5, 0.5, 0.5], [2, 2])
+    assert len(r.cold_commands) == 2 and len(r.warm_commands) == 3
+
+
+def test_a_cold_start_that_writes_no_cache_files_is_refused(monkeypatch, tmp_path, capsys):
+    fake = FakeChildren(writes=False)
+    monkeypatch.setattr(end_to_end.subprocess, "run", fake.run)
+    with pytest.raises(RuntimeError, match="NUMBA_CACHE_DIR was not honoured"):
+        startup.cold_start(tmp_path)
+    monkeypatch.setattr(startup, "measure_startup", lambda *a: startup.cold_start(tmp_path))
+    assert command.main(["--startup", "--repeats", "1"]) == 1
+    assert "not honoured" in capsys.readouterr().err
+
+
+def test_child_env_sets_only_the_cache_dir(tmp_path):
+    assert end_to_end.child_env(None) is None
+    env = end_to_end.child_env(tmp_path)
+    assert env is not None and env["NUMBA_CACHE_DIR"] == str(tmp_path)
+    assert {k: v for k, v in env.items() if k != "NUMBA_CACHE_DIR"} == {
+        k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"
+    }
+
+
+def test_stages_by_hand():
+    marks = {"start": 100.02, "imported": 100.52, "composed": 100.6, "compile": 100.72,
+             "compiled": 106.72, "first_chunk": 106.92, "end": 107.0}  # fmt: skip
+    s = startup.stages(marks, spawned=100.0, wall_s=7.1, peak_rss_mib=350.0)
+    got = [s.python_s, s.imports_s, s.compose_s, s.compile_s, s.first_chunk_s, s.first_result_s]
+    assert got == pytest.approx([0.02, 0.5, 0.2, 6.0, 0.2, 6.92])
+    assert (s.exit_s, s.peak_rss_mib) == (7.1, 350.0)
+    missing = startup.stages({"start": 100.02, "end": 101.0}, 100.0, 1.1, 1.0)
+    assert missing.python_s == pytest.approx(0.02) and math.isnan(missing.compile_s)
+
+
+def test_startup_lines_report_both_starts_and_the_goals_by_hand():
+    def run(compile_s: float, first: float) -> startup.Stages:
+        return startup.Stages(0.02, 0.5, 0.2, compile_s, 0.1, first, first + 0.3, 300.0)
+
+    r = startup.Startup(
+        cold=[6.0, 5.0, 12.0], cold_files=[4, 4, 4], warm=[0.6, 0.5, 0.7, 1.5, 0.4],
+        cold_commands=[run(5.0, 6.0), run(6.0, 7.0), run(math.nan, 8.0)],
+        warm_commands=[run(0.2, 1.2)] * 5,
+    )  # fmt: skip
+    lines = startup.startup_lines(r, cores=2)
+    assert lines[0].startswith("cold start (empty kernel cache): 6.000 s (median of 3: ")
+    assert "4 cache files written" in lines[0]
+    assert lines[1].startswith("warm start: 0.600 s (median of 5: ")
+    assert lines[2] == (
+        "goal: first run after install within 10 s on 2 cores: met by the cold start "
+        "(6.000 s); met by the command's first result (7.000 s)"
+    )
+    assert lines[3] == (
+        "goal: later processes within 1 s: met by the warm start (0.600 s); "
+        "MISSED by the command's first result (1.200 s)"
+    )
+    header, rows = parse_table("\n".join(lines), "start")
+    assert header == startup.STARTUP_COLUMNS
+    assert rows["cold"]["compile s"] == "5.500"  # the median of 5 and 6 (NaN runs: ignored)
+    assert rows["cold"]["first result s"] == "7.000" and rows["cold"]["runs"] == "3"
+    assert rows["warm"]["exit s"] == "1.500" and rows["warm"]["child RSS MiB"] == "300"
+
+
+def test_startup_alone_runs_nothing_else(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(command, "run_startup", lambda cold, warm: calls.append((cold, warm)) or 0)
+    monkeypatch.setattr(command, "run_end_to_end", lambda *a: calls.append("e2e") or 0)
+    assert command.main(["--startup"]) == 0
+    assert command.main(["--startup", "--repeats", "2", "--end-to-end"]) == 0
+    assert calls == [(3, 5), (2, 2), "e2e"]
+
+
+@pytest.mark.slow  # a real cold compile (about 5 s on 2 cores) and a warm load
+def test_a_real_cold_start_compiles_into_its_empty_cache_dir(tmp_path):
+    seconds, cache, n = startup.cold_start(tmp_path)
+    assert n >= 2 and any(p.suffix == ".nbi" for p in cache.rglob("*"))
+    assert seconds > 0 and end_to_end.first_trajectory_child(tmp_path, cache) > 0
+    assert startup.cache_files(cache) == n  # the warm child loaded, and wrote nothing new
+
+
 # ---------------------------------------------------------------- numbers and tables by hand
 
 
@@ -812,7 +953,8 @@ def test_reused_outputs_with_a_chunked_plan(capsys):
 
 BENCH = Path(workloads.__file__).parent
 ORDER = (
-    "workloads", "plans", "agree", "numpy_rules", "baselines", "measure", "end_to_end", "command",
+    "workloads", "plans", "agree", "numpy_rules", "baselines", "measure", "end_to_end", "startup",
+    "command",
 )  # fmt: skip
 
 

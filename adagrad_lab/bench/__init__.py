@@ -8,7 +8,8 @@ implementation of the same sweep. This package is that measurement, the
 for each workload it warms the kernel up (its compile or cache-load time is
 reported apart), checks once that both give the same numbers, then times them
 repeat by repeat, interleaved, so drifts in machine load hit both alike, and
-prints medians. ``--end-to-end`` times the real command instead,
+prints medians. ``--end-to-end`` times the real command instead, ``--startup``
+the time to first result, cold (empty Numba cache) and warm,
 ``--peers`` adds JAX and PyTorch, ``--workload-overrides`` builds a workload
 from the project's own config. ``--fastmath``, ``--precision float32``,
 ``--flush-subnormals``: the kernel in an opt-in fast mode, judged by f's
@@ -27,6 +28,7 @@ it in this list and never from one after it (and never inside a function)::
     baselines   the NumPy baseline's loop, and the JAX and PyTorch peers (AdaGrad only)
     measure     warm-up, agreement check, timed repeats, the tables
     end_to_end  --end-to-end: the real command in fresh processes
+    startup     --startup: time to first result, cold and warm, in fresh processes
     command     the flags, the header, main()
 
 Nothing is imported here, so the end-to-end child can import `workloads` alone.

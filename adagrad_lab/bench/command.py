@@ -21,6 +21,7 @@ from .end_to_end import run_end_to_end
 from .measure import Result, bench_workload, diverged_lines, peer_table, results_table
 from .numpy_rules import bound
 from .plans import plan_workload, with_grad_norm
+from .startup import COLD_RUNS, WARM_RUNS, run_startup
 from .workloads import (
     DEFAULT_OPTIMIZER,
     MIN_TRAJECTORIES,
@@ -102,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--end-to-end", action="store_true",
         help="time the real adagrad-lab command on W1 in fresh processes "
         "(bench.end_to_end)")  # fmt: skip
+    add("--startup", action="store_true",
+        help="time to first result, first: the cold start (an empty Numba cache, a fresh "
+        "NUMBA_CACHE_DIR per run) and the warm start of a child that imports adagrad_lab and "
+        "runs one trajectory, and of the adagrad-lab command on its default sweep, with a "
+        f"breakdown (bench.startup); {COLD_RUNS} cold and {WARM_RUNS} warm runs, or --repeats "
+        f"warm and at most {COLD_RUNS} cold; alone, nothing else runs (with --end-to-end, "
+        "--workloads, --workload-overrides or --peers, that runs after it)")  # fmt: skip
     add(
         "--peers",
         action="store_true",
@@ -227,11 +235,21 @@ def _load_peers(wanted: bool) -> tuple[list[Peer], list[str]]:
     return peers, [f"peers skipped (not importable): {', '.join(skipped)}"] if skipped else []
 
 
+def _more_than_startup(args: argparse.Namespace) -> bool:
+    """Whether anything besides --startup was asked for."""
+    return bool(args.end_to_end or args.workloads or args.workload_overrides or args.peers)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table; exit 1 if any workload's outputs disagree."""
     args = build_parser().parse_args(argv)
     if code := _set_threads(args.threads):
         return code
+    if args.startup:
+        warm = args.repeats or WARM_RUNS
+        code = run_startup(min(COLD_RUNS, warm), warm)
+        if code or not _more_than_startup(args):
+            return code
     if args.end_to_end:
         mode = _mode(args)
         return run_end_to_end(args.scale, args.repeats or 3, args.threads, args.grad_norm, mode)

@@ -11,7 +11,7 @@ history rows written and rows per second of ``run_s``. Then "second process
 to first trajectory": a fresh interpreter that imports adagrad_lab and
 completes one trajectory of one iteration (through `workloads.kernel_call`,
 whose module imports nothing adagrad_lab does not), timed inside the child;
-once to prime Numba's cache, then 3 times.
+once to prime Numba's cache, then 3 times (a warm start; `startup` adds the cold one).
 """
 
 from __future__ import annotations
@@ -76,11 +76,22 @@ class Command:
     peak_rss_mib: float
 
 
-def _spawn(argv: list[str], cwd: Path) -> tuple[float, int, float, str]:
+def child_env(cache_dir: Path | None) -> dict[str, str] | None:
+    """A child's environment: None (this process's) or, with ``cache_dir``, this process's
+    with NUMBA_CACHE_DIR set to it, where Numba then reads and writes its kernel cache
+    (the package's cache locators in adagrad_lab._jit honour it first)."""
+    if cache_dir is None:
+        return None
+    return {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)}
+
+
+def spawn(
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, int, float, str]:
     """Run argv; (wall seconds, exit code, the child's own peak RSS in MiB, stderr)."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=env)
         if hasattr(os, "wait4"):  # the child's own rusage, not the maximum over all children
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -102,7 +113,7 @@ def run_command(overrides: list[str], workdir: Path) -> Command:
     """`python -m adagrad_lab OVERRIDES` into a fresh directory under workdir, then removed."""
     run_dir = workdir / "run"
     argv = [sys.executable, "-m", "adagrad_lab", *overrides, *QUIET, f"hydra.run.dir={run_dir}"]
-    wall, code, peak, err = _spawn(argv, workdir)
+    wall, code, peak, err = spawn(argv, workdir)
     if code != 0:
         raise RuntimeError(f"adagrad-lab exited with {code}: {err.strip()[-2000:]}")
     timings = json.loads((run_dir / "manifest.json").read_text())["timings"]
@@ -136,17 +147,21 @@ def run_variants(overrides: list[str], repeats: int, workdir: Path) -> list[Vari
     return variants
 
 
+def first_trajectory_child(workdir: Path, cache_dir: Path | None = None) -> float:
+    """Seconds, measured in a fresh child, to import adagrad_lab and finish one advance();
+    ``cache_dir``: the child's NUMBA_CACHE_DIR (default: Numba's usual cache)."""
+    argv = [sys.executable, "-c", FIRST_TRAJECTORY]
+    done = subprocess.run(
+        argv, cwd=workdir, capture_output=True, text=True, check=True, env=child_env(cache_dir)
+    )
+    return float(done.stdout.split()[-1])
+
+
 def first_trajectory_s(workdir: Path, runs: int = FIRST_RUNS) -> list[float]:
-    """Seconds, measured in each child, to import adagrad_lab and finish one advance();
-    the first child (not counted) primes Numba's on-disk cache."""
-
-    def child() -> float:
-        argv = [sys.executable, "-c", FIRST_TRAJECTORY]
-        done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, check=True)
-        return float(done.stdout.split()[-1])
-
-    child()
-    return [child() for _ in range(runs)]
+    """`first_trajectory_child` ``runs`` times, after a first child (not counted) that primes
+    Numba's on-disk cache: the warm start."""
+    first_trajectory_child(workdir)
+    return [first_trajectory_child(workdir) for _ in range(runs)]
 
 
 E2E_COLUMNS = (
@@ -155,19 +170,20 @@ E2E_COLUMNS = (
 )  # fmt: skip
 
 
-def _median(values: Iterable[float]) -> float:
+def median(values: Iterable[float]) -> float:
+    """The median (of an even count: the middle two's mean)."""
     return statistics.median(values)
 
 
 def e2e_row(v: Variant) -> list[str]:
     """One variant's medians; rows/s = history rows / run_s."""
     c, w = v.commands, v.workload
-    run_s, kernel_s = _median(x.run_s for x in c), _median(v.kernel_s)
-    rows = _median(x.rows for x in c)
+    run_s, kernel_s = median(x.run_s for x in c), median(v.kernel_s)
+    rows = median(x.rows for x in c)
     return [
         v.name, str(w.n), str(w.n_iter), str(len(w.rec_iters())),
-        f"{_median(x.wall_s for x in c):.3f}", f"{run_s:.3f}",
-        f"{_median(x.compile_s for x in c):.3f}", f"{kernel_s:.4f}",
+        f"{median(x.wall_s for x in c):.3f}", f"{run_s:.3f}",
+        f"{median(x.compile_s for x in c):.3f}", f"{kernel_s:.4f}",
         f"{run_s / kernel_s:.2f}", f"{rows:.0f}", f"{rows / run_s:.3e}",
         f"{max(x.peak_rss_mib for x in c):.0f}",
     ]  # fmt: skip
@@ -218,7 +234,7 @@ def run_end_to_end(
     print(format_table(E2E_COLUMNS, [e2e_row(v) for v in variants]))
     each = ", ".join(f"{s:.3f}" for s in first)
     print(
-        f"second process to first trajectory: {_median(first):.3f} s (median of {len(first)}: "
+        f"second process to first trajectory: {median(first):.3f} s (median of {len(first)}: "
         f"{each}; import adagrad_lab + advance() on 1 trajectory, 1 iteration, Numba cache warm)"
     )
     return 0
