@@ -6,6 +6,7 @@ files left behind.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -185,5 +186,10 @@ def hydra_error_line(exc: BaseException) -> str:
     text = str(cause).strip().splitlines()
     first = text[0] if text else type(cause).__name__
     if key and "not in" in first and "Key" in first:
+        schema = getattr(cause, "object_type", None)
+        if isinstance(schema, type) and dataclasses.is_dataclass(schema):
+            names = ", ".join(f.name for f in dataclasses.fields(schema) if f.name != "name")
+            where = key.rpartition(".")[0] or "the top level"
+            return f"{key}: not a config key ({where} has: {names})"
         return f"{key}: not a config key (see adagrad-lab --help for the keys)"
     return f"{key}: {first}" if key else first

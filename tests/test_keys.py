@@ -83,3 +83,13 @@ def test_a_valid_run_still_runs(tmp_path):
     done = run_cli([*FAST, "hydra.run.dir=run"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert list((tmp_path / "run" / "trajectories").glob("*.parquet"))
+
+
+def test_a_key_the_optimizer_lacks_is_refused_with_the_keys_it_has(tmp_path):
+    done = run_cli(["optimizer=adam", "optimizer.l1=0.1", *FAST], tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "adagrad-lab: error: optimizer.l1: not a config key "
+        "(optimizer has: step_size, beta1, beta2, eps, weight_decay, amsgrad)"
+    )
+    assert list(tmp_path.iterdir()) == []
