@@ -1,7 +1,7 @@
 # Two commands for a fresh clone:
 #   make run     install into .venv, then run the default sweep (ARGS="..." adds Hydra overrides)
 #   make test    install into .venv with the dev tools, then lint, type-check (mypy) and
-#                run the test suite
+#                run the test suite, one pytest worker per core (pytest-xdist)
 # While developing:
 #   make test-fast   the same without the tests marked slow (each over ~5 s: end-to-end
 #                    runs in subprocesses, kernel variants compiled on first use)
@@ -30,13 +30,13 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m adagrad_lab.bench $(ARGS)
