@@ -13,7 +13,7 @@ class Arithmetic:
     setting is opt-in, faster, and changes the last bits (so it is part of the config hash).
 
     ``precision``: float64, or float32 (twice the lanes per vector, ~1e-6 relative error).
-    ``fastmath``: let the compiler contract to FMA and reassociate.
+    ``fastmath``: let the compiler contract multiply-adds to FMA (nothing else).
     ``flush_subnormals``: x86 flush-to-zero and denormals-are-zero while the kernel runs.
     """
 

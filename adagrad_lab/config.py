@@ -77,7 +77,7 @@ class RunConfig:
     progress: bool = True
     dry_run: bool = False  # print the size of the sweep and stop, writing nothing
     overwrite: bool = False  # replace results of another config in the run directory
-    fastmath: bool = False  # opt-in FMA/reassociation: faster, not bit-identical to the default
+    fastmath: bool = False  # opt-in FMA contraction: faster, not bit-identical to the default
     precision: str = "float64"  # float64 | float32 (opt-in: twice the lanes, ~1e-6 relative error)
     flush_subnormals: bool = False  # opt-in: values below ~2.2e-308 become 0 (x86 FTZ/DAZ)
 

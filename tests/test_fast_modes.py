@@ -13,8 +13,9 @@ from adagrad_lab.kernel import N_HP, RULE_ADAGRAD, advance
 from adagrad_lab.provenance import config_hash
 from adagrad_lab.registry import OBJECTIVES
 
-# documented in the README: relative difference of f at every recorded iteration
-FASTMATH_REL_ERROR = 1e-9
+# documented in the README: relative difference of f at every recorded iteration (FMA
+# contraction alone; measured at most 3.8e-13 here)
+FASTMATH_REL_ERROR = 1e-12
 # float32: median and largest relative difference of f where |f| > 1e-20 (float32 keeps
 # ~7 digits; Rosenbrock's curved valley amplifies rounding, hence its own bound)
 FLOAT32_MEDIAN_REL_ERROR = 1e-5
