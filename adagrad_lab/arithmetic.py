@@ -7,6 +7,15 @@ from dataclasses import dataclass
 PRECISIONS = ("float64", "float32")
 
 
+# The LLVM fast-math flags of ``fastmath``: FMA contraction only. Measured side by side on
+# W1-W4 (AMD EPYC, docs/performance.md), contraction alone is faster than the exact
+# kernel (-17% to -31% where arithmetic-bound, level where store-bound); reassociation
+# made it slower (+19% on W1), approximate reciprocals and functions gained nothing.
+# Never nnan/ninf: divergence detection needs NaN and infinity to behave. Part of the
+# config hash of a fastmath run, so a changed set is another config.
+FASTMATH_FLAGS = ("contract",)
+
+
 @dataclass(frozen=True)
 class Arithmetic:
     """The arithmetic of a run. The default is the tutorial's, bit for bit; every other

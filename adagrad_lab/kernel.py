@@ -26,7 +26,7 @@ from numpy.typing import DTypeLike
 from . import _jit
 from . import optimizers_math as optimizer_math
 from ._jit import FLUSH_SUBNORMALS_BITS, JitFn
-from .arithmetic import EXACT, Arithmetic
+from .arithmetic import EXACT, FASTMATH_FLAGS, Arithmetic
 from .kernel_steps import grad_norm, make_fused_pass, record, retire, scan
 from .registry import (
     N_HP,
@@ -200,12 +200,7 @@ def _advance(
 
 
 _JIT: dict[str, Any] = {"parallel": True, "error_model": "numpy", "nogil": True}
-# Opt-in fast math: fused multiply-add contraction only. Measured side by side on W1-W4
-# (AMD EPYC, docs/performance.md), contraction alone is faster than the exact kernel on
-# every workload (-4% to -33%), while reassociation made it slower (+25% on W1, +34% on
-# W3) and approximate reciprocals and functions gained nothing. Never nnan/ninf:
-# divergence detection needs NaN and infinity to behave.
-FASTMATH = frozenset({"contract"})
+FASTMATH = frozenset(FASTMATH_FLAGS)  # see arithmetic.FASTMATH_FLAGS
 
 
 def specialize(

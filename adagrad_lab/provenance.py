@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .arithmetic import Arithmetic
+from .arithmetic import FASTMATH_FLAGS, Arithmetic
 
 PACKAGES = ("adagrad-lab", "numpy", "numba", "llvmlite", "pandas", "pyarrow", "hydra-core")
 DATA_KEYS = ("objective", "optimizer", "sweep", "start", "record")
@@ -40,6 +40,8 @@ def config_hash(
             flush_subnormals=bool(run.get("flush_subnormals", False)),
         )
     relevant["fastmath"] = arithmetic.fastmath
+    if arithmetic.fastmath:  # which arithmetic it is, so a changed flag set is another config
+        relevant["fastmath_flags"] = list(FASTMATH_FLAGS)
     relevant["precision"] = arithmetic.precision
     if arithmetic.flush_subnormals:  # absent when off: default hashes stay as they were
         relevant["flush_subnormals"] = True

@@ -183,3 +183,15 @@ def test_flush_subnormals_is_refused_off_x86(make_cfg, monkeypatch):
     cfg = make_cfg(["sweep.seeds=2", "sweep.n_iter=5", "run.flush_subnormals=true"])
     with pytest.raises(validate.ConfigError, match=r"run\.flush_subnormals"):
         validate.make_plan(cfg)
+
+
+def test_the_fast_flag_set_is_part_of_a_fastmath_runs_hash(monkeypatch):
+    from adagrad_lab import provenance
+
+    config = {k: {} for k in provenance.DATA_KEYS}
+    fast, exact = Arithmetic(fastmath=True), Arithmetic()
+    before = provenance.config_hash(config, arithmetic=fast)
+    default = provenance.config_hash(config, arithmetic=exact)
+    monkeypatch.setattr(provenance, "FASTMATH_FLAGS", ("contract", "reassoc"))
+    assert provenance.config_hash(config, arithmetic=fast) != before
+    assert provenance.config_hash(config, arithmetic=exact) == default
