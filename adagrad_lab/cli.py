@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from . import report
-from .config import register
+from .config import not_a_key, register
 from .rundir import RunDirError
 from .runner import RunResult, run_plan
 from .sizes import describe
@@ -188,8 +188,7 @@ def hydra_error_line(exc: BaseException) -> str:
     if key and "not in" in first and "Key" in first:
         schema = getattr(cause, "object_type", None)
         if isinstance(schema, type) and dataclasses.is_dataclass(schema):
-            names = ", ".join(f.name for f in dataclasses.fields(schema) if f.name != "name")
-            where = key.rpartition(".")[0] or "the top level"
-            return f"{key}: not a config key ({where} has: {names})"
+            names = [f.name for f in dataclasses.fields(schema) if f.name != "name"]
+            return f"{key}: {not_a_key(key, names)}"
         return f"{key}: not a config key (see adagrad-lab --help for the keys)"
     return f"{key}: {first}" if key else first

@@ -106,6 +106,12 @@ class Config:
     echo: str = "summary"  # summary | tutorial | none
 
 
+def not_a_key(key: str, names: list[str]) -> str:
+    """What is wrong with ``key``, a key its schema lacks: the keys that schema has."""
+    where = key.rpartition(".")[0] or "the top level"
+    return f"not a config key ({where} has: {', '.join(names)})"
+
+
 def unknown_key(cfg: DictConfig) -> tuple[str, list[str]] | None:
     """The first key of ``cfg`` that its schema lacks, and the keys that schema has; or None.
 

@@ -19,7 +19,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from ._jit import CAN_FLUSH_SUBNORMALS
 from .arithmetic import PRECISIONS, Arithmetic
-from .config import unknown_key
+from .config import not_a_key, unknown_key
 from .objectives import ValueAndGrad, check_user_function, load_user_function, user_source
 from .registry import OBJECTIVES, OPTIMIZERS, Hyperparameter, Objective, Optimizer
 from .schedule import MAX_N_ITER, record_bound, record_iterations
@@ -124,9 +124,7 @@ def make_plan(cfg: DictConfig) -> Plan:
     """Check every value of ``cfg`` and return the run plan, or raise ConfigError."""
     unknown = unknown_key(cfg)  # e.g. +sweep.seed=5: Hydra adds a key that nothing reads
     if unknown:
-        key, names = unknown
-        where = key.rpartition(".")[0] or "the top level"
-        raise ConfigError(key, f"not a config key ({where} has: {', '.join(names)})")
+        raise ConfigError(unknown[0], not_a_key(*unknown))
     try:
         # a DictConfig's container is a dict with str keys (Hydra's schema)
         raw = cast("dict[str, Any]", OmegaConf.to_container(cfg, resolve=True))
