@@ -10,7 +10,6 @@ tables against literal text; never against the code under test.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import math
 import os
@@ -30,6 +29,7 @@ from adagrad_lab.bench import (
     end_to_end,
     measure,
     numpy_rules,
+    overview,
     plans,
     startup,
     workloads,
@@ -499,13 +499,19 @@ def test_workload_overrides_rejects_bad_config(capsys):
     assert "error: --workload-overrides" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(
-    any(importlib.util.find_spec(m) for m in ("jax", "torch")), reason="a peer is installed"
-)
-def test_peers_are_skipped_when_not_installed(capsys):
+def test_peers_are_skipped_when_not_installed(monkeypatch, capsys):
+    real = baselines.importlib.import_module
+
+    def missing(name, *args):
+        if name.split(".")[0] in {"jax", "optax", "torch"}:
+            raise ImportError(f"No module named '{name}'")
+        return real(name, *args)
+
+    monkeypatch.setattr(baselines.importlib, "import_module", missing)
     argv = ["--workloads", "W3", "--scale", "0.0001", "--repeats", "1", "--peers"]
     assert command.main(argv) == 0
-    assert "peers skipped (not importable): jax+optax" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "peers skipped (not importable): jax+optax (No module named 'jax'), torch" in out
 
 
 class FakePeer:
@@ -954,7 +960,7 @@ def test_reused_outputs_with_a_chunked_plan(capsys):
 BENCH = Path(workloads.__file__).parent
 ORDER = (
     "workloads", "plans", "agree", "numpy_rules", "baselines", "measure", "end_to_end", "startup",
-    "command",
+    "overview", "command",
 )  # fmt: skip
 
 
@@ -1031,3 +1037,74 @@ def test_the_kernel_is_called_in_one_place():
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "advance"
     ]
     assert len(calls) == 1
+
+
+# ---------------------------------------------------------------- --overview: the speed table
+
+CELL = re.compile(r"\d+\.\d{3} \(\d+\.\d{2}x\)")
+
+
+def test_overview_times_every_implementation_in_one_table(monkeypatch, capsys):
+    monkeypatch.setattr(command, "run_startup", lambda cold, warm: print("STARTUP", cold, warm))
+    argv = ["--overview", "--workloads", "W3,W4", "--scale", "0.0005", "--repeats", "2"]
+    assert command.main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("STARTUP 2 2\n") and "speed table: CPU " in out
+    header, rows = table_rows(out)
+    assert header[6:12] == overview.TIMED and set(rows) == {"W3", "W4"}
+    for row in rows.values():
+        assert all(CELL.fullmatch(row[name]) for name in overview.TIMED), row
+        assert row["kernel"].endswith("(1.00x)") and row["exact bitwise"] == "yes"
+    assert rows["W3"]["history"] == "-" and rows["W4"]["history"] == "f:1001"
+    assert 0 <= float(rows["W4"]["fast max rel err f"]) < 1e-12
+    assert out.rstrip().endswith("outputs agree")
+
+
+@pytest.mark.parametrize("flag", ["--fastmath", "--reuse-outputs", "--end-to-end", "--startup"])
+def test_overview_refuses_the_flags_it_sets_itself(flag, capsys):
+    assert command.main(["--overview", flag]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"adagrad-lab-bench: error: --overview runs its own modes; drop {flag}"
+
+
+def test_overview_cells_by_hand():
+    w = replace(workloads.WORKLOADS["W2"], n=64)
+    times = {name: [1.0] for name in overview.TIMED}
+    times |= {"kernel": [1.0, 3.0, 2.0], "numpy": [5.0], "fast": [1.0, 1.5]}
+    errors = agree.RelErrors(1e-15, 2e-14, 0.0, 3e-13)
+    peers = (
+        measure.PeerResult("p", 0.1, [4.0, 6.0, 7.0], True),
+        measure.PeerResult("q", 0.1, [2.0], False),
+    )
+    row = overview.Row(
+        w, times, agree.Agreement(True, True), agree.Agreement(True, False, errors), peers, 12.4
+    )
+    header, rows = table_rows(overview.overview_table([row]))
+    got = rows["W2"]
+    assert (got["N"], got["history"], got["peak RSS MiB"]) == ("64", "f:1001", "12")
+    assert got["kernel"] == "2.000 (1.00x)" and got["numpy"] == "5.000 (2.50x)"
+    assert got["fast"] == "1.250 (0.62x)" and got["kernel reused"] == "1.000 (0.50x)"
+    assert got["fast max rel err f"] == "3.0e-13"
+    assert got["p"] == "6.000 (3.00x)" and got["q"] == "2.000 (1.00x) DISAGREES"
+    assert header[-2:] == ("exact bitwise", "peak RSS MiB")
+    assert not overview.agreed([row])  # peer q disagrees
+    assert overview.agreed([replace(row, peers=peers[:1])])
+
+
+def test_overview_checks_peers_against_the_exact_kernel():
+    w = replace(workloads.WORKLOADS["W4"], n=64, n_iter=20)
+    row = overview.measure_row(w, 1.0, 1, [FakePeer("same"), FakePeer("off", 1 + 1e-8)])
+    assert [(p.peer, p.agree, len(p.times)) for p in row.peers] == [
+        ("same", True, 1),
+        ("off", False, 1),
+    ]
+    assert row.exact.bitwise and row.fast.close and not row.fast.bitwise
+    assert all(len(row.times[name]) == 1 for name in overview.TIMED)
+
+
+def test_cpu_name_reads_the_model_name():
+    name = overview.cpu_name()
+    assert name and "\n" not in name
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists() and "model name" in cpuinfo.read_text():
+        assert f": {name}" in cpuinfo.read_text()

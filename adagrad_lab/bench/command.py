@@ -20,6 +20,7 @@ from .baselines import Peer, load_peers
 from .end_to_end import run_end_to_end
 from .measure import Result, bench_workload, diverged_lines, peer_table, results_table
 from .numpy_rules import bound
+from .overview import agreed, cpu_name, measure_row, overview_header, overview_table
 from .plans import plan_workload, with_grad_norm
 from .startup import COLD_RUNS, WARM_RUNS, run_startup
 from .workloads import (
@@ -124,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--reuse-outputs", action="store_true",
         help="kernel and NumPy write into the output arrays of an untimed first call (as the "
         "runner reuses them chunk after chunk): first-touch page faults are not timed")  # fmt: skip
+    add("--overview", action="store_true",
+        help="the README's speed table: the cold and warm start (as --startup), then on each "
+        "workload (AdaGrad) the exact and the fast (run.fastmath) kernel and NumPy, each with "
+        "fresh and with reused outputs, timed in turn, and with --peers JAX and PyTorch; "
+        "every cell a median and its ratio to the exact kernel (bench.overview); takes "
+        "--workloads, --scale, --repeats, --threads, --peers")  # fmt: skip
     add("--flush-subnormals", action="store_true",
         help="kernel of W1-W4 (and --end-to-end): flush subnormal numbers to zero (x86 FTZ/DAZ); "
         "judged by f's relative error against NumPy (max < 1e-9), not bit for bit")  # fmt: skip
@@ -146,7 +153,8 @@ def _header(
             f"times are MEDIANS of {repeats} repeat(s), in seconds, {outputs}; "
             "speedup = NumPy / kernel; upd/s = N*T*d / median",
             f"kernel threads: {numba.get_num_threads()}, NumPy: 1 thread (ufuncs); "
-            f"numpy {np.__version__}, numba {numba.__version__}, {os.cpu_count()} CPUs",
+            f"numpy {np.__version__}, numba {numba.__version__}; "
+            f"CPU {cpu_name()}, {os.cpu_count()} CPUs",
             "history: f:R = f at R recorded iterations, f+gn:R = also the gradient norm, "
             "- = final values only",
             "warm-up s: the kernel's first call on a tiny input (compile or cache load), "
@@ -240,11 +248,44 @@ def _more_than_startup(args: argparse.Namespace) -> bool:
     return bool(args.end_to_end or args.workloads or args.workload_overrides or args.peers)
 
 
+OVERVIEW_ALONE = ("end_to_end", "startup", "fastmath", "reuse_outputs", "flush_subnormals",
+                  "grad_norm", "workload_overrides")  # fmt: skip
+
+
+def run_overview(args: argparse.Namespace) -> int:
+    """--overview: the startup table, then the speed table (`overview`); 1 if any disagree."""
+    clash = [k for k in OVERVIEW_ALONE if getattr(args, k)]
+    clash += ["optimizers"] * (args.optimizers != DEFAULT_OPTIMIZER)
+    clash += ["precision"] * (args.precision != "float64")
+    if clash:
+        flag = "--" + clash[0].replace("_", "-")
+        print(f"adagrad-lab-bench: error: --overview runs its own modes; drop {flag}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    repeats = args.repeats or 5
+    if code := run_startup(min(COLD_RUNS, repeats), repeats):
+        return code
+    peers, notes = _load_peers(args.peers)
+    head = overview_header(repeats, numba.get_num_threads(), os.cpu_count())
+    print("\n".join(["", *head, *notes]), flush=True)
+    rows = []
+    for w in args.workloads or list(WORKLOADS.values()):
+        print(f"running {w.name} ({w.objective}, N={w.scaled_n(args.scale)}) ...", flush=True)
+        rows.append(measure_row(w, args.scale, repeats, peers))
+    print(overview_table(rows))
+    ok = agreed(rows)
+    print("outputs agree" if ok else "OUTPUTS DISAGREE: see the exact bitwise, fast error "
+          "and peer cells")  # fmt: skip
+    return 0 if ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table; exit 1 if any workload's outputs disagree."""
     args = build_parser().parse_args(argv)
     if code := _set_threads(args.threads):
         return code
+    if args.overview:
+        return run_overview(args)
     if args.startup:
         warm = args.repeats or WARM_RUNS
         code = run_startup(min(COLD_RUNS, warm), warm)
