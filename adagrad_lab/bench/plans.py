@@ -73,7 +73,7 @@ def plan_warm_up(w: Workload) -> tuple[Workload, float]:
 
 def plan_chunk_size(w: Workload) -> int:
     """Trajectories per kernel call: the runner's chunk size for the plan."""
-    return chunk_size(_plan(w), w.block)
+    return chunk_size(_plan(w), w.lanes())
 
 
 def _plan(w: Workload) -> Plan:

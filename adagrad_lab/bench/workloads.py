@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..arithmetic import Arithmetic
+from ..grid import default_block
 from ..kernel import N_HP, advance
 from ..registry import OBJECTIVES, OPTIMIZERS
 
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)  # every rule of the registry, in its order
 DEFAULT_OPTIMIZER = "adagrad"
 MIN_TRAJECTORIES = 64
-BUILTIN_BLOCK = 64  # trajectories per kernel block for W1-W4 (the kernel's default)
 PRECISIONS = ("float64", "float32")
 
 Outputs = dict[str, np.ndarray]  # a run's output arrays by key (x_final, f_final, h_f...)
@@ -106,10 +106,14 @@ class Workload:
     # (rule, step size) for gd and momentum: stable on this workload (module docstring)
     stable_steps: tuple[tuple[str, float], ...] = ()
     mode: Mode = DEFAULT_MODE
-    block: int = BUILTIN_BLOCK
+    block: int | None = None  # None: the kernel's default for the dimension
     plan: Plan | None = field(default=None, compare=False)
     # compiled kernels of a custom objective
     kernel: CustomKernels | None = field(default=None, compare=False)
+
+    def lanes(self) -> int:
+        """Trajectories per kernel block: ``block``, else the kernel's default for ``dim``."""
+        return self.block or default_block(self.dim)
 
     def scaled_n(self, scale: float) -> int:
         """Trajectories at this scale (at least MIN_TRAJECTORIES); a plan's size is its own."""
@@ -279,7 +283,7 @@ def kernel_call(w: Workload, inputs: Inputs, out: Outputs | None = None) -> Outp
     return advance(
         inputs.x0, inputs.hp, rule=rule, n_iter=w.n_iter, code=code, params=inputs.params,
         rec_iters=w.rec_iters(), rec_points=points, rec_grad_norm=w.grad_norm, target=target,
-        stop_at_target=stop, block=w.block, kernel=w.kernel, out=out,
+        stop_at_target=stop, block=w.lanes(), kernel=w.kernel, out=out,
         arithmetic=w.mode,
     )  # fmt: skip
 
