@@ -18,7 +18,6 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from . import report
 from .config import not_a_key, register
 from .rundir import RunDirError
 from .runner import RunResult, run_plan
@@ -51,6 +50,8 @@ def run(
     config = cast("dict[str, Any]", OmegaConf.to_container(cfg, resolve=True))
     result = run_plan(plan, run_dir, config, overrides, provenance)
     OmegaConf.save(OmegaConf.create(config), Path(run_dir) / "config.yaml")
+    from . import report  # pandas: imported once the results are written, not at startup
+
     if plan.output.echo == "tutorial":
         print("\n".join(report.tutorial_lines(run_dir)))
     elif plan.output.echo == "summary":

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .columns import history_columns
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow.compute as pc
 
 # What pyarrow reads with: an expression (pyarrow.compute), or (column, op, value) tuples
@@ -240,6 +239,8 @@ def _read(
 ) -> pa.Table:
     """A dataset folder, or a list of part files, as one table: only ``columns``, only rows
     matching ``filters`` (both pushed down to Parquet), page checksums verified."""
+    import pyarrow.dataset as ds  # imports pandas: on first read, not at startup
+
     options = ds.ParquetFragmentScanOptions(page_checksum_verification=True)
     expression = None if filters is None else pq.filters_to_expression(filters)
     paths = str(source) if isinstance(source, Path) else [str(f) for f in source]
@@ -255,6 +256,8 @@ def _read(
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
     """Arrow to pandas, with the never-reached counters as nullable integers, not floats."""
+    import pandas as pd  # on first read, not at startup: a sweep never needs pandas (0.3 s)
+
     df: pd.DataFrame = table.to_pandas()
     for name in NULLABLE_COUNTERS:
         if name in table.column_names:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from conftest import FAST, run_cli
 from naive import tutorial_adagrad, tutorial_derivative, tutorial_objective
 
+import adagrad_lab
 from adagrad_lab import read_history, read_trajectories
 from adagrad_lab.cli import run
 from adagrad_lab.validate import ConfigError, make_plan
@@ -136,3 +138,21 @@ def test_console_script_runs_from_another_directory(tmp_path):
     a, b = read_trajectories(tmp_path / "out"), read_trajectories(tmp_path / "out2")
     assert a.equals(b)
     shutil.rmtree(tmp_path / "out")
+
+
+def test_the_command_starts_without_pandas_and_the_library_still_offers_it():
+    """pandas (0.3 s) loads when results are read, not when the command starts; the
+    package's pandas-backed names are there on first use."""
+    code = (
+        "import sys, adagrad_lab.cli\n"
+        "before = 'pandas' in sys.modules\n"
+        "import adagrad_lab\n"
+        "print(before, adagrad_lab.load.__module__, adagrad_lab.Results.__name__,\n"
+        "      adagrad_lab.analysis.__name__, 'pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [
+        "False", "adagrad_lab.results", "Results", "adagrad_lab.analysis", "True",
+    ]  # fmt: skip
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        adagrad_lab.nope  # noqa: B018
