@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .arrow import numbers, strings
 from .columns import history_columns
 
 if TYPE_CHECKING:
@@ -43,11 +44,11 @@ def _points(flat: np.ndarray, dim: int) -> pa.Array:
     """A list<float64> column from a C-ordered (rows, dim) array, without a Python loop."""
     flat = np.ascontiguousarray(flat, dtype=np.float64).reshape(-1)
     offsets = np.arange(0, flat.size + 1, dim, dtype=np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat))
+    return pa.ListArray.from_arrays(numbers(offsets), numbers(flat))
 
 
 def _labels(codes: np.ndarray, names: tuple[str, ...]) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int8)), pa.array(names))
+    return pa.DictionaryArray.from_arrays(numbers(codes.astype(np.int8)), strings(names))
 
 
 def _constant(name: str, n: int) -> pa.DictionaryArray:
@@ -56,7 +57,7 @@ def _constant(name: str, n: int) -> pa.DictionaryArray:
 
 def _nullable(values: np.ndarray) -> pa.Array:
     """int32 column with null where the value is negative (never happened)."""
-    return pa.array(values.astype(np.int32), mask=values < 0)
+    return numbers(values.astype(np.int32), valid=values >= 0)
 
 
 def trajectory_table(
@@ -65,17 +66,17 @@ def trajectory_table(
     """One row per trajectory: identity, hyperparameters, start, outcome."""
     n, dim = res["x_final"].shape
     status = np.where(res["died_at"] >= 0, 2, np.where(res["hit_at"] >= 0, 0, 1))
-    cols = {"trajectory": pa.array(grid["trajectory"]), "seed": pa.array(grid["seed"])}
+    cols = {"trajectory": numbers(grid["trajectory"]), "seed": numbers(grid["seed"])}
     for name in axes:
-        cols[name] = pa.array(grid[name])
+        cols[name] = numbers(grid[name])
     cols |= {
         "optimizer": _constant(labels["optimizer"], n),
         "objective": _constant(labels["objective"], n),
-        "dim": pa.array(np.full(n, dim, np.int32)),
+        "dim": numbers(np.full(n, dim, np.int32)),
         "x0": _points(grid["x0"], dim),
         "x_final": _points(res["x_final"], dim),
-        "f_final": pa.array(res["f_final"].astype(np.float64, copy=False)),
-        "f_best": pa.array(res["f_best"].astype(np.float64, copy=False)),
+        "f_final": numbers(res["f_final"].astype(np.float64, copy=False)),
+        "f_best": numbers(res["f_best"].astype(np.float64, copy=False)),
         "iters_to_target": _nullable(res["hit_at"]),
         "status": _labels(status, STATUS),
         "diverged_at": _nullable(res["died_at"]),
@@ -88,9 +89,9 @@ def history_table(
 ) -> pa.Table:
     """Long format, one row per trajectory per recorded iteration up to where it stopped."""
     cols = history_columns(trajectory, rec_iters, res)
-    table = {name: pa.array(cols[name]) for name in ("trajectory", "iter", "f")}
+    table = {name: numbers(cols[name]) for name in ("trajectory", "iter", "f")}
     if res["h_gn"].shape[1]:
-        table["grad_norm"] = pa.array(cols["grad_norm"])
+        table["grad_norm"] = numbers(cols["grad_norm"])
     if points:
         table["x"] = _points(cols["x"], res["h_x"].shape[2])
     return _required(pa.table(table))
