@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ import pytest
 from adagrad_lab.bench import (
     agree,
     baselines,
+    c_peer,
     command,
     end_to_end,
     measure,
@@ -959,8 +961,8 @@ def test_reused_outputs_with_a_chunked_plan(capsys):
 
 BENCH = Path(workloads.__file__).parent
 ORDER = (
-    "workloads", "plans", "agree", "numpy_rules", "baselines", "measure", "end_to_end", "startup",
-    "overview", "command",
+    "workloads", "plans", "agree", "numpy_rules", "c_peer", "baselines", "measure", "end_to_end",
+    "startup", "overview", "command",
 )  # fmt: skip
 
 
@@ -1108,3 +1110,30 @@ def test_cpu_name_reads_the_model_name():
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists() and "model name" in cpuinfo.read_text():
         assert f": {name}" in cpuinfo.read_text()
+
+
+# ---------------------------------------------------------------- the C peer
+
+needs_cc = pytest.mark.skipif(
+    not (shutil.which("cc") or shutil.which("gcc")), reason="no C compiler on PATH"
+)
+
+
+@needs_cc
+@pytest.mark.parametrize("name", ["W1", "W2", "W3", "W4"])
+def test_c_peer_equals_the_kernel_bit_for_bit(name):
+    w = workloads.WORKLOADS[name]
+    w = replace(w, n=300 if w.dim == 2 else 40, n_iter=50)
+    inputs = measure.make_inputs(w, w.n)
+    ref = measure.run_kernel(w, inputs)
+    got = c_peer.CPeer().prepare(w, inputs)()
+    assert set(got) == ({"x_final", "f_final", "h_f"} if w.history else {"x_final", "f_final"})
+    for key, values in got.items():
+        assert values.shape == ref[key].shape and np.array_equal(values, ref[key]), key
+
+
+def test_c_peer_is_skipped_without_a_compiler(monkeypatch):
+    monkeypatch.setattr(c_peer.shutil, "which", lambda name: None)
+    peers, skipped = baselines.load_peers()
+    assert "c (no C compiler (cc) on PATH)" in skipped
+    assert not [p for p in peers if p.label.startswith("c-")]

@@ -14,8 +14,9 @@ the operations in the kernel's order, so its results are expected bit for
 bit (adagrad_full's: within a relative-error bound, see `numpy_rules`).
 
 The peers (``--peers``) run AdaGrad only (the tutorial's rule; other rules'
-rows are not given to them), and are never dependencies of adagrad-lab: JAX and
-PyTorch are imported only when ``--peers`` is given (by `importlib`, in the
+rows are not given to them), and are never dependencies of adagrad-lab: the C
+peer (`c_peer`) is compiled only when ``--peers`` is given, and JAX and
+PyTorch are imported only then (by `importlib`, in the
 peers' constructors), and those that are not installed are skipped with a
 line saying so. How they are timed is `measure`'s business; this module only
 computes, and says whether a peer's outputs agree (`peer_agrees`).
@@ -49,6 +50,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .agree import history_columns
+from .c_peer import CPeer
 from .numpy_rules import RULES
 from .workloads import DEFAULT_OPTIMIZER, Inputs, Outputs, Workload
 
@@ -350,7 +352,10 @@ def load_peers() -> tuple[list[Peer], list[str]]:
     """The peers that import here, and lines naming those that do not."""
     peers: list[Peer] = []
     skipped: list[str] = []
-    for cls, what in ((JaxPeer, "jax+optax"), (TorchPeer, "torch")):
+    kinds: tuple[tuple[Callable[[], Peer], str], ...] = (
+        (CPeer, "c"), (JaxPeer, "jax+optax"), (TorchPeer, "torch"),
+    )  # fmt: skip
+    for cls, what in kinds:
         try:
             peers.append(cls())
         except ImportError as exc:

@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--peers",
         action="store_true",
-        help="also time JAX (+optax) and PyTorch on the same workloads, when installed",
+        help="also time a C implementation (compiled here when a C compiler is on PATH), "
+        "JAX (+optax) and PyTorch (when installed) on the same workloads",
     )
     add("--fastmath", action="store_true",
         help="kernel of W1-W4 (and --end-to-end): the opt-in fastmath variant; judged by f's "

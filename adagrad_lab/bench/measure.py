@@ -358,7 +358,9 @@ def peer_table(results: Sequence[Result]) -> str:
         "compile included, outputs checked); 'peer vs numpy' = NumPy / peer; "
         "'kernel vs peer' = peer / kernel",
         f"agree 1e-9: allclose rtol {PEER_RTOL:g}, atol {PEER_ATOL:.3g} (the smallest normal "
-        "float64), against the kernel (fast mode rows: against NumPy); not bitwise: their sums "
-        "run in their own order and torch.optim.Adagrad computes x -= lr * g / (sqrt(s) + eps)",
+        "float64), against the kernel (fast mode rows: against NumPy); JAX and PyTorch are not "
+        "bitwise: their sums run in their own order and torch.optim.Adagrad computes "
+        "x -= lr * g / (sqrt(s) + eps); the C peer keeps the kernel's order (bit for bit in "
+        "the tests)",
     ]
     return "\n".join([*notes, format_table(PEER_COLUMNS, rows)] if rows else notes)
