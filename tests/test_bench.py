@@ -1119,14 +1119,19 @@ needs_cc = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="module")
+def compiled_c_peer():
+    return c_peer.CPeer()
+
+
 @needs_cc
 @pytest.mark.parametrize("name", ["W1", "W2", "W3", "W4"])
-def test_c_peer_equals_the_kernel_bit_for_bit(name):
+def test_c_peer_equals_the_kernel_bit_for_bit(name, compiled_c_peer):
     w = workloads.WORKLOADS[name]
     w = replace(w, n=300 if w.dim == 2 else 40, n_iter=50)
     inputs = measure.make_inputs(w, w.n)
     ref = measure.run_kernel(w, inputs)
-    got = c_peer.CPeer().prepare(w, inputs)()
+    got = compiled_c_peer.prepare(w, inputs)()
     assert set(got) == ({"x_final", "f_final", "h_f"} if w.history else {"x_final", "f_final"})
     for key, values in got.items():
         assert values.shape == ref[key].shape and np.array_equal(values, ref[key]), key
