@@ -4,8 +4,10 @@ For each built-in workload (AdaGrad) the exact kernel and the fast one
 (``run.fastmath``: `arithmetic.FASTMATH_FLAGS`) each run into fresh output
 arrays and into the arrays of an earlier call, NumPy does the same, and
 every repeat times all six in turn, so a drift in machine load hits each
-alike, starting one later each time, so that no implementation is always
-the first to allocate after a pause; the peers (``--peers``) follow with
+alike, in an order shuffled per repeat (seeded: the same every run). On a VM
+the first fresh allocation after a pause can pay the host's page faults
+(docs/performance.md); in a fixed order one implementation would always
+follow the slow NumPy runs and pay them. The peers (``--peers``) follow with
 their own outputs. Cells are medians with their ratio to the exact kernel
 on fresh outputs. The exact kernel must equal NumPy bit for bit, the fast
 one is judged by f's relative error (`agree.bounds`), which the table
@@ -15,6 +17,7 @@ reports.
 from __future__ import annotations
 
 import platform
+import random
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -98,8 +101,8 @@ def measure_row(w: Workload, scale: float, repeats: int, peers: Sequence[Peer]) 
     agree_exact, agree_fast = check_agreement(exact, inputs), check_agreement(fast, inputs)
     timers = _timers(exact, inputs)
     times: dict[str, list[float]] = {name: [] for name in TIMED}
-    for r in range(repeats):  # each repeat starts one later: no implementation always first
-        for name in TIMED[r % len(TIMED) :] + TIMED[: r % len(TIMED)]:
+    for r in range(repeats):
+        for name in random.Random(r).sample(TIMED, len(TIMED)):  # see the module docstring
             times[name].append(timers[name]())
     del timers  # the reused outputs
     result = Result(exact, n, 0.0, times["kernel"], times["numpy"], agree_exact, 0.0)
@@ -149,9 +152,9 @@ def overview_header(repeats: int, threads: int, cores: int | None) -> list[str]:
     return [
         f"speed table: CPU {cpu_name()}, {cores} CPUs; kernel threads {threads}, NumPy 1 thread",
         f"cells: MEDIAN of {repeats} repeat(s) in seconds (ratio to 'kernel'); each repeat "
-        "runs every implementation in turn, starting one later than the repeat before (on a "
-        "VM the first fresh allocation after a pause can pay the host's page faults); peers "
-        "after, with their own outputs",
+        "runs every implementation once, in an order shuffled per repeat (on a VM the first "
+        "fresh allocation after a pause can pay the host's page faults); peers after, with "
+        "their own outputs",
         "kernel = exact (default, bit for bit with NumPy), fast = run.fastmath "
         "(FMA contraction); outputs allocated per call, or with 'reused' written into the "
         "arrays of an untimed first call (no first-touch page faults)",
