@@ -37,6 +37,7 @@ from adagrad_lab.bench import (
     workloads,
 )
 from adagrad_lab.grid import default_block
+from adagrad_lab.provenance import cpu_model
 from adagrad_lab.registry import OPTIMIZERS
 from adagrad_lab.runner import make_grid, run_trajectories
 
@@ -1104,8 +1105,8 @@ def test_overview_checks_peers_against_the_exact_kernel():
     assert all(len(row.times[name]) == 1 for name in overview.TIMED)
 
 
-def test_cpu_name_reads_the_model_name():
-    name = overview.cpu_name()
+def test_the_cpu_model_is_the_model_name():
+    name = cpu_model()
     assert name and "\n" not in name
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists() and "model name" in cpuinfo.read_text():

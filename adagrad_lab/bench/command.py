@@ -15,12 +15,13 @@ import numba
 import numpy as np
 from numba.core import config as numba_config
 
+from ..provenance import cpu_model
 from .agree import RTOL, mode_lines, mode_note
 from .baselines import Peer, load_peers
 from .end_to_end import run_end_to_end
 from .measure import Result, bench_workload, diverged_lines, peer_table, results_table
 from .numpy_rules import bound
-from .overview import agreed, cpu_name, measure_row, overview_header, overview_table
+from .overview import agreed, measure_row, overview_header, overview_table
 from .plans import plan_workload, with_grad_norm
 from .startup import COLD_RUNS, WARM_RUNS, run_startup
 from .workloads import (
@@ -129,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--overview", action="store_true",
         help="the README's speed table: the cold and warm start (as --startup), then on each "
         "workload (AdaGrad) the exact and the fast (run.fastmath) kernel and NumPy, each with "
-        "fresh and with reused outputs, timed in turn, and with --peers JAX and PyTorch; "
+        "fresh and with reused outputs, timed in turn, and with --peers C, JAX and PyTorch; "
         "every cell a median and its ratio to the exact kernel (bench.overview); takes "
         "--workloads, --scale, --repeats, --threads, --peers")  # fmt: skip
     add("--flush-subnormals", action="store_true",
@@ -155,7 +156,7 @@ def _header(
             "speedup = NumPy / kernel; upd/s = N*T*d / median",
             f"kernel threads: {numba.get_num_threads()}, NumPy: 1 thread (ufuncs); "
             f"numpy {np.__version__}, numba {numba.__version__}; "
-            f"CPU {cpu_name()}, {os.cpu_count()} CPUs",
+            f"CPU {cpu_model()}, {os.cpu_count()} CPUs",
             "history: f:R = f at R recorded iterations, f+gn:R = also the gradient norm, "
             "- = final values only",
             "warm-up s: the kernel's first call on a tiny input (compile or cache load), "

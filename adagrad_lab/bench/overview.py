@@ -16,14 +16,13 @@ reports.
 
 from __future__ import annotations
 
-import platform
 import random
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
 
+from ..provenance import cpu_model
 from .agree import F_FLOOR, Agreement, bounds_text
 from .baselines import Peer, run_numpy
 from .measure import (
@@ -46,17 +45,6 @@ FAST_MODE = Mode(fastmath=True)
 TIMED = ("kernel", "kernel reused", "fast", "fast reused", "numpy", "numpy reused")
 
 
-def cpu_name() -> str:
-    """The CPU's model name (/proc/cpuinfo on Linux), else what `platform` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
-
-
 @dataclass(frozen=True)
 class Row:
     """One workload's measurements: seconds per implementation, agreement, the peers."""
@@ -72,21 +60,20 @@ class Row:
         return statistics.median(self.times[name])
 
 
-def _timers(w: Workload, inputs: Inputs) -> dict[str, Callable[[], float]]:
+def _timers(exact: Workload, fast: Workload, inputs: Inputs) -> dict[str, Callable[[], float]]:
     """One timing function per name of TIMED; the reused ones write into the outputs of
     an untimed call made here."""
-    exact, fast = replace(w, mode=DEFAULT_MODE), replace(w, mode=FAST_MODE)
     kept: dict[str, dict[int, Outputs]] = {"exact": {}, "fast": {}}
     time_kernel(exact, inputs, kept["exact"])
     time_kernel(fast, inputs, kept["fast"])
-    numpy_out = run_numpy(w, inputs)
+    numpy_out = run_numpy(exact, inputs)
     return {
         "kernel": partial(time_kernel, exact, inputs),
         "kernel reused": partial(time_kernel, exact, inputs, kept["exact"]),
         "fast": partial(time_kernel, fast, inputs),
         "fast reused": partial(time_kernel, fast, inputs, kept["fast"]),
-        "numpy": partial(timed, run_numpy, w, inputs),
-        "numpy reused": partial(timed, partial(run_numpy, out=numpy_out), w, inputs),
+        "numpy": partial(timed, run_numpy, exact, inputs),
+        "numpy reused": partial(timed, partial(run_numpy, out=numpy_out), exact, inputs),
     }
 
 
@@ -99,7 +86,7 @@ def measure_row(w: Workload, scale: float, repeats: int, peers: Sequence[Peer]) 
     exact, fast = replace(exact, n=n), replace(fast, n=n)
     inputs = make_inputs(exact, n)
     agree_exact, agree_fast = check_agreement(exact, inputs), check_agreement(fast, inputs)
-    timers = _timers(exact, inputs)
+    timers = _timers(exact, fast, inputs)
     times: dict[str, list[float]] = {name: [] for name in TIMED}
     for r in range(repeats):
         for name in random.Random(r).sample(TIMED, len(TIMED)):  # see the module docstring
@@ -150,7 +137,7 @@ def overview_table(rows: Sequence[Row]) -> str:
 def overview_header(repeats: int, threads: int, cores: int | None) -> list[str]:
     """What the table's cells mean and where they were measured."""
     return [
-        f"speed table: CPU {cpu_name()}, {cores} CPUs; kernel threads {threads}, NumPy 1 thread",
+        f"speed table: CPU {cpu_model()}, {cores} CPUs; kernel threads {threads}, NumPy 1 thread",
         f"cells: MEDIAN of {repeats} repeat(s) in seconds (ratio to 'kernel'); each repeat "
         "runs every implementation once, in an order shuffled per repeat (on a VM the first "
         "fresh allocation after a pause can pay the host's page faults); peers after, with "
