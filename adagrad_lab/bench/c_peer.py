@@ -61,17 +61,20 @@ static void update(int b, double *x, double *s, const double *g,
     }
 }
 
-/* the value and gradient of sphere (0) or ellipsoid (1) fused with the update */
+/* the value and gradient of sphere (0) or ellipsoid (1), fused with the update unless
+   this is the last iteration (then only the value) */
 static void separable(int obj, int d, int b, double *X, double *S, double *F, int want_f,
-                      const double *w, int nw, const double *step, const double *eps) {
+                      int last, const double *w, int nw, const double *step,
+                      const double *eps) {
     for (int j = 0; j < b; j++) F[j] = 0.0;
     for (int i = 0; i < d; i++) {
         double wi = w[i < nw ? i : nw - 1], two_w = 2.0 * wi;
         double *x = X + i * LANES, *s = S + i * LANES;
         for (int j = 0; j < b; j++) {
             double xi = x[j];
-            double g = obj == 0 ? xi * 2.0 : two_w * xi;
             if (want_f) F[j] += obj == 0 ? xi * xi : wi * (xi * xi);
+            if (last) continue;
+            double g = obj == 0 ? xi * 2.0 : two_w * xi;
             double si = s[j] + g * g;
             s[j] = si;
             x[j] = xi - (step[j] / (eps[j] + sqrt(si))) * g;
@@ -98,24 +101,14 @@ void adagrad_blocks(int obj, int d, int64_t n, int n_iter, int threads, const do
             }
         for (int k = 0; k <= n_iter; k++) {
             int last = k == n_iter, want_f = record || last;
-            if (obj == 2 || last) {
-                if (obj == 2) rosenbrock(d, b, X, G, F, want_f);
-                else {  /* the final value: evaluate without stepping */
-                    for (int j = 0; j < b; j++) F[j] = 0.0;
-                    for (int i = 0; i < d; i++) {
-                        double wi = w[i < nw ? i : nw - 1];
-                        for (int j = 0; j < b; j++) {
-                            double xi = X[i * LANES + j];
-                            F[j] += obj == 0 ? xi * xi : wi * (xi * xi);
-                        }
-                    }
-                }
+            if (obj == 2) {
+                rosenbrock(d, b, X, G, F, want_f);
                 if (!last)
                     for (int i = 0; i < d; i++)
                         update(b, X + i * LANES, S + i * LANES, G + i * LANES,
                                step + j0, eps + j0);
             } else {
-                separable(obj, d, b, X, S, F, want_f, w, nw, step + j0, eps + j0);
+                separable(obj, d, b, X, S, F, want_f, last, w, nw, step + j0, eps + j0);
             }
             if (record)
                 for (int j = 0; j < b; j++) h_f[(j0 + j) * rows + k] = F[j];
@@ -142,7 +135,6 @@ def _compile() -> tuple[ctypes.CDLL, str]:
     workdir = Path(tempfile.mkdtemp(prefix="adagrad-lab-c-"))
     atexit.register(shutil.rmtree, workdir, True)
     (workdir / "peer.c").write_text(C_SOURCE)
-    label = "c-openmp"
     for openmp in (("-fopenmp",), ()):
         built = subprocess.run(
             [cc, *FLAGS, *openmp, "-o", str(workdir / "peer.so"), str(workdir / "peer.c"), "-lm"],
