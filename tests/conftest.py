@@ -11,6 +11,7 @@ import pytest
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 
+from adagrad_lab.cli import run
 from adagrad_lab.config import register
 
 # a small but real sweep, quick enough for every test
@@ -36,6 +37,19 @@ def make_cfg():
 
     yield _compose
     GlobalHydra.instance().clear()
+
+
+def run_cut(make_cfg, tmp_path_factory, base, chunk, block, threads, shards):
+    """Run the sweep ``base`` whole, then again cut by chunk size, block and threads and
+    split into ``shards`` shards: (the whole run's directory, the shards' directories)."""
+    ref_dir = tmp_path_factory.mktemp("ref")
+    run(make_cfg(base), ref_dir)
+    cut = [f"run.chunk_size={chunk}", f"run.block={block}", f"run.threads={threads}"]
+    dirs = []
+    for index in range(shards):
+        dirs.append(tmp_path_factory.mktemp(f"shard{index}"))
+        run(make_cfg([*base, *cut, f"shard.index={index}", f"shard.count={shards}"]), dirs[-1])
+    return ref_dir, dirs
 
 
 def run_cli(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

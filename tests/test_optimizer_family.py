@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import reference_optimizers as ref
-from conftest import FAST, run_cli
+from conftest import FAST, run_cli, run_cut
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_kernel import with_threads
@@ -734,13 +734,7 @@ def test_results_do_not_depend_on_chunk_block_threads_or_shards(make_cfg, tmp_pa
 def test_random_cuts_of_a_new_rules_sweep(make_cfg, tmp_path_factory, name, chunk, block,
                                           threads, shards):  # fmt: skip
     base = sweep_for(name)
-    ref_dir = tmp_path_factory.mktemp("ref")
-    run(make_cfg(base), ref_dir)
-    cut = [f"run.chunk_size={chunk}", f"run.block={block}", f"run.threads={threads}"]
-    dirs = []
-    for index in range(shards):
-        dirs.append(tmp_path_factory.mktemp(f"shard{index}"))
-        run(make_cfg([*base, *cut, f"shard.index={index}", f"shard.count={shards}"]), dirs[-1])
+    ref_dir, dirs = run_cut(make_cfg, tmp_path_factory, base, chunk, block, threads, shards)
     assert_same_results([ref_dir], dirs)
 
 

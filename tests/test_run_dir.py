@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import FAST, run_cli
+from conftest import FAST, run_cli, run_cut
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -169,13 +169,7 @@ def test_results_do_not_depend_on_chunk_block_threads_or_shards(
     make_cfg, tmp_path_factory, chunk, block, threads, shards
 ):
     base = [*FAST, "objective=rastrigin", "record.points=true", "sweep.seeds=7"]
-    ref_dir = tmp_path_factory.mktemp("ref")
-    run(make_cfg(base), ref_dir)
-    cut = [f"run.chunk_size={chunk}", f"run.block={block}", f"run.threads={threads}"]
-    dirs = []
-    for index in range(shards):
-        dirs.append(tmp_path_factory.mktemp(f"shard{index}"))
-        run(make_cfg([*base, *cut, f"shard.index={index}", f"shard.count={shards}"]), dirs[-1])
+    ref_dir, dirs = run_cut(make_cfg, tmp_path_factory, base, chunk, block, threads, shards)
     if shards == 1:
         assert len(read_manifest(dirs[0])["chunks"]) == -(-14 // chunk)
     union_traj = pd.concat([read_trajectories(d) for d in dirs], ignore_index=True)
