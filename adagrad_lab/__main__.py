@@ -1,3 +1,3 @@
-from adagrad_lab.cli import main
+from adagrad_lab.commands.run import main
 
 main()

@@ -11,8 +11,8 @@ import pytest
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 
-from adagrad_lab.cli import run
-from adagrad_lab.config import register
+from adagrad_lab.commands.run import run
+from adagrad_lab.sweep.schema import register
 
 # a small but real sweep, quick enough for every test
 FAST = [

@@ -2,7 +2,7 @@
 
 Plain Python, one point and one coordinate at a time: no numba, no numpy
 vectorization. Every objective repeats the operation order of
-`adagrad_lab.objectives_math` exactly, so on the same inputs it returns the
+`adagrad_lab.catalog.objectives_math` exactly, so on the same inputs it returns the
 same bits. The optimizer loop follows the tutorial's `adagrad()`:
 evaluate the gradient, add its square to the running sum, then move each
 coordinate by ``step_size / (eps + sqrt(sum)) * gradient``.

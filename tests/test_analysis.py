@@ -11,10 +11,10 @@ import pytest
 from conftest import FAST
 
 import adagrad_lab as al
-from adagrad_lab import analysis
-from adagrad_lab.cli import run
-from adagrad_lab.results import IncompleteRunWarning
-from adagrad_lab.storage import RunDataError
+from adagrad_lab.analysis import frames as analysis
+from adagrad_lab.commands.run import run
+from adagrad_lab.store.parquet import RunDataError
+from adagrad_lab.store.results import IncompleteRunWarning
 
 INF = np.inf
 NA = pd.NA

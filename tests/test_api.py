@@ -9,7 +9,7 @@ from conftest import FAST
 from naive import naive_run, tutorial_adagrad, tutorial_derivative, tutorial_objective
 
 import adagrad_lab as al
-from adagrad_lab.cli import run
+from adagrad_lab.commands.run import run
 
 
 def test_the_tutorials_run_from_python_without_hydra():

@@ -1,4 +1,4 @@
-"""Arrow arrays built from NumPy buffers (`adagrad_lab.arrow`) equal what `pa.array` builds,
+"""Arrow arrays built from NumPy buffers (`adagrad_lab.store.arrow`) equal what `pa.array` builds,
 and writing a chunk's Parquet files needs no pandas."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from adagrad_lab.arrow import numbers, strings
+from adagrad_lab.store.arrow import numbers, strings
 
 DTYPES = [np.int8, np.int32, np.int64, np.float32, np.float64, np.bool_]
 
@@ -52,7 +52,7 @@ def test_writing_a_chunk_imports_no_pandas(tmp_path):
     code = f"""
 import sys
 import numpy as np
-from adagrad_lab import storage
+from adagrad_lab.store import parquet as storage
 n, d, rec = 5, 2, np.array([0, 1, 2])
 grid = {{"trajectory": np.arange(n), "seed": np.arange(n), "step_size": np.full(n, 0.1),
         "nesterov": np.arange(n) % 2 == 0, "x0": np.ones((n, d))}}
@@ -68,7 +68,7 @@ print("pandas" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-    from adagrad_lab.storage import read_trajectories
+    from adagrad_lab.store.parquet import read_trajectories
 
     df = read_trajectories(tmp_path)
     assert df["nesterov"].tolist() == [True, False, True, False, True]

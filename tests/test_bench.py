@@ -36,10 +36,10 @@ from adagrad_lab.bench import (
     startup,
     workloads,
 )
-from adagrad_lab.grid import default_block
-from adagrad_lab.provenance import cpu_model
-from adagrad_lab.registry import OPTIMIZERS
-from adagrad_lab.runner import make_grid, run_trajectories
+from adagrad_lab.catalog import OPTIMIZERS
+from adagrad_lab.run.provenance import cpu_model
+from adagrad_lab.run.runner import make_grid, run_trajectories
+from adagrad_lab.sweep.grid import default_block
 
 MAIN_COLUMNS = (
     "workload", "objective", "d", "N", "T", "history", "warm-up s", "kernel s", "numpy s",
@@ -339,7 +339,7 @@ def test_unknown_optimizer_is_refused_in_one_line(text, capsys):
     lines = captured.err.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("adagrad-lab-bench: error: --optimizers: unknown optimizer")
-    assert "allowed: adagrad, gd, " in lines[0] and lines[0].endswith(", all")
+    assert "allowed: adagrad, adagrad_full, " in lines[0] and lines[0].endswith(", all")
 
 
 def all_rows(text: str) -> tuple[tuple[str, ...], dict[tuple[str, str], dict[str, str]]]:

@@ -1,13 +1,14 @@
-"""The on-disk cache stamp (`_jit._PackageStamp`): a cached function of the package is
-recompiled when any module in `KERNEL_SOURCES` changes, not only its own file.
+"""The on-disk cache stamp (`jit.stamp`): a cached function of the package is recompiled
+when any source under the stamped folders (jit/, catalog/, kernel/) is added, moved or
+edited, not only its own file; an edit of a docstring keeps the cache.
 
 Each test works on a copy of the package in tmp_path and runs it in fresh
 processes with NUMBA_CACHE_DIR unset, so Numba writes its cache next to the
 copied sources and the repository's own cache is never touched. The function
-is `objectives_math.sphere` (called directly, so it is compiled and cached on
-its own); it calls `square` from `_jit.py`, and the edit triples what that
-helper returns: sphere's value at (1.5, -2) goes from 6.25 to 18.75. The last
-test does the same for a whole kernel variant and an edit of the registry.
+is the sphere's block evaluator (called directly, so it is compiled and cached
+on its own); it calls `square` from `jit/tools.py`, and the edit triples what
+that helper returns: sphere's value at (1.5, -2) goes from 6.25 to 18.75. The
+last test does the same for a whole kernel variant and an edit of a record's module.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from pathlib import Path
 import pytest
 
 import adagrad_lab
-from adagrad_lab import _jit
+from adagrad_lab.jit import stamp
 
 PACKAGE = Path(adagrad_lab.__file__).resolve().parent
-HELPER = "_jit.py"  # a module in KERNEL_SOURCES other than the function's own file
+HELPER = "jit/tools.py"  # a stamped module other than the function's own file
 BEFORE, AFTER = "return xm * xm\n", "return xm * xm * 3.0\n"  # in square's jitted form
 VALUE, EDITED_VALUE = 6.25, 18.75  # sphere at (1.5, -2): 1.5^2 + 2^2, and 3 times that
 
@@ -35,22 +36,24 @@ WORKER = """
 import json, sys
 import numpy as np
 import adagrad_lab
-from adagrad_lab import _jit, objectives_math as om
+from adagrad_lab.catalog.objectives import sphere
+from adagrad_lab.jit import stamp
 
+evaluate = sphere.evaluate
 if sys.argv[1] == "stock":
     from numba.core import caching
-    kept = [c for c in caching.CacheImpl._locator_classes if not issubclass(c, _jit._PackageStamp)]
+    kept = [c for c in caching.CacheImpl._locator_classes if not issubclass(c, stamp._PackageStamp)]
     caching.CacheImpl._locator_classes[:] = kept
-    om.sphere.enable_caching()
+    evaluate.enable_caching()
 x = np.array([[1.5], [-2.0]])  # one point of dimension 2, as a (d, B) block
 g = np.zeros_like(x)
 f = np.zeros(1)
-om.sphere(x, g, f, np.zeros(1))
+evaluate(x, g, f, np.zeros(1))
 print(json.dumps({
     "file": adagrad_lab.__file__,
     "f": float(f[0]),
-    "hits": sum(om.sphere.stats.cache_hits.values()),
-    "misses": sum(om.sphere.stats.cache_misses.values()),
+    "hits": sum(evaluate.stats.cache_hits.values()),
+    "misses": sum(evaluate.stats.cache_misses.values()),
 }))
 """
 
@@ -95,9 +98,16 @@ def edit_helper(pkg: Path) -> None:
     edit(pkg, HELPER, BEFORE, AFTER)
 
 
-def test_the_helper_is_a_kernel_source():
-    assert HELPER in _jit.KERNEL_SOURCES
-    assert "objectives_math.py" in _jit.KERNEL_SOURCES
+def test_the_stamp_covers_every_source_of_the_stamped_folders():
+    """Found by walking the folders, not listed by hand: every .py of jit/, catalog/, kernel/."""
+    found = {p.relative_to(PACKAGE).as_posix() for p in stamp.stamped_files()}
+    expected = {
+        p.relative_to(PACKAGE).as_posix()
+        for folder in ("jit", "catalog", "kernel")
+        for p in (PACKAGE / folder).rglob("*.py")
+    }
+    assert found == expected
+    assert {HELPER, "catalog/objectives/sphere.py", "kernel/driver.py"} <= found
 
 
 def test_editing_an_inlined_helper_recompiles(tmp_path):
@@ -106,7 +116,7 @@ def test_editing_an_inlined_helper_recompiles(tmp_path):
     cold = run_copy(pkg)
     assert cold["f"] == VALUE
     assert cold["hits"] == 0 and cold["misses"] == 1
-    assert list((pkg / "__pycache__").glob("objectives_math.sphere-*.nbi"))  # cached beside it
+    assert list((pkg / "catalog/objectives/__pycache__").glob("sphere.evaluate-*.nbi"))
 
     warm = run_copy(pkg)  # nothing edited: loaded from the cache, not compiled
     assert warm["f"] == VALUE
@@ -137,10 +147,36 @@ def test_without_the_package_stamp_the_edit_would_be_missed(tmp_path):
     assert run_copy(pkg)["f"] == EDITED_VALUE
 
 
-@pytest.mark.parametrize("name", _jit.KERNEL_SOURCES)
-def test_every_kernel_source_exists(name):
-    """A name in KERNEL_SOURCES that is not a file would make every stamp fail to compute."""
-    assert (PACKAGE / name).is_file()
+@pytest.mark.parametrize(
+    "change",
+    ["add kernel/extra.py", "move catalog/objectives/booth.py", "edit catalog/records.py"],
+)
+def test_adding_moving_or_editing_a_stamped_file_recompiles(tmp_path, change):
+    """A change to any stamped folder, even one the function does not use, recompiles."""
+    pkg = copy_package(tmp_path)
+    assert run_copy(pkg)["misses"] == 1
+    verb, name = change.split()
+    if verb == "add":
+        (pkg / name).write_text("X = 1\n")
+    elif verb == "move":
+        (pkg / name).rename(pkg / name.replace("booth", "booth_moved"))
+    else:
+        edit(pkg, name, "def zero(d: int) -> float:", "def zero(d: int, _: int = 0) -> float:")
+    after = run_copy(pkg)
+    assert after["f"] == VALUE
+    assert after["hits"] == 0 and after["misses"] == 1, change
+
+
+def test_editing_a_docstring_keeps_the_cache(tmp_path):
+    """Text no kernel reads: a docstring of a record's module and of the stamped helper."""
+    pkg = copy_package(tmp_path)
+    assert run_copy(pkg)["misses"] == 1
+    edit(
+        pkg, "catalog/records.py", "A positive hyperparameter", "A strictly positive hyperparameter"
+    )
+    edit(pkg, HELPER, "x * x``, bit for bit", "x * x``, bit for bit (edited)")
+    warm = run_copy(pkg)
+    assert warm["hits"] == 1 and warm["misses"] == 0
 
 
 # A built-in kernel variant on a tiny batch: sphere, AdaGrad, 3 iterations.
@@ -148,8 +184,8 @@ KERNEL_WORKER = """
 import json
 import numpy as np
 import adagrad_lab
-from adagrad_lab.kernel import N_HP, RULE_ADAGRAD, advance
-from adagrad_lab.registry import OBJECTIVES
+from adagrad_lab.kernel.driver import N_HP, RULE_ADAGRAD, advance
+from adagrad_lab.catalog import OBJECTIVES
 
 hp = np.zeros((N_HP, 2))
 hp[0], hp[1] = 0.1, 1e-8
@@ -161,11 +197,11 @@ print(json.dumps({"file": adagrad_lab.__file__, "f": out["f_final"].tolist()}))
 
 
 @pytest.mark.slow  # compiles a kernel variant twice
-def test_editing_the_registry_recompiles_the_kernel(tmp_path):
-    """The registry record binds the sphere's fused term into its kernel variant; binding
-    the ellipsoid's term instead (weight 0 with the sphere's parameters) changes f."""
+def test_editing_a_record_module_recompiles_the_kernel(tmp_path):
+    """The sphere's module binds its fused term into the kernel variant (compiled in
+    kernel/driver.py); tripling the term's gradient instead of doubling it changes f."""
     pkg = copy_package(tmp_path)
     before = run_copy(pkg, script=KERNEL_WORKER)["f"]
-    edit(pkg, "registry.py", "term=om.sphere_term,", "term=om.ellipsoid_term,")
+    edit(pkg, "catalog/objectives/sphere.py", "xi * lit(xi, 2.0)", "xi * lit(xi, 3.0)")
     after = run_copy(pkg, script=KERNEL_WORKER)["f"]
-    assert after != before, f"stale kernel: f_final {after} after editing registry.py"
+    assert after != before, f"stale kernel: f_final {after} after editing sphere.py"

@@ -14,8 +14,8 @@ from naive import tutorial_adagrad, tutorial_derivative, tutorial_objective
 
 import adagrad_lab
 from adagrad_lab import read_history, read_trajectories
-from adagrad_lab.cli import run
-from adagrad_lab.validate import ConfigError, make_plan
+from adagrad_lab.commands.run import run
+from adagrad_lab.sweep.validate import ConfigError, make_plan
 
 # the tutorial's first and last printed lines, as the tutorial printed them
 FIRST = ">0 f([-0.06595599  0.34064899]) = 0.12039"
@@ -144,7 +144,7 @@ def test_the_command_starts_without_pandas_and_the_library_still_offers_it():
     """pandas (0.3 s) loads when results are read, not when the command starts; the
     package's pandas-backed names are there on first use."""
     code = (
-        "import sys, adagrad_lab.cli\n"
+        "import sys, adagrad_lab.commands.run\n"
         "before = 'pandas' in sys.modules\n"
         "import adagrad_lab\n"
         "print(before, adagrad_lab.load.__module__, adagrad_lab.Results.__name__,\n"
@@ -152,7 +152,7 @@ def test_the_command_starts_without_pandas_and_the_library_still_offers_it():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [
-        "False", "adagrad_lab.results", "Results", "adagrad_lab.analysis", "True",
+        "False", "adagrad_lab.store.results", "Results", "adagrad_lab.analysis", "True",
     ]  # fmt: skip
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         adagrad_lab.nope  # noqa: B018

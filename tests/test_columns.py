@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adagrad_lab.columns import _masked_columns, _unmasked_columns, history_columns
+from adagrad_lab.kernel.columns import _masked_columns, _unmasked_columns, history_columns
 
 KEYS = ("trajectory", "iter", "f", "grad_norm", "x")
 

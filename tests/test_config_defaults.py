@@ -9,9 +9,9 @@ from dataclasses import fields
 import pytest
 from omegaconf import OmegaConf
 
-from adagrad_lab.config import OPTIMIZER_SCHEMAS, unknown_key
-from adagrad_lab.provenance import config_hash
-from adagrad_lab.registry import OBJECTIVES, OPTIMIZERS
+from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS
+from adagrad_lab.run.provenance import config_hash
+from adagrad_lab.sweep.schema import OPTIMIZER_SCHEMAS, unknown_key
 
 # hashes of these configs before the defaults moved (commit a37fb9c)
 HASHES = [

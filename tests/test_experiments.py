@@ -13,7 +13,7 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from adagrad_lab.config import register
+from adagrad_lab.sweep.schema import register
 
 
 @pytest.fixture

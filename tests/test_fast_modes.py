@@ -7,11 +7,11 @@ import pytest
 from omegaconf import OmegaConf
 
 from adagrad_lab import read_history, read_manifest, read_trajectories
-from adagrad_lab.arithmetic import Arithmetic
-from adagrad_lab.cli import run
-from adagrad_lab.kernel import N_HP, RULE_ADAGRAD, advance
-from adagrad_lab.provenance import config_hash
-from adagrad_lab.registry import OBJECTIVES
+from adagrad_lab.catalog import OBJECTIVES
+from adagrad_lab.commands.run import run
+from adagrad_lab.jit.arithmetic import Arithmetic
+from adagrad_lab.kernel.driver import N_HP, RULE_ADAGRAD, advance
+from adagrad_lab.run.provenance import config_hash
 
 # documented in the README: relative difference of f at every recorded iteration (FMA
 # contraction alone; measured at most 3.8e-13 here)
@@ -177,7 +177,7 @@ def test_flush_subnormals_is_off_by_default_and_part_of_the_config_hash(make_cfg
 
 
 def test_flush_subnormals_is_refused_off_x86(make_cfg, monkeypatch):
-    from adagrad_lab import validate
+    from adagrad_lab.sweep import validate
 
     monkeypatch.setattr(validate, "CAN_FLUSH_SUBNORMALS", False)
     cfg = make_cfg(["sweep.seeds=2", "sweep.n_iter=5", "run.flush_subnormals=true"])
@@ -186,7 +186,7 @@ def test_flush_subnormals_is_refused_off_x86(make_cfg, monkeypatch):
 
 
 def test_the_fast_flag_set_is_part_of_a_fastmath_runs_hash(monkeypatch):
-    from adagrad_lab import provenance
+    from adagrad_lab.run import provenance
 
     config = {k: {} for k in provenance.DATA_KEYS}
     fast, exact = Arithmetic(fastmath=True), Arithmetic()

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adagrad_lab import grid
-from adagrad_lab.grid import Grid
+from adagrad_lab.sweep import grid
+from adagrad_lab.sweep.grid import Grid
 
 SETTINGS = {"deadline": None, "database": None}
 

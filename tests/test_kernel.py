@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adagrad_lab
-from adagrad_lab._jit import square
-from adagrad_lab.kernel import (
+from adagrad_lab.catalog import OBJECTIVES
+from adagrad_lab.jit.tools import square
+from adagrad_lab.kernel.driver import (
     N_HP,
     RULE_ADAGRAD,
     RULE_GD,
@@ -28,7 +29,6 @@ from adagrad_lab.kernel import (
     compile_custom,
     spread_stride,
 )
-from adagrad_lab.registry import OBJECTIVES
 
 MAX_DIM = 6
 SETTINGS = {"deadline": None, "database": None}
@@ -296,7 +296,7 @@ def test_independent_of_block_size(reference_run, block):
 THREADS_WORKER = """
 import pickle, sys
 import numba
-from adagrad_lab.kernel import advance, block_group
+from adagrad_lab.kernel.driver import advance, block_group
 
 with open(sys.argv[1], "rb") as fh:
     threads, calls = pickle.load(fh)

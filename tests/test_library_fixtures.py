@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import adagrad_lab as al
-from adagrad_lab.registry import OPTIMIZERS
+from adagrad_lab.catalog import OPTIMIZERS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "library_trajectories.json"
 CASES = json.loads(FIXTURES.read_text())["cases"]

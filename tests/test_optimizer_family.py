@@ -26,11 +26,11 @@ from test_kernel import with_threads
 
 import adagrad_lab as al
 from adagrad_lab import read_history, read_manifest, read_trajectories
-from adagrad_lab import verify as verify_mod
-from adagrad_lab.cli import run
-from adagrad_lab.kernel import N_HP
-from adagrad_lab.kernel import advance as kernel_advance
-from adagrad_lab.registry import OBJECTIVES, OPTIMIZERS
+from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS
+from adagrad_lab.commands.run import run
+from adagrad_lab.kernel.driver import N_HP
+from adagrad_lab.kernel.driver import advance as kernel_advance
+from adagrad_lab.run import verify as verify_mod
 
 NEW_RULES = (
     "adagrad_torch",

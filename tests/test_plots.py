@@ -1,4 +1,4 @@
-"""The figures of `adagrad_lab.plots`, rendered headless from small analysis frames."""
+"""The figures of `adagrad_lab.plots.figures`, rendered headless from small analysis frames."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from matplotlib.contour import QuadContourSet
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from adagrad_lab import analysis, plots
+from adagrad_lab.analysis import frames as analysis
+from adagrad_lab.plots import figures as plots
 
 INF = np.inf
 NA = pd.NA
@@ -365,7 +366,7 @@ def test_figures_render_in_threads_without_pyplot():
 def test_importing_the_package_does_not_import_matplotlib_nor_plots_pyplot():
     code = (
         "import sys, adagrad_lab; print('matplotlib' in sys.modules); "
-        "import adagrad_lab.plots; print('matplotlib.pyplot' in sys.modules)"
+        "import adagrad_lab.plots.figures; print('matplotlib.pyplot' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -7,13 +7,8 @@ import numpy as np
 import pytest
 from naive import naive_run
 
-from adagrad_lab import kernel
-from adagrad_lab.registry import (
-    OBJECTIVES,
-    OPTIMIZERS,
-    objective_by_code,
-    optimizer_by_code,
-)
+from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS, objective_by_code, optimizer_by_code
+from adagrad_lab.kernel import driver as kernel
 
 PAIRS = [(o, p) for o in OBJECTIVES for p in OPTIMIZERS]
 

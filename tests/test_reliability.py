@@ -18,12 +18,15 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import FAST, run_cli
 
-from adagrad_lab import read_history, read_manifest, read_trajectories, rerun, rundir, runner
-from adagrad_lab import verify as verify_mod
-from adagrad_lab.cli import run
-from adagrad_lab.rundir import RunDirError
-from adagrad_lab.storage import RunDataError
-from adagrad_lab.verify import same_bits
+from adagrad_lab import read_history, read_manifest, read_trajectories
+from adagrad_lab.commands import rerun
+from adagrad_lab.commands.run import run
+from adagrad_lab.run import runner
+from adagrad_lab.run import verify as verify_mod
+from adagrad_lab.run.verify import same_bits
+from adagrad_lab.store import rundir
+from adagrad_lab.store.parquet import RunDataError
+from adagrad_lab.store.rundir import RunDirError
 
 CHUNKED = [*FAST, "run.chunk_size=2", "record.points=true", "sweep.target=1e-3"]
 
@@ -127,7 +130,7 @@ def test_a_second_process_on_a_locked_directory_stops_at_once(tmp_path):
 
 def test_temporary_names_differ_between_processes(tmp_path):
     table = pa.table({"trajectory": pa.array([0], pa.int64())})
-    from adagrad_lab import storage
+    from adagrad_lab.store import parquet as storage
 
     tmp, record = storage._write_tmp(tmp_path / "part-000000.parquet", table)
     assert str(os.getpid()) in tmp.name and record["bytes"] == tmp.stat().st_size
@@ -341,7 +344,7 @@ def test_ctrl_c_stops_in_one_line_and_the_same_command_resumes(tmp_path):
 
 
 def test_the_compile_notice_says_what_the_wait_is_for(make_cfg, monkeypatch, capsys):
-    from adagrad_lab.validate import make_plan
+    from adagrad_lab.sweep.validate import make_plan
 
     monkeypatch.setattr(runner, "COMPILE_NOTICE_S", 0.0)
     with runner._slow_compile_notice(make_plan(make_cfg(FAST))):

@@ -1,4 +1,4 @@
-"""The report (adagrad_lab.report_page): every file index.html names exists, the summary and
+"""The report (adagrad_lab.report.page): every file index.html names exists, the summary and
 the command are there; the run and the multirun write theirs; a bad path exits 2."""
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import pytest
 from conftest import FAST, run_cli
 from matplotlib.figure import Figure
 
-from adagrad_lab import plots, report_page
+from adagrad_lab.plots import figures as plots
+from adagrad_lab.report import page as report_page
 
 # FAST turns reports off (each costs ~2 s); these runs turn them on again
 TINY = [*(o for o in FAST if not o.startswith("report.")), "sweep.n_iter=10"]
@@ -101,7 +102,7 @@ def test_the_command_writes_a_report_where_asked(runs, tmp_path):
     tmp, _, _ = runs
     out = tmp_path / "r"
     done = subprocess.run(
-        [sys.executable, "-m", "adagrad_lab.report_page", str(tmp / "run"), "--out", str(out)],
+        [sys.executable, "-m", "adagrad_lab.report.page", str(tmp / "run"), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -113,7 +114,7 @@ def test_the_command_writes_a_report_where_asked(runs, tmp_path):
 
 def test_a_path_that_is_not_a_run_exits_2_in_one_line(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "adagrad_lab.report_page", str(tmp_path)],
+        [sys.executable, "-m", "adagrad_lab.report.page", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,

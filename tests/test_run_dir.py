@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adagrad_lab import read_history, read_manifest, read_trajectories
-from adagrad_lab.cli import run
-from adagrad_lab.provenance import config_hash
+from adagrad_lab.commands.run import run
+from adagrad_lab.run.provenance import config_hash
 
 TRAJECTORY_COLUMNS = {
     "trajectory": pa.int64(),

@@ -17,10 +17,10 @@ import pytest
 from conftest import FAST, run_cli
 
 from adagrad_lab import read_history, read_manifest, read_trajectories
-from adagrad_lab.cli import run
-from adagrad_lab.runner import RunDirError
-from adagrad_lab.verify import main as verify_main
-from adagrad_lab.verify import same_bits
+from adagrad_lab.commands.run import run
+from adagrad_lab.commands.verify import main as verify_main
+from adagrad_lab.run.runner import RunDirError
+from adagrad_lab.run.verify import same_bits
 
 
 def _tables(run_dirs: list[Path]) -> tuple[pa.Table, pa.Table]:
@@ -183,7 +183,7 @@ def test_memory_is_bounded_by_the_chunk_not_the_sweep(tmp_path):
 
 def test_rewriting_a_chunk_in_fewer_pieces_leaves_no_stale_piece(make_cfg, tmp_path, monkeypatch):
     """A rerun with fewer threads than the killed run must not keep the old run's extra pieces."""
-    from adagrad_lab import storage
+    from adagrad_lab.store import parquet as storage
 
     run(make_cfg(FAST), tmp_path)
     hist = pq.read_table(tmp_path / "history").replace_schema_metadata(None)

@@ -20,14 +20,14 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from adagrad_lab import runner
-from adagrad_lab.callbacks import DryRunCleanup
-from adagrad_lab.cli import run
-from adagrad_lab.config import register
-from adagrad_lab.kernel import HP_EPS, HP_STEP_SIZE, N_HP, RULE_GD, advance, n_blocks
-from adagrad_lab.progress import watch
-from adagrad_lab.report import summary_text
-from adagrad_lab.validate import make_plan
+from adagrad_lab.commands.callbacks import DryRunCleanup
+from adagrad_lab.commands.run import run
+from adagrad_lab.kernel.driver import HP_EPS, HP_STEP_SIZE, N_HP, RULE_GD, advance, n_blocks
+from adagrad_lab.report.summary import summary_text
+from adagrad_lab.run import runner
+from adagrad_lab.run.progress import watch
+from adagrad_lab.sweep.schema import register
+from adagrad_lab.sweep.validate import make_plan
 
 REPO = Path(__file__).parents[1]
 CONF = REPO / "conf"

@@ -15,7 +15,8 @@ import numba
 import numpy as np
 from numba.core import config as numba_config
 
-from ..provenance import cpu_model
+from adagrad_lab.run.provenance import cpu_model
+
 from .agree import RTOL, mode_lines, mode_note
 from .baselines import Peer, load_peers
 from .end_to_end import run_end_to_end

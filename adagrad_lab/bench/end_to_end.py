@@ -31,7 +31,8 @@ from pathlib import Path
 import numba
 import pyarrow.parquet as pq
 
-from ..runner import available_cores
+from adagrad_lab.run.runner import available_cores
+
 from .measure import format_table, make_inputs, time_kernel, warm_up
 from .plans import plan_workload
 from .workloads import DEFAULT_MODE, WORKLOADS, Mode, Workload
@@ -79,7 +80,7 @@ class Command:
 def child_env(cache_dir: Path | None) -> dict[str, str] | None:
     """A child's environment: None (this process's) or, with ``cache_dir``, this process's
     with NUMBA_CACHE_DIR set to it, where Numba then reads and writes its kernel cache
-    (the package's cache locators in adagrad_lab._jit honour it first)."""
+    (the package's cache locators in adagrad_lab.jit.tools honour it first)."""
     if cache_dir is None:
         return None
     return {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)}

@@ -6,7 +6,7 @@ hyperparameters (N,) rows that broadcast across them, every array allocated
 once per run (in the rule's constructor), every step an in-place ufunc with
 ``out=``, per-trajectory coefficients (bias corrections, decayed step sizes)
 computed once per step into (N,) buffers. Each step performs the operations
-of the kernel's jitted function (`adagrad_lab.optimizers_math`, whose
+of the kernel's jitted function (`adagrad_lab.catalog.optimizers_math`, whose
 docstrings give the formulas and order) in the same order, so its outputs
 equal the kernel's bit for bit; only ``adagrad_full`` cannot: it takes the
 eigendecomposition from batched ``np.linalg.eigh`` (LAPACK), the kernel from

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from ..provenance import cpu_model
+from adagrad_lab.run.provenance import cpu_model
+
 from .agree import F_FLOOR, Agreement, bounds_text
 from .baselines import Peer, run_numpy
 from .measure import (

@@ -18,11 +18,12 @@ from dataclasses import asdict, replace
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 
-from ..config import register
-from ..grid import default_block
-from ..runner import compile_kernel, make_grid
-from ..sizes import chunk_size
-from ..validate import Plan, make_plan
+from adagrad_lab.run.runner import compile_kernel, make_grid
+from adagrad_lab.sweep.grid import default_block
+from adagrad_lab.sweep.schema import register
+from adagrad_lab.sweep.sizes import chunk_size
+from adagrad_lab.sweep.validate import Plan, make_plan
+
 from .workloads import Inputs, Mode, Workload, hp_names
 
 

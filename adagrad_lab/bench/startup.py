@@ -6,12 +6,12 @@ after install) and warm (the cache the cold runs filled, as in every later proce
 * the start: `end_to_end`'s child that imports adagrad_lab and finishes one
   trajectory of one iteration, timed inside the child. Cold, its
   NUMBA_CACHE_DIR is a fresh empty directory per run (the package's cache
-  locators in adagrad_lab._jit put the user-provided directory first), and
+  locators in adagrad_lab.jit.tools put the user-provided directory first), and
   the directory must hold .nbi/.nbc files afterwards, or the run is refused
   as not cold; warm, the last cold run's directory.
 * a user's first command: ``adagrad-lab`` on the default sweep
   (``hydra.run.dir=TMP report.enabled=false``), through a wrapper
-  (`COMMAND_CHILD`) that calls the console entry point ``adagrad_lab.cli.main``
+  (`COMMAND_CHILD`) that calls the console entry point ``adagrad_lab.commands.run.main``
   and stamps the wall clock when it starts, when the imports are done, when
   Hydra hands over the composed config (``cli.run``), around the kernel's
   compile or cache load (``runner.compile_kernel``) and when the first
@@ -36,7 +36,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from ..runner import available_cores
+from adagrad_lab.run.runner import available_cores
+
 from .end_to_end import child_env, first_trajectory_child, median, spawn
 from .measure import format_table
 
@@ -73,7 +74,9 @@ def timed(owner, name, before, after):
 
 out = sys.argv[1]
 try:
-    from adagrad_lab import cli, runner, storage
+    from adagrad_lab.commands import run as cli
+    from adagrad_lab.run import runner
+    from adagrad_lab.store import parquet as storage
     stamp("imported")
     timed(cli, "run", "composed", None)
     timed(runner, "compile_kernel", "compile", "compiled")
@@ -259,11 +262,12 @@ def startup_lines(r: Startup, cores: int) -> list[str]:
             [startup_row("cold", r.cold_commands), startup_row("warm", r.warm_commands)],
         ),
         "python: process start to the wrapper's first statement; imports: import "
-        "adagrad_lab.cli (numba, hydra, pyarrow, ...); compose: Hydra's compose, the config's "
-        "checks and the grid, up to the kernel; compile: runner.compile_kernel (compile, or "
-        "load from the cache, and run one trajectory of 1 iteration); first chunk: the kernel "
-        "on the first chunk and its Parquet files; first result: process start to the first "
-        "chunk written; exit: process start to exit (summary printed); cold: a fresh empty "
+        "adagrad_lab.commands.run (numba, hydra, pyarrow, ...); compose: Hydra's compose, the"
+        " config's checks and the grid, up to the kernel; compile: runner.compile_kernel "
+        "(compile, or load from the cache, and run one trajectory of 1 iteration); first "
+        "chunk: the kernel on the first chunk and its Parquet files; first result: process "
+        "start to the first chunk written; exit: process start to exit (summary printed); "
+        "cold: a fresh empty "
         "NUMBA_CACHE_DIR each run; warm: the last cold run's",
     ]
 

@@ -40,14 +40,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..arithmetic import Arithmetic
-from ..grid import default_block
-from ..kernel import N_HP, advance
-from ..registry import OBJECTIVES, OPTIMIZERS
+from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS
+from adagrad_lab.jit.arithmetic import Arithmetic
+from adagrad_lab.kernel.driver import N_HP, advance
+from adagrad_lab.sweep.grid import default_block
 
 if TYPE_CHECKING:
-    from ..kernel import CustomKernels
-    from ..validate import Plan
+    from adagrad_lab.kernel.driver import CustomKernels
+    from adagrad_lab.sweep.validate import Plan
 
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)  # every rule of the registry, in its order
 DEFAULT_OPTIMIZER = "adagrad"

@@ -1,0 +1,136 @@
+"""`adagrad-lab-rerun RUN_DIR [OVERRIDES...] [--out DIR]`: run a saved run again, from its config.
+
+The saved, resolved config of the run (or of every job of a multirun
+directory) is run again into a new directory, with optional ``key=value``
+overrides of its values. Nothing of the package's own defaults leaks in: a
+tutorial run reruns the tutorial, bit for bit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any, cast
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from adagrad_lab.commands.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED, error_line
+from adagrad_lab.commands.run import run
+from adagrad_lab.store import parquet as storage
+from adagrad_lab.store import rundir
+from adagrad_lab.sweep.schema import Config, register
+from adagrad_lab.sweep.validate import ConfigError
+
+CONFIG = "config.yaml"
+OUT_KEYS = ("hydra.run.dir", "--out")
+
+
+def saved_config(run_dir: Path) -> dict[str, Any]:
+    """The resolved config a run saved (its config.yaml, else the manifest's copy)."""
+    path = Path(run_dir) / CONFIG
+    if path.is_file():
+        try:
+            data = OmegaConf.to_container(OmegaConf.load(path))
+        except (OSError, OmegaConfBaseException, ValueError) as exc:
+            raise storage.RunDataError(f"{path}: not a readable config ({exc})") from None
+        if isinstance(data, dict):
+            return cast("dict[str, Any]", data)  # a config's keys are strings
+        raise storage.RunDataError(f"{path}: not a config (a mapping of keys)")
+    config: dict[str, Any] = storage.read_manifest(run_dir)["config"]
+    return config
+
+
+def compose(saved: dict[str, Any], overrides: list[str]) -> DictConfig:
+    """The saved config with ``key=value`` overrides applied, typed by the schema.
+
+    Only existing keys may change; a group (``objective=sphere``) cannot be
+    swapped here, since the saved config holds resolved values, not choices.
+    """
+    cfg = OmegaConf.merge(OmegaConf.structured(Config), saved)
+    for item in overrides:
+        key, sep, _ = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(item, "an override is key=value, e.g. sweep.seeds=10")
+        node = OmegaConf.select(cfg, key, default=KeyError)
+        if node is KeyError:
+            raise ConfigError(key, "not a key of the saved config")
+        if isinstance(node, DictConfig):
+            raise ConfigError(
+                key, "a rerun cannot swap a config group; run adagrad-lab with it instead"
+            )
+        try:
+            cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist([item]))
+        except OmegaConfBaseException as exc:
+            raise ConfigError(key, str(exc).splitlines()[0]) from None
+    return cast(DictConfig, cfg)  # merged onto the schema's DictConfig
+
+
+def default_out() -> Path:
+    """A new directory under ./outputs, named like a run's, marked as a rerun."""
+    stamp = time.strftime("%Y-%m-%d/%H-%M-%S")
+    return Path("outputs") / f"{stamp}-rerun-{secrets.token_hex(2)}"
+
+
+def rerun(run_dir: Path, out: Path, overrides: list[str]) -> list[Path]:
+    """Rerun ``run_dir`` (each job of a multirun) into ``out``; the directories written."""
+    jobs = rundir.runs_under(run_dir)
+    if not jobs:
+        raise storage.RunDataError(f"{run_dir}: neither a run nor a multirun directory")
+    multirun = jobs != [Path(run_dir)]
+    plans = []
+    for job in jobs:
+        target = out / job.name if multirun else out
+        if target.resolve() == job.resolve():
+            raise ConfigError("--out", f"{target} is the run itself; choose a new directory")
+        plans.append((job, target, compose(saved_config(job), overrides)))
+    written = []
+    for job, target, cfg in plans:
+        run(cfg, target, overrides, provenance={"rerun_of": str(job.resolve())})
+        print(f"rerun of {job}: {target}")
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point (`adagrad-lab-rerun`): exit 0, 2 on bad input, 130 on Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="adagrad-lab-rerun", description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path, help="a run directory or a multirun directory")
+    parser.add_argument("overrides", nargs="*", help="key=value changes, e.g. sweep.seeds=10")
+    parser.add_argument("--out", type=Path, default=None, help="where to write (a new directory)")
+    args = parser.parse_args(argv)
+    register()
+    overrides, out = [], args.out
+    for item in args.overrides:
+        if item.startswith("hydra.run.dir="):
+            out = Path(item.partition("=")[2])
+        else:
+            overrides.append(item)
+    if out is None:
+        out = default_out()
+    if not str(out).strip():
+        return _error("--out: must name a directory")
+    try:
+        rerun(args.run_dir, out, overrides)
+    except (ConfigError, rundir.RunDirError, storage.RunDataError) as exc:
+        return _error(str(exc))
+    except KeyboardInterrupt:
+        print(
+            f"adagrad-lab-rerun: error: interrupted; run the same command with --out {out} "
+            "to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _error(message: str) -> int:
+    print(error_line("adagrad-lab-rerun", message), file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""The `adagrad-lab` command: Hydra composes the config, `run` does the work.
+
+Bad values stop with one line on stderr naming the key, exit code 2, and no
+files left behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException, MissingConfigException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from adagrad_lab.commands.exits import EXIT_INTERRUPTED, fail
+from adagrad_lab.run.runner import RunResult, run_plan
+from adagrad_lab.store.parquet import RunDataError
+from adagrad_lab.store.rundir import RunDirError
+from adagrad_lab.sweep.schema import not_a_key, register
+from adagrad_lab.sweep.sizes import describe
+from adagrad_lab.sweep.validate import ConfigError, Plan, make_plan
+
+if TYPE_CHECKING:
+    from hydra.conf import HydraConf
+
+
+def run(
+    cfg: DictConfig,
+    run_dir: Path,
+    overrides: list[str] | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> RunResult | None:
+    """Validate ``cfg``, run the sweep into ``run_dir`` and print what ``echo`` asks for.
+
+    With ``run.dry_run=true`` only print the size of the sweep and return None;
+    ``provenance`` (e.g. ``rerun_of``) goes into the manifest.
+    """
+    plan = make_plan(cfg)
+    if plan.execution.dry_run:
+        print(dry_run_text(plan))
+        return None
+    config = cast("dict[str, Any]", OmegaConf.to_container(cfg, resolve=True))
+    result = run_plan(plan, run_dir, config, overrides, provenance)
+    OmegaConf.save(OmegaConf.create(config), Path(run_dir) / "config.yaml")
+    from adagrad_lab.report import (
+        summary as report,  # pandas: imported once the results are written, not at startup
+    )
+
+    if plan.output.echo == "tutorial":
+        print("\n".join(report.tutorial_lines(run_dir)))
+    elif plan.output.echo == "summary":
+        print(report.summary_text(run_dir))
+    if plan.output.echo != "none":
+        history = (
+            f"{run_dir}/history/  " if len(plan.output.record_iters) else ""
+        )  # none when final
+        print(
+            f"{report.count(result.n_trajectories, 'trajectory')} in "
+            f"{report.count(result.n_chunks, 'chunk')}, "
+            f"{result.run_s:.2f} s (+{result.compile_s:.2f} s compile/load)\n"
+            f"results: {run_dir}/trajectories/  {history}{run_dir}/manifest.json"
+        )
+    if OmegaConf.select(cfg, "report.enabled", default=True):
+        write_report_safely(run_dir, Path(run_dir) / "report")
+    return result
+
+
+def write_report_safely(source: Path, out_dir: Path) -> Path | None:
+    """Write the report of ``source`` into ``out_dir`` and print its path; never raise.
+
+    The data are written already: a report that fails prints one warning line
+    on stderr (report.enabled=false turns reports off) and returns None.
+    """
+    try:
+        from adagrad_lab.report.page import (
+            write_report,  # matplotlib: imported only when a report is due
+        )
+
+        index = write_report(source, out_dir)
+    except Exception as exc:  # the run's data stand whatever the figures do
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(
+            f"adagrad-lab: warning: no report ({type(exc).__name__}: {first}); "
+            f"the results are written; adagrad-lab-report {source} retries",
+            file=sys.stderr,
+        )
+        return None
+    print(f"report: {index}")
+    return index
+
+
+@hydra.main(version_base="1.3", config_path="pkg://adagrad_lab.conf", config_name="config")
+def _hydra_main(cfg: DictConfig) -> None:
+    hc = HydraConfig.get()
+    run_dir = Path(hc.runtime.output_dir)
+    try:
+        _check_run_dir(hc)
+        # the overrides as typed: iterating them would resolve a ${logspace:...} unchecked
+        overrides = cast("list[str]", OmegaConf.to_container(hc.overrides.task, resolve=False))
+        if run(cfg, run_dir, overrides) is None:
+            _remove_empty(run_dir)
+    except (ConfigError, RunDirError, RunDataError) as exc:
+        _remove_empty(run_dir)
+        fail(str(exc))
+    except KeyboardInterrupt:
+        _remove_empty(run_dir)
+        fail(
+            f"interrupted; finished chunks are kept in {run_dir}: run the same command "
+            f"with hydra.run.dir={run_dir} to resume",
+            EXIT_INTERRUPTED,
+        )
+
+
+def _check_run_dir(hc: HydraConf) -> None:
+    """Refuse an output directory that is empty or the working directory itself."""
+    mode = hc.mode.name if hc.mode is not None else "RUN"
+    key = "hydra.sweep.dir" if mode == "MULTIRUN" else "hydra.run.dir"
+    chosen = hc.sweep.dir if mode == "MULTIRUN" else hc.run.dir
+    if not str(chosen).strip() or Path(chosen).resolve() == Path.cwd().resolve():
+        raise ConfigError(key, f"must name a directory for the results (got {chosen!r})")
+
+
+def dry_run_text(plan: Plan) -> str:
+    """What a dry run prints: the sweep's size and the estimated size of its output."""
+    d = describe(plan)
+    return (
+        f"dry run: {d['trajectories']} trajectories in {d['chunks']} chunk(s) of up to "
+        f"{d['chunk_size']}, {plan.sweep.n_iter} iterations each, "
+        f"{d['history_rows']} history rows, "
+        f"about {d['estimated_bytes'] / 2**20:.1f} MiB before compression, peak memory about "
+        f"{d['peak_bytes'] / 2**20:.0f} MiB; nothing written"
+    )
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove the output folder Hydra made for this run, and its parents, while they are empty."""
+    stop = Path.cwd().resolve()
+    folder = folder.resolve()
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def main() -> None:
+    """Console entry point (`adagrad-lab`, `python -m adagrad_lab`).
+
+    Hydra's own errors (an unknown option, a value of the wrong type) become
+    one line and exit code 2, like ours; HYDRA_FULL_ERROR=1 keeps its traces.
+    """
+    register()
+    if os.environ.get("HYDRA_FULL_ERROR"):
+        _hydra_main()
+        return
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing several lines
+    try:
+        _hydra_main()
+    except HydraException as exc:
+        fail(hydra_error_line(exc))
+    except OmegaConfBaseException as exc:
+        fail(hydra_error_line(exc))
+    finally:
+        os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def hydra_error_line(exc: BaseException) -> str:
+    """One line for an error Hydra or OmegaConf raised: the key, then what is wrong."""
+    if isinstance(exc, MissingConfigException) and exc.options is not None:
+        group = (exc.missing_cfg_file or "").rpartition("/")[0]
+        asked = (exc.missing_cfg_file or "").rpartition("/")[2]
+        options = [o for o in exc.options if not o.startswith("base_")]
+        return f"{group}: no option {asked!r}; one of {', '.join(options)}"
+    cause = exc.__cause__ if isinstance(exc.__cause__, OmegaConfBaseException) else exc
+    key = getattr(cause, "full_key", None)
+    text = str(cause).strip().splitlines()
+    first = text[0] if text else type(cause).__name__
+    if key and "not in" in first and "Key" in first:
+        schema = getattr(cause, "object_type", None)
+        if isinstance(schema, type) and dataclasses.is_dataclass(schema):
+            names = [f.name for f in dataclasses.fields(schema) if f.name != "name"]
+            return f"{key}: {not_a_key(key, names)}"
+        return f"{key}: not a config key (see adagrad-lab --help for the keys)"
+    return f"{key}: {first}" if key else first

@@ -1,0 +1,49 @@
+"""The `adagrad-lab-verify` command: recompute stored trajectories and compare every bit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from adagrad_lab.commands.exits import EXIT_BAD_INPUT, error_line
+from adagrad_lab.run.verify import verify
+from adagrad_lab.store import parquet as storage
+from adagrad_lab.store import rundir
+from adagrad_lab.sweep.validate import ConfigError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: print the verdict, return the exit code."""
+    parser = argparse.ArgumentParser(prog="adagrad-lab-verify", description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path, help="a run directory or a multirun directory")
+    parser.add_argument("--sample", type=int, default=None, help="check K random trajectories")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random sample")
+    args = parser.parse_args(argv)
+    if args.sample is not None and args.sample < 1:
+        parser.error("--sample must be >= 1")
+    runs = rundir.runs_under(args.run_dir)
+    if not runs:
+        return _error(f"{args.run_dir}: neither a run nor a multirun directory (no manifest.json)")
+    failed = False
+    for run_dir in runs:
+        try:
+            checked, problems = verify(run_dir, args.sample, args.seed)
+        except (storage.RunDataError, ConfigError) as exc:
+            return _error(f"{run_dir}: {exc}" if isinstance(exc, ConfigError) else str(exc))
+        prefix = f"{run_dir}: " if len(runs) > 1 else ""
+        for line in problems:
+            print(f"{prefix}PROBLEM {line}")
+        verdict = "FAILED" if problems else "OK"
+        print(f"{prefix}{verdict}: {checked} trajectories recomputed, {len(problems)} problem(s)")
+        failed = failed or bool(problems)
+    return 1 if failed else 0
+
+
+def _error(message: str) -> int:
+    print(error_line("adagrad-lab-verify", message), file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

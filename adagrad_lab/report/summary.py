@@ -1,0 +1,95 @@
+"""What a run prints when it finishes, computed from the files it wrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from adagrad_lab.store import parquet as storage
+
+
+def tutorial_lines(run_dir: Path) -> list[str]:
+    """The tutorial's progress lines for every trajectory: '>k f([x y]) = f', 'Done!', final."""
+    hist = storage.read_history(run_dir, columns=["trajectory", "iter", "f", "x"])
+    traj = storage.read_trajectories(run_dir, columns=["trajectory", "x_final", "f_final"])
+    lines: list[str] = []
+    for t, rows in hist.groupby("trajectory", sort=True):
+        for it, x, f in zip(rows["iter"], rows["x"], rows["f"], strict=True):
+            if it > 0:
+                lines.append(">%d f(%s) = %.5f" % (it - 1, np.asarray(x), f))  # noqa: UP031
+        final = traj.loc[traj["trajectory"] == t].iloc[0]
+        lines.append("Done!")
+        lines.append("f(%s) = %f" % (np.asarray(final["x_final"]), final["f_final"]))  # noqa: UP031
+    return lines
+
+
+# what the summary reads: not the lists x0 and x_final (for 10 M trajectories, GBs in pandas)
+SUMMARY_COLUMNS = (
+    "trajectory",
+    "step_size",
+    "eps",
+    "initial_accumulator",
+    "status",
+    "f_final",
+    "iters_to_target",
+)
+
+
+def _present(run_dir: Path, columns: tuple[str, ...]) -> list[str]:
+    """The ``columns`` the run's trajectory tables have (gradient descent has no eps)."""
+    parts = sorted((Path(run_dir) / storage.TRAJECTORIES).glob("part-*.parquet"))
+    if not parts:
+        return list(columns)  # read_trajectories says there are no results
+    names = set(pq.read_schema(parts[0]).names)
+    return [c for c in columns if c in names]
+
+
+def summary_table(run_dir: Path) -> pd.DataFrame:
+    """Per hyperparameter value: trajectories, share converged and diverged, medians."""
+    df = storage.read_trajectories(run_dir, columns=_present(run_dir, SUMMARY_COLUMNS))
+    meta = storage.read_metadata(run_dir)
+    axes = [k for k in ("step_size", "eps", "initial_accumulator") if k in df]
+    swept = [k for k in axes if df[k].nunique() > 1] or axes[:1]
+    status = df["status"].astype(str)
+    df = df.assign(converged=status == "converged", diverged=status == "diverged")
+    table = df.groupby(swept, sort=True).agg(
+        n=("trajectory", "size"),
+        converged=("converged", "mean"),
+        diverged=("diverged", "mean"),
+        median_f_final=("f_final", "median"),
+        median_iters_to_target=("iters_to_target", "median"),
+    )
+    if meta["config"]["sweep"]["target"] is None:
+        table = table.drop(columns=["converged", "median_iters_to_target"])
+    return table
+
+
+def summary_text(run_dir: Path) -> str:
+    """`summary_table` under a line saying what it summarizes; shares as percentages."""
+    table = summary_table(run_dir)
+    for share in ("converged", "diverged"):
+        if share in table:
+            table[share] = table[share].map("{:.1%}".format)
+    with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
+        return f"{summary_heading(run_dir)}\n{table.to_string()}"
+
+
+def summary_heading(run_dir: Path) -> str:
+    """'ellipsoid (dim 2), adagrad: 100 seeds, 1000 iterations, 1300 trajectories'."""
+    config = storage.read_metadata(run_dir)["config"]
+    traj = storage.read_trajectories(run_dir, columns=["trajectory", "seed"])
+    objective, optimizer = config["objective"], config["optimizer"]
+    return (
+        f"{objective['name']} (dim {objective['dim']}), {optimizer['name']}: "
+        f"{count(traj['seed'].nunique(), 'seed')}, "
+        f"{count(config['sweep']['n_iter'], 'iteration')}, {count(len(traj), 'trajectory')}"
+    )
+
+
+def count(n: int, noun: str) -> str:
+    """'1 trajectory', '2 trajectories': a number with its noun in the right form."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n} {noun if n == 1 else plural}"

@@ -1,0 +1,491 @@
+"""Turn a composed config into a checked `Plan`, or stop with a `ConfigError` naming the key.
+
+Hydra checks types; everything about values is checked here, before any work
+starts, so a bad sweep fails in milliseconds with one line instead of after
+the first chunk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS, Hyperparameter, Objective, Optimizer
+from adagrad_lab.catalog.custom import (
+    ValueAndGrad,
+    check_user_function,
+    load_user_function,
+    user_source,
+)
+from adagrad_lab.jit.arithmetic import PRECISIONS, Arithmetic
+from adagrad_lab.jit.fp_control import CAN_FLUSH_SUBNORMALS
+from adagrad_lab.sweep.schedule import MAX_N_ITER, record_bound, record_iterations
+from adagrad_lab.sweep.schema import not_a_key, unknown_key
+
+START_KINDS = ("uniform", "legacy_numpy", "fixed")
+SCHEDULES = ("every", "log", "final")
+ECHOES = ("summary", "tutorial", "none")
+MAX_RECORDS = 1 << 25  # recorded iterations per trajectory (the plan holds them as int64)
+MAX_DIM = 10_000_000  # a block of even 8 such points needs 2.5 GB of kernel arrays
+LEGACY_SEED_LIMIT = 2**32  # numpy.random.seed takes seeds 0..2**32-1
+
+
+class ConfigError(ValueError):
+    """A config value that cannot run; the message starts with the offending key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What every trajectory computes: the objective and the optimizer."""
+
+    objective: str
+    objective_code: int  # its position in the registry; -1 for a user's function
+    user_function: ValueAndGrad | None
+    # {"target", "file", "sha256"} of a user's module, for the hash
+    user_source: dict[str, str | None] | None
+    dim: int
+    bounds: tuple[float, float]
+    params: np.ndarray
+    optimizer: str
+    rule: int  # the optimizer's position in the registry
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The grid of trajectories: hyperparameter axes x seeds, and how far each one runs."""
+
+    axes: dict[str, list[float]]  # hyperparameter -> values, in the optimizer's record order
+    seeds: Sequence[int]  # range(n) for a count n (never materialised), else the given list
+    n_iter: int
+    target: float | None
+    stop_at_target: bool
+    start_kind: str
+    start_point: list[float] | None
+
+
+@dataclass(frozen=True)
+class Output:
+    """What is kept and printed: the recorded iterations and what each record holds."""
+
+    record_schedule: str  # every | log | final: how record_iters was made
+    record_iters: np.ndarray
+    record_points: bool
+    record_grad_norm: bool
+    echo: str
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How the sweep runs; never what it computes."""
+
+    chunk_size: int | None
+    threads: int | None
+    block: int | None
+    progress: bool
+    dry_run: bool
+    overwrite: bool
+    shard_index: int
+    shard_count: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a run needs, checked and resolved to plain Python and numpy values."""
+
+    problem: Problem
+    sweep: Sweep
+    output: Output
+    execution: Execution
+    arithmetic: Arithmetic
+
+    @property
+    def n_trajectories(self) -> int:
+        """Trajectories in the whole grid (all shards)."""
+        return len(self.sweep.seeds) * math.prod(len(v) for v in self.sweep.axes.values())
+
+    @property
+    def shard_range(self) -> tuple[int, int]:
+        """The global trajectory indices [start, stop) this shard runs."""
+        n, index, count = (
+            self.n_trajectories,
+            self.execution.shard_index,
+            self.execution.shard_count,
+        )
+        return index * n // count, (index + 1) * n // count
+
+
+def make_plan(cfg: DictConfig) -> Plan:
+    """Check every value of ``cfg`` and return the run plan, or raise ConfigError."""
+    unknown = unknown_key(cfg)  # e.g. +sweep.seed=5: Hydra adds a key that nothing reads
+    if unknown:
+        raise ConfigError(unknown[0], not_a_key(*unknown))
+    try:
+        # a DictConfig's container is a dict with str keys (Hydra's schema)
+        raw = cast("dict[str, Any]", OmegaConf.to_container(cfg, resolve=True))
+    except Exception as exc:  # interpolation errors, e.g. a malformed ${logspace:...}
+        raise _interpolation_error(exc) from None
+    obj, ocfg = raw["objective"], raw["optimizer"]
+    objective, user_fn = _objective(obj)
+    dim = _dimension(obj, objective)
+    bounds = _bounds(obj, objective)
+    sweep, rec, run = raw["sweep"], raw["record"], raw["run"]
+    optimizer = _choice("optimizer.name", ocfg.get("name"), tuple(OPTIMIZERS))
+    _optimizer_dimension(OPTIMIZERS[optimizer], dim)
+    n_iter = _n_iter(sweep["n_iter"])  # before anything is sized by it
+    problem = Problem(
+        objective=obj["name"],
+        objective_code=objective.code if objective else -1,
+        user_function=user_fn,
+        user_source=None if user_fn is None else user_source(user_fn),
+        dim=dim,
+        bounds=bounds,
+        params=_params(obj, objective, dim),
+        optimizer=optimizer,
+        rule=OPTIMIZERS[optimizer].code,
+    )
+    sweep_part = Sweep(
+        axes=_axes(ocfg, OPTIMIZERS[optimizer]),
+        seeds=_seeds(sweep["seeds"]),
+        n_iter=n_iter,
+        target=_target(sweep["target"]),
+        stop_at_target=_stop_at_target(sweep),
+        start_kind=_choice("start.kind", raw["start"]["kind"], START_KINDS),
+        start_point=_start_point(raw["start"], dim),
+    )
+    output = Output(
+        record_schedule=rec["schedule"],
+        record_iters=_record(rec, n_iter),
+        record_points=bool(rec["points"]),
+        record_grad_norm=bool(rec["grad_norm"]),
+        echo=_choice("echo", raw["echo"], ECHOES),
+    )
+    execution = Execution(
+        chunk_size=_optional_positive("run.chunk_size", run["chunk_size"]),
+        threads=_threads(run["threads"]),
+        block=_optional_positive("run.block", run["block"]),
+        progress=bool(run["progress"]),
+        dry_run=bool(run["dry_run"]),
+        overwrite=bool(run["overwrite"]),
+        shard_index=raw["shard"]["index"],
+        shard_count=_positive_int("shard.count", raw["shard"]["count"]),
+    )
+    plan = Plan(problem, sweep_part, output, execution, _arithmetic(run))
+    _check_seeds(plan)
+    _check_shard(plan)
+    _check_echo(plan)
+    if user_fn is not None:
+        plan = _check_user_function(plan, user_fn, obj["target"])
+    return plan
+
+
+def _interpolation_error(exc: Exception) -> ConfigError:
+    """One line naming the key whose interpolation failed, and why (OmegaConf's first line,
+    without its "ValueError raised while resolving interpolation: " preamble)."""
+    key = getattr(exc, "full_key", None) if isinstance(exc, OmegaConfBaseException) else None
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else type(exc).__name__
+    _, marker, reason = first.partition(" raised while resolving interpolation: ")
+    return ConfigError(key or "config", reason if marker else first)
+
+
+def _choice(key: str, value: object, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(key, f"must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _objective(obj: dict[str, Any]) -> tuple[Objective | None, ValueAndGrad | None]:
+    name = obj["name"]
+    if name == "custom":
+        return None, _user_function(obj.get("target"))
+    if name not in OBJECTIVES:
+        allowed = ", ".join([*OBJECTIVES, "custom"])
+        raise ConfigError("objective.name", f"unknown objective {name!r}; one of {allowed}")
+    if obj.get("target") is not None:
+        raise ConfigError("objective.target", "only objective=custom takes a target function")
+    if obj.get("log10_condition") is not None and name != "ellipsoid":
+        raise ConfigError("objective.log10_condition", f"only the ellipsoid has one, not {name}")
+    return OBJECTIVES[name], None
+
+
+def _user_function(target: object) -> ValueAndGrad:
+    if not isinstance(target, str) or not target:
+        raise ConfigError("objective.target", "objective=custom needs a dotted path mypkg.mymod.fn")
+    try:
+        return load_user_function(target)
+    except ValueError as exc:
+        raise ConfigError("objective.target", str(exc)) from None
+
+
+def _check_user_function(plan: Plan, user_fn: ValueAndGrad, target: str) -> Plan:
+    """Call the user's function (the plan's) once, at the first trajectory's start point, as
+    the kernel will; return the plan holding it jitted (a plain Python one is jitted here)."""
+    from adagrad_lab.sweep.grid import (
+        Grid,  # grid imports the kernel's constants only, but keep validate light
+    )
+
+    grid = Grid(
+        {},
+        plan.sweep.seeds,
+        plan.problem.dim,
+        plan.problem.bounds,
+        plan.sweep.start_kind,
+        plan.sweep.start_point,
+    )
+    x = grid.start_points(np.asarray(plan.sweep.seeds[:1], dtype=np.int64))[0]
+    try:
+        fn = check_user_function(user_fn, target, x)
+    except ValueError as exc:
+        raise ConfigError("objective.target", str(exc)) from None
+    return dataclasses.replace(plan, problem=dataclasses.replace(plan.problem, user_function=fn))
+
+
+def _dimension(obj: dict[str, Any], objective: Objective | None) -> int:
+    dim = obj["dim"]
+    if not isinstance(dim, int) or dim < 1:
+        raise ConfigError("objective.dim", f"must be an integer >= 1 (got {dim!r})")
+    if dim > MAX_DIM:
+        raise ConfigError("objective.dim", f"at most {MAX_DIM} (got {dim})")
+    if objective is not None:
+        low, high = objective.dims
+        if dim < low or (high is not None and dim > high):
+            allowed = f"exactly {low}" if high == low else f">= {low}"
+            raise ConfigError("objective.dim", f"{objective.name} needs dim {allowed} (got {dim})")
+    return dim
+
+
+def _bounds(obj: dict[str, Any], objective: Objective | None) -> tuple[float, float]:
+    bounds = obj["bounds"]
+    if bounds is None:
+        if objective is None:
+            raise ConfigError("objective.bounds", "objective=custom needs bounds [low, high]")
+        return objective.bounds
+    if len(bounds) != 2 or not all(_is_number(b) and math.isfinite(b) for b in bounds):
+        raise ConfigError(
+            "objective.bounds", f"must be two finite numbers [low, high] (got {bounds})"
+        )
+    low, high = float(bounds[0]), float(bounds[1])
+    if not low < high:
+        raise ConfigError("objective.bounds", f"low must be < high (got [{low}, {high}])")
+    if not math.isfinite(high - low):  # start points are low + u * (high - low)
+        raise ConfigError(
+            "objective.bounds",
+            f"the width high - low overflows to inf (got [{low}, {high}]); choose a narrower box",
+        )
+    return low, high
+
+
+def _params(obj: dict[str, Any], objective: Objective | None, dim: int) -> np.ndarray:
+    if objective is None:
+        return np.zeros(1)
+    c = obj.get("log10_condition")
+    if c is not None and not (_is_number(c) and 0.0 <= c <= 300.0):
+        raise ConfigError("objective.log10_condition", f"must be a number in [0, 300] (got {c!r})")
+    return objective.params(dim, None if c is None else float(c))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _optimizer_dimension(optimizer: Optimizer, dim: int) -> None:
+    if optimizer.max_dim is not None and dim > optimizer.max_dim:
+        raise ConfigError(
+            "objective.dim",
+            f"{optimizer.name} takes dim <= {optimizer.max_dim} (got {dim}); "
+            "use adagrad or adagrad_norm above that",
+        )
+
+
+def _axes(ocfg: dict[str, Any], optimizer: Optimizer) -> dict[str, list[float]]:
+    """Each hyperparameter of the optimizer's record as a list of values, checked.
+
+    A flag's values stay bools (the trajectories table gets a bool column)."""
+    axes = {hyper.name: _axis(ocfg, hyper) for hyper in optimizer.hyperparameters}
+    violation = optimizer.violation(axes)
+    if violation is not None:
+        raise ConfigError(*violation)
+    return axes
+
+
+def _axis(ocfg: dict[str, Any], hyper: Hyperparameter) -> list[float]:
+    name = hyper.name
+    value = ocfg.get(name, hyper.default)
+    values = list(value) if isinstance(value, (list, tuple, ListConfig)) else [value]
+    key = f"optimizer.{name}"
+    if not values:
+        raise ConfigError(key, "an empty list gives an empty grid; give at least one value")
+    if hyper.boolean:
+        if not all(isinstance(v, bool) for v in values):
+            raise ConfigError(key, f"must be true, false or a list of them (got {value!r})")
+        return [bool(v) for v in values]
+    for v in values:
+        if not _is_number(v) or not math.isfinite(v):
+            raise ConfigError(key, f"must be a finite number or a list of them (got {v!r})")
+    bad = [v for v in values if not hyper.accepts(v)]
+    if bad:
+        raise ConfigError(key, f"every value must be {hyper.rule} (got {bad[0]!r})")
+    return [float(v) for v in values]
+
+
+def _seeds(seeds: object) -> Sequence[int]:
+    """range(n) for a count n (seeds 0..n-1, never materialised), or the list as given."""
+    if isinstance(seeds, bool):
+        raise ConfigError("sweep.seeds", f"must be a count >= 1 or a list of seeds (got {seeds!r})")
+    if isinstance(seeds, int):
+        if seeds < 1:
+            raise ConfigError("sweep.seeds", f"the count must be >= 1 (got {seeds})")
+        if seeds > 2**63 - 1:  # trajectory indices and seeds are int64
+            raise ConfigError("sweep.seeds", f"the count must be < 2**63 (got {seeds})")
+        return range(seeds)
+    if isinstance(seeds, list):
+        if not seeds:
+            raise ConfigError("sweep.seeds", "an empty list gives an empty grid")
+        if not all(
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**63 for s in seeds
+        ):
+            raise ConfigError("sweep.seeds", f"seeds must be integers >= 0 (got {seeds})")
+        if len(set(seeds)) != len(seeds):
+            raise ConfigError("sweep.seeds", "seeds must be distinct")
+        return seeds
+    raise ConfigError("sweep.seeds", f"must be a count >= 1 or a list of seeds (got {seeds!r})")
+
+
+def _positive_int(key: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(key, f"must be an integer >= 1 (got {value!r})")
+    return value
+
+
+def _optional_positive(key: str, value: object) -> int | None:
+    return None if value is None else _positive_int(key, value)
+
+
+def _arithmetic(run: dict[str, Any]) -> Arithmetic:
+    return Arithmetic(
+        precision=_choice("run.precision", run["precision"], PRECISIONS),
+        fastmath=bool(run["fastmath"]),
+        flush_subnormals=_flush_subnormals(run["flush_subnormals"]),
+    )
+
+
+def _flush_subnormals(value: object) -> bool:
+    if value and not CAN_FLUSH_SUBNORMALS:
+        raise ConfigError("run.flush_subnormals", "needs an x86 CPU (its MXCSR flags)")
+    return bool(value)
+
+
+def _threads(value: object) -> int | None:
+    from numba.core import config as numba_config
+
+    if value is None:
+        return None
+    threads = _positive_int("run.threads", value)
+    if threads > numba_config.NUMBA_NUM_THREADS:
+        raise ConfigError(
+            "run.threads",
+            f"at most {numba_config.NUMBA_NUM_THREADS} on this machine (got {threads})",
+        )
+    return threads
+
+
+def _n_iter(value: object) -> int:
+    n_iter = _positive_int("sweep.n_iter", value)
+    if n_iter > MAX_N_ITER:
+        raise ConfigError(
+            "sweep.n_iter",
+            f"must be < 2**31 - 1 = {2**31 - 1}: iterations are stored as int32 (got {n_iter})",
+        )
+    return n_iter
+
+
+def _stop_at_target(sweep: dict[str, Any]) -> bool:
+    stop = bool(sweep["stop_at_target"])
+    if stop and sweep["target"] is None:
+        raise ConfigError(
+            "sweep.stop_at_target", "needs a target to stop at: set sweep.target (e.g. 1e-8)"
+        )
+    return stop
+
+
+def _target(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ConfigError("sweep.target", f"must be a finite number or null (got {value!r})")
+    return None if value is None else float(value)
+
+
+def _start_point(start: dict[str, Any], dim: int) -> list[float] | None:
+    point = start.get("point")
+    if start["kind"] != "fixed":
+        if point is not None:
+            raise ConfigError("start.point", "only start=fixed takes a point")
+        return None
+    if not isinstance(point, list) or len(point) != dim:
+        raise ConfigError(
+            "start.point", f"must be a list of {dim} numbers, one per dimension (got {point!r})"
+        )
+    if not all(_is_number(p) and math.isfinite(p) for p in point):
+        raise ConfigError("start.point", f"must hold finite numbers (got {point})")
+    return [float(p) for p in point]
+
+
+def _record(rec: dict[str, Any], n_iter: int) -> np.ndarray:
+    schedule = _choice("record.schedule", rec["schedule"], SCHEDULES)
+    every = _positive_int("record.every", rec["every"])
+    per_decade = _positive_int("record.points_per_decade", rec["points_per_decade"])
+    count = record_bound(schedule, n_iter, every, per_decade)  # arithmetic: nothing allocated
+    if count > MAX_RECORDS:
+        key = "record.every" if schedule == "every" else "record.points_per_decade"
+        raise ConfigError(
+            key,
+            f"records up to {count} iterations of each trajectory, more than {MAX_RECORDS}: "
+            "record fewer (a larger record.every, record.schedule=log or final)",
+        )
+    return record_iterations(schedule, n_iter, every, per_decade)
+
+
+def _check_seeds(plan: Plan) -> None:
+    if plan.n_trajectories > 2**63 - 1:
+        raise ConfigError(
+            "sweep.seeds", f"the grid has {plan.n_trajectories} trajectories, more than 2**63 - 1"
+        )
+    if plan.sweep.start_kind != "legacy_numpy":
+        return
+    largest = plan.sweep.seeds[-1] if isinstance(plan.sweep.seeds, range) else max(plan.sweep.seeds)
+    if largest >= LEGACY_SEED_LIMIT:
+        raise ConfigError(
+            "sweep.seeds",
+            f"start=legacy_numpy takes seeds 0..2**32-1 (numpy.random.seed), got seed {largest}",
+        )
+
+
+def _check_shard(plan: Plan) -> None:
+    index, count = plan.execution.shard_index, plan.execution.shard_count
+    if not isinstance(index, int) or not 0 <= index < count:
+        raise ConfigError("shard.index", f"must be an integer in 0..{count - 1} (got {index!r})")
+    if count > plan.n_trajectories:
+        raise ConfigError(
+            "shard.count",
+            f"at most the {plan.n_trajectories} trajectories of the grid (got {count})",
+        )
+
+
+def _check_echo(plan: Plan) -> None:
+    if plan.output.echo != "tutorial":
+        return
+    every_iteration = len(plan.output.record_iters) == plan.sweep.n_iter + 1
+    if not (plan.output.record_points and every_iteration):
+        raise ConfigError(
+            "echo", "echo=tutorial prints every point: needs record.points=true, record.every=1"
+        )
