@@ -27,6 +27,7 @@ from test_kernel import with_threads
 import adagrad_lab as al
 from adagrad_lab import read_history, read_manifest, read_trajectories
 from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS
+from adagrad_lab.commands import verify as verify_cmd
 from adagrad_lab.commands.run import run
 from adagrad_lab.kernel.driver import N_HP
 from adagrad_lab.kernel.driver import advance as kernel_advance
@@ -749,18 +750,18 @@ def test_resume_and_verify_a_new_rule(make_cfg, tmp_path, capsys, name):
     chunked = [*sweep_for(name), "run.chunk_size=2", "sweep.target=1e-3"]
     run(make_cfg(chunked), tmp_path / "clean")
     run(make_cfg(chunked), tmp_path / "run")
-    assert verify_mod.main([str(tmp_path / "run")]) == 0
+    assert verify_cmd.main([str(tmp_path / "run")]) == 0
     assert "OK:" in capsys.readouterr().out
     _flip(sorted((tmp_path / "run" / "history").glob("part-000001*.parquet"))[0])
     sorted((tmp_path / "run" / "trajectories").glob("part-000002*.parquet"))[0].unlink()
-    assert verify_mod.main([str(tmp_path / "run")]) == 1
+    assert verify_cmd.main([str(tmp_path / "run")]) == 1
     out = capsys.readouterr().out
     assert "chunk 1" in out and "chunk 2" in out
     run(make_cfg(chunked), tmp_path / "run")  # resumes: recomputes chunks 1 and 2 only
     err = capsys.readouterr().err
     assert "chunk 1:" in err and "chunk 2:" in err
     assert_same_results([tmp_path / "clean"], [tmp_path / "run"])
-    assert verify_mod.main([str(tmp_path / "run")]) == 0
+    assert verify_cmd.main([str(tmp_path / "run")]) == 0
     manifest = read_manifest(tmp_path / "run")
     assert manifest["config"]["optimizer"]["name"] == name
     assert all(c["status"] == "done" for c in manifest["chunks"])

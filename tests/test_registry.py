@@ -70,7 +70,14 @@ def test_the_tutorials_rules_match_the_plain_loop(optimizer):
     values = {"step_size": [0.05, 0.2], "eps": [1e-8, 1e-3], "initial_accumulator": [0.0, 0.5]}
     for row, h in enumerate(opt.hyperparameters):
         hp[row] = values[h.name]
-    out = kernel.advance(x0, hp, rule=opt.code, n_iter=20, code=2, rec_iters=np.arange(21))
+    out = kernel.advance(
+        x0,
+        hp,
+        rule=opt.code,
+        n_iter=20,
+        code=OBJECTIVES["rosenbrock"].code,
+        rec_iters=np.arange(21),
+    )
     for t in range(2):
         ref = naive_run("rosenbrock", x0[t], hp[0, t], hp[1, t], hp[2, t], optimizer, 20)
         assert out["h_f"][t, : len(ref)].tolist() == [f for f, _, _ in ref]

@@ -20,9 +20,9 @@ from conftest import FAST, run_cli
 
 from adagrad_lab import read_history, read_manifest, read_trajectories
 from adagrad_lab.commands import rerun
+from adagrad_lab.commands import verify as verify_mod
 from adagrad_lab.commands.run import run
 from adagrad_lab.run import runner
-from adagrad_lab.run import verify as verify_mod
 from adagrad_lab.run.verify import same_bits
 from adagrad_lab.store import rundir
 from adagrad_lab.store.parquet import RunDataError

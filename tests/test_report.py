@@ -102,7 +102,7 @@ def test_the_command_writes_a_report_where_asked(runs, tmp_path):
     tmp, _, _ = runs
     out = tmp_path / "r"
     done = subprocess.run(
-        [sys.executable, "-m", "adagrad_lab.report.page", str(tmp / "run"), "--out", str(out)],
+        [sys.executable, "-m", "adagrad_lab.commands.report", str(tmp / "run"), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -114,7 +114,7 @@ def test_the_command_writes_a_report_where_asked(runs, tmp_path):
 
 def test_a_path_that_is_not_a_run_exits_2_in_one_line(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "adagrad_lab.report.page", str(tmp_path)],
+        [sys.executable, "-m", "adagrad_lab.commands.report", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -10,12 +10,18 @@ names). `custom` loads and checks a user's own objective.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from adagrad_lab.catalog import objectives, optimizers
 from adagrad_lab.catalog.objectives.ellipsoid import weights as ellipsoid_weights
 from adagrad_lab.catalog.records import Hyperparameter, Objective, Optimizer
 
-OPTIMIZERS: dict[str, Optimizer] = {o.name: o for o in optimizers.records()}
-OBJECTIVES: dict[str, Objective] = {o.name: o for o in objectives.records()}
+OPTIMIZERS: dict[str, Optimizer] = {
+    o.name: replace(o, code=i) for i, o in enumerate(optimizers.records())
+}
+OBJECTIVES: dict[str, Objective] = {
+    o.name: replace(o, code=i) for i, o in enumerate(objectives.records())
+}
 N_HP = max(len(o.hyperparameters) for o in OPTIMIZERS.values())  # rows of the hp matrix
 
 

@@ -106,7 +106,16 @@ def check_user_function(fn: ValueAndGrad, target: str, x: np.ndarray) -> ValueAn
 
 
 def _probe(fn: ValueAndGrad, target: str, x: np.ndarray, what: str) -> None:
-    grad = np.zeros_like(x)
+    """One call as the kernel makes it; refuse what raises, returns no number or fills no gradient.
+
+    ``grad`` is a view of a longer buffer whose every entry holds a marked NaN
+    first: an entry still marked after the call was never written (or was
+    updated from the old content, ``+=``), and a mark gone past the end means
+    the function wrote beyond ``grad`` (a jitted function has no bounds check).
+    """
+    d = x.shape[0]
+    buffer = np.full(d + _PAD, _UNWRITTEN)
+    grad = buffer[:d]
     try:
         value = fn(x.copy(), grad)
     except Exception as exc:
@@ -115,8 +124,11 @@ def _probe(fn: ValueAndGrad, target: str, x: np.ndarray, what: str) -> None:
             raise ValueError(
                 f"numba cannot compile {target}{what}: {explain_error(exc)}{hint}"
             ) from None
+        text = str(exc)
+        sized = isinstance(exc, IndexError) or ("shape" in text or "size" in text)
+        hint = f" (x and grad have length d = {d})" if sized else ""
         raise ValueError(
-            f"calling {target}{what} at x={np.array2string(x, threshold=6)} raised {_one_line(exc)}"
+            f"calling {target}{what} at {_point(x)} raised {_one_line(exc)}{hint}"
         ) from None
     if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
         shown = _one_line_repr(value)
@@ -124,6 +136,47 @@ def _probe(fn: ValueAndGrad, target: str, x: np.ndarray, what: str) -> None:
             f"{target}{what} returned {type(value).__name__} {shown}, not a number; "
             f"expected {EXPECTED}"
         )
+    problem = _gradient_problem(buffer, x)
+    if problem is not None:
+        raise ValueError(
+            f"{target}{what} {problem} at {_point(x)}; it must write the gradient into grad in "
+            f"place, grad[i] = df/dx_i for i = 0..{d - 1} (length d = {d}; not +=, not a new "
+            "array), and return f"
+        )
+
+
+# The mark the probe's grad buffer holds before the call: a NaN with a payload that
+# arithmetic never makes (it yields the default NaN), compared by its bits.
+_UNWRITTEN_BITS = np.uint64(0x7FF8_0DAD_A68A_D1D1)
+_UNWRITTEN = np.array([_UNWRITTEN_BITS]).view(np.float64)[0]
+_PAD = 64  # marked entries past the end of grad
+
+
+def _gradient_problem(buffer: np.ndarray, x: np.ndarray) -> str | None:
+    """What the probe's call did wrong to its grad buffer: past its end first, then in it."""
+    d = x.shape[0]
+    marked = buffer.view(np.uint64) == _UNWRITTEN_BITS
+    if not marked[d:].all():
+        return f"wrote past the end of grad (length {d}: is it written for another dimension?)"
+    if marked[:d].any():
+        left = np.flatnonzero(marked[:d])
+        which = "every entry of grad" if left.size == d else _entries(left, d)
+        return f"left {which} unwritten"
+    bad = np.flatnonzero(np.isfinite(x) & ~np.isfinite(buffer[:d]))
+    if bad.size:
+        shown = ", ".join(f"grad[{i}] = {buffer[i]}" for i in bad[:3])
+        return f"wrote a non-finite gradient ({shown}{', ...' if bad.size > 3 else ''})"
+    return None
+
+
+def _entries(index: np.ndarray, d: int) -> str:
+    shown = ", ".join(f"grad[{i}]" for i in index[:4])
+    more = f" and {index.size - 4} more" if index.size > 4 else ""
+    return f"{shown}{more} of {d}"
+
+
+def _point(x: np.ndarray) -> str:
+    return f"x={np.array2string(x, threshold=6)}"
 
 
 def user_source(fn: ValueAndGrad) -> dict[str, str | None]:

@@ -110,17 +110,11 @@ class Optimizer:
     formula: str = ""
     summary: str = ""
     reference: str = ""  # the paper or library whose operation order it follows
+    code: int = -1  # the kernel's integer code: its position in the catalog (set there)
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(h.name for h in self.hyperparameters)
-
-    @property
-    def code(self) -> int:
-        """The rule's integer code in the kernel: its position in the catalog."""
-        from adagrad_lab.catalog import OPTIMIZERS
-
-        return list(OPTIMIZERS).index(self.name)
 
     def violation(self, axes: Mapping[str, Sequence[float]]) -> tuple[str, str] | None:
         """The first hyperparameter combination this rule refuses, as (key, message)."""
@@ -155,13 +149,7 @@ class Objective:
     constant: JitFn = no_constant
     settings: Mapping[str, float] = field(default_factory=dict)  # its config keys' defaults
     parameters: Callable[[int, Mapping[str, float]], np.ndarray] = no_parameters
-
-    @property
-    def code(self) -> int:
-        """The objective's integer code in the kernel: its position in the catalog."""
-        from adagrad_lab.catalog import OBJECTIVES
-
-        return list(OBJECTIVES).index(self.name)
+    code: int = -1  # the kernel's integer code: its position in the catalog (set there)
 
     @property
     def separable(self) -> bool:

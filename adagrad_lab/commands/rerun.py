@@ -21,12 +21,13 @@ from omegaconf.errors import OmegaConfBaseException
 from adagrad_lab.commands.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED, error_line
 from adagrad_lab.commands.run import run
 from adagrad_lab.store import parquet as storage
-from adagrad_lab.store import rundir
+from adagrad_lab.store import rundir, sweep_dir
 from adagrad_lab.sweep.schema import Config, register
 from adagrad_lab.sweep.validate import ConfigError
 
 CONFIG = "config.yaml"
 OUT_KEYS = ("hydra.run.dir", "--out")
+UNREADABLE = f"manifest unreadable: used {CONFIG}"  # rerun_of's note when only config.yaml was read
 
 
 def saved_config(run_dir: Path) -> dict[str, Any]:
@@ -76,8 +77,18 @@ def default_out() -> Path:
 
 
 def rerun(run_dir: Path, out: Path, overrides: list[str]) -> list[Path]:
-    """Rerun ``run_dir`` (each job of a multirun) into ``out``; the directories written."""
+    """Rerun ``run_dir`` (each job of a multirun) into ``out``; the directories written.
+
+    A job the multirun should hold but lacks, and a manifest that cannot be
+    read (the config then comes from config.yaml alone), are one warning line
+    each on stderr; the rerun goes on with what is there.
+    """
     jobs = rundir.runs_under(run_dir)
+    missing = sweep_dir.missing_jobs(run_dir)
+    for gone in missing:
+        _warn(f"{gone.line}; rerunning the other jobs")
+    if not jobs and missing:
+        raise storage.RunDataError(f"{run_dir}: no job of the multirun is left; nothing to rerun")
     if not jobs:
         raise storage.RunDataError(f"{run_dir}: neither a run nor a multirun directory")
     multirun = jobs != [Path(run_dir)]
@@ -86,13 +97,34 @@ def rerun(run_dir: Path, out: Path, overrides: list[str]) -> list[Path]:
         target = out / job.name if multirun else out
         if target.resolve() == job.resolve():
             raise ConfigError("--out", f"{target} is the run itself; choose a new directory")
-        plans.append((job, target, compose(saved_config(job), overrides)))
+        cfg = compose(saved_config(job), overrides)
+        plans.append((job, target, cfg, rerun_of(job)))
     written = []
-    for job, target, cfg in plans:
-        run(cfg, target, overrides, provenance={"rerun_of": str(job.resolve())})
+    for job, target, cfg, origin in plans:
+        run(cfg, target, overrides, provenance={"rerun_of": origin})
         print(f"rerun of {job}: {target}")
         written.append(target)
     return written
+
+
+def rerun_of(run_dir: Path) -> str | dict[str, str]:
+    """What the rerun's manifest records as its origin: the run's absolute path, or, when the
+    run's manifest cannot be read, that path with a note that config.yaml alone was used.
+
+    Called once the config was read: without config.yaml the manifest was read for it.
+    """
+    origin = str(Path(run_dir).resolve())
+    try:
+        storage.read_manifest(run_dir)
+    except storage.RunDataError as exc:
+        reason = " ".join(str(exc).split())
+        _warn(f"could not read the manifest ({reason}); used {Path(run_dir) / CONFIG} instead")
+        return {"run": origin, "note": UNREADABLE, "reason": reason}
+    return origin
+
+
+def _warn(message: str) -> None:
+    print(f"adagrad-lab-rerun: warning: {' '.join(message.split())}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from adagrad_lab.commands.exits import EXIT_BAD_INPUT, error_line
 from adagrad_lab.run.verify import verify
 from adagrad_lab.store import parquet as storage
-from adagrad_lab.store import rundir
+from adagrad_lab.store import rundir, sweep_dir
 from adagrad_lab.sweep.validate import ConfigError
 
 
@@ -23,20 +23,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample is not None and args.sample < 1:
         parser.error("--sample must be >= 1")
     runs = rundir.runs_under(args.run_dir)
-    if not runs:
+    missing = sweep_dir.missing_jobs(args.run_dir)
+    if not runs and not missing:
         return _error(f"{args.run_dir}: neither a run nor a multirun directory (no manifest.json)")
-    failed = False
+    for job in missing:  # a job the multirun should hold is a problem of the multirun
+        print(f"{args.run_dir}: PROBLEM {job.line}")
+    failed = bool(missing)
     for run_dir in runs:
         try:
             checked, problems = verify(run_dir, args.sample, args.seed)
         except (storage.RunDataError, ConfigError) as exc:
             return _error(f"{run_dir}: {exc}" if isinstance(exc, ConfigError) else str(exc))
-        prefix = f"{run_dir}: " if len(runs) > 1 else ""
+        prefix = f"{run_dir}: " if len(runs) > 1 or missing else ""
         for line in problems:
             print(f"{prefix}PROBLEM {line}")
         verdict = "FAILED" if problems else "OK"
         print(f"{prefix}{verdict}: {checked} trajectories recomputed, {len(problems)} problem(s)")
         failed = failed or bool(problems)
+    if missing:
+        print(f"{args.run_dir}: FAILED: {len(missing)} job(s) missing from the multirun")
     return 1 if failed else 0
 
 

@@ -42,6 +42,8 @@ from adagrad_lab.kernel.steps import grad_norm, make_fused_pass, record, retire,
 if TYPE_CHECKING:
     from adagrad_lab.catalog.custom import ValueAndGrad
 
+SPHERE = OBJECTIVES["sphere"].code  # advance()'s default objective
+
 # The floating-point control word intrinsics as the kernel calls them. Numba's stubs give
 # an intrinsic the signature of its typing function (typingctx first, never returning);
 # in jitted code it takes no typingctx and returns the word. Same objects, typed as used.
@@ -281,7 +283,7 @@ def advance(
     *,
     rule: int,
     n_iter: int,
-    code: int = 0,
+    code: int = SPHERE,
     params: np.ndarray | None = None,
     rec_iters: np.ndarray | None = None,
     rec_points: bool = False,

@@ -5,8 +5,10 @@ manifest recorded and hold only its chunk's rows, and no file may be one the
 manifest does not know. Then the run's own saved config is replayed through
 the same plan, grid and kernel; the stored rows of the chosen trajectories
 must equal the recomputed ones in every bit (NaNs compared by their bits
-too). A multirun directory verifies each job. Exit code 0 when all holds, 1
-on any problem, 2 when the directory cannot be read as a run.
+too). A multirun directory verifies each job, and each job its multirun.yaml
+says it should hold but that has no folder or no manifest is a problem too
+(`store.sweep_dir.missing_jobs`). Exit code 0 when all holds, 1 on any
+problem, 2 when the directory cannot be read as a run.
 """
 
 from __future__ import annotations
