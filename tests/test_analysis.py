@@ -11,7 +11,7 @@ import pytest
 from conftest import FAST
 
 import adagrad_lab as al
-from adagrad_lab.analysis import frames as analysis
+from adagrad_lab import analysis
 from adagrad_lab.commands.run import run
 from adagrad_lab.store.parquet import RunDataError
 from adagrad_lab.store.results import IncompleteRunWarning

@@ -962,7 +962,8 @@ def test_reused_outputs_with_a_chunked_plan(capsys):
 
 BENCH = Path(workloads.__file__).parent
 ORDER = (
-    "workloads", "plans", "agree", "numpy_rules", "c_peer", "baselines", "measure", "end_to_end",
+    "workloads", "plans", "agree", "numpy_base", "numpy_adagrad", "numpy_moments", "numpy_rules",
+    "c_peer", "baselines", "measure", "end_to_end",
     "startup", "overview", "command",
 )  # fmt: skip
 

@@ -15,7 +15,8 @@ from naive import tutorial_adagrad, tutorial_derivative, tutorial_objective
 import adagrad_lab
 from adagrad_lab import read_history, read_trajectories
 from adagrad_lab.commands.run import run
-from adagrad_lab.sweep.validate import ConfigError, make_plan
+from adagrad_lab.sweep.plan import ConfigError
+from adagrad_lab.sweep.validate import make_plan
 
 # the tutorial's first and last printed lines, as the tutorial printed them
 FIRST = ">0 f([-0.06595599  0.34064899]) = 0.12039"

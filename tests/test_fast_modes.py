@@ -177,11 +177,12 @@ def test_flush_subnormals_is_off_by_default_and_part_of_the_config_hash(make_cfg
 
 
 def test_flush_subnormals_is_refused_off_x86(make_cfg, monkeypatch):
-    from adagrad_lab.sweep import validate
+    from adagrad_lab.sweep import validate, values
+    from adagrad_lab.sweep.plan import ConfigError
 
-    monkeypatch.setattr(validate, "CAN_FLUSH_SUBNORMALS", False)
+    monkeypatch.setattr(values, "CAN_FLUSH_SUBNORMALS", False)
     cfg = make_cfg(["sweep.seeds=2", "sweep.n_iter=5", "run.flush_subnormals=true"])
-    with pytest.raises(validate.ConfigError, match=r"run\.flush_subnormals"):
+    with pytest.raises(ConfigError, match=r"run\.flush_subnormals"):
         validate.make_plan(cfg)
 
 

@@ -8,8 +8,9 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
+from adagrad_lab.sweep.plan import ConfigError
 from adagrad_lab.sweep.schema import unknown_key
-from adagrad_lab.sweep.validate import ConfigError, make_plan
+from adagrad_lab.sweep.validate import make_plan
 
 TYPOS = [
     ("+no_such_key=1", "no_such_key"),

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import FAST, run_cli
 
-from adagrad_lab.run.verify import same_bits
+from adagrad_lab.store.integrity import same_bits
 
 pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
 

@@ -17,10 +17,12 @@ from adagrad_lab.catalog.custom import explain_error, user_source
 from adagrad_lab.run.provenance import config_hash
 from adagrad_lab.run.runner import compile_kernel, make_grid
 from adagrad_lab.sweep.grid import Grid
+from adagrad_lab.sweep.plan import ConfigError
 from adagrad_lab.sweep.schedule import LOG_EXACT_POINTS, record_bound, record_iterations
 from adagrad_lab.sweep.schema import LOGSPACE_MAX
 from adagrad_lab.sweep.sizes import MAX_CHUNKS, available_memory, check_fits, describe
-from adagrad_lab.sweep.validate import MAX_RECORDS, ConfigError, make_plan
+from adagrad_lab.sweep.validate import make_plan
+from adagrad_lab.sweep.values import MAX_RECORDS
 
 
 def refused(make_cfg, overrides) -> ConfigError:

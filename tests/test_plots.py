@@ -1,4 +1,4 @@
-"""The figures of `adagrad_lab.plots.figures`, rendered headless from small analysis frames."""
+"""The figures of `adagrad_lab.plots`, rendered headless from small analysis frames."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from matplotlib.contour import QuadContourSet
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from adagrad_lab.analysis import frames as analysis
-from adagrad_lab.plots import figures as plots
+from adagrad_lab import analysis, plots
+from adagrad_lab.plots import landscape
 
 INF = np.inf
 NA = pd.NA
@@ -327,9 +327,9 @@ def test_contour_draws_the_objective_and_every_path_point():
 
 
 def test_the_grid_is_the_objective():
-    xs, ys, f = plots._grid("booth", (-10.0, 10.0), (-10.0, 10.0), 7, None)
+    xs, ys, f = landscape._grid("booth", (-10.0, 10.0), (-10.0, 10.0), 7, None)
     np.testing.assert_allclose(f, (xs + 2 * ys - 7) ** 2 + (2 * xs + ys - 5) ** 2, rtol=1e-12)
-    xs, ys, f = plots._grid("ellipsoid", (-1.0, 1.0), (-1.0, 1.0), 5, np.array([1.0, 100.0]))
+    xs, ys, f = landscape._grid("ellipsoid", (-1.0, 1.0), (-1.0, 1.0), 5, np.array([1.0, 100.0]))
     np.testing.assert_allclose(f, xs**2 + 100 * ys**2, rtol=1e-12)
 
 
@@ -366,7 +366,7 @@ def test_figures_render_in_threads_without_pyplot():
 def test_importing_the_package_does_not_import_matplotlib_nor_plots_pyplot():
     code = (
         "import sys, adagrad_lab; print('matplotlib' in sys.modules); "
-        "import adagrad_lab.plots.figures; print('matplotlib.pyplot' in sys.modules)"
+        "import adagrad_lab.plots; print('matplotlib.pyplot' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -96,16 +96,3 @@ def test_hyperparameter_records_say_what_they_accept():
     amsgrad = OPTIMIZERS["adam"].hyperparameters[5]
     assert amsgrad.boolean and amsgrad.accepts(True) and not amsgrad.accepts(0.5)
     assert amsgrad.rule == "true or false"
-
-
-def test_the_help_and_the_readme_name_every_rule_with_its_formula():
-    from pathlib import Path
-
-    from omegaconf import OmegaConf
-
-    root = Path(__file__).resolve().parents[1]
-    readme = (root / "README.md").read_text()
-    help_text = OmegaConf.load(root / "conf" / "config.yaml").hydra.help.template
-    for name, opt in OPTIMIZERS.items():
-        assert f"| `{name}` |" in readme and f"`{opt.formula}`" in readme, name
-        assert f" {name} " in help_text or f" {name}\n" in help_text, name

@@ -23,8 +23,8 @@ from adagrad_lab.commands import rerun
 from adagrad_lab.commands import verify as verify_mod
 from adagrad_lab.commands.run import run
 from adagrad_lab.run import runner
-from adagrad_lab.run.verify import same_bits
 from adagrad_lab.store import rundir
+from adagrad_lab.store.integrity import same_bits
 from adagrad_lab.store.parquet import RunDataError
 from adagrad_lab.store.rundir import RunDirError
 

@@ -19,7 +19,8 @@ import pytest
 from conftest import FAST, run_cli
 from matplotlib.figure import Figure
 
-from adagrad_lab.plots import figures as plots
+from adagrad_lab import plots
+from adagrad_lab.report import compare
 from adagrad_lab.report import page as report_page
 
 # FAST turns reports off (each costs ~2 s); these runs turn them on again
@@ -309,18 +310,16 @@ def test_the_curves_of_one_group_are_thinned_and_many_groups_capped():
     ]
     traj = pd.DataFrame(rows, columns=["trajectory", "optimizer", "step_size", "seed", "f_final"])
     traj = traj.assign(f_best=traj["f_final"], status="max_iter", iters_to_target=pd.NA)
-    one = report_page._compared(traj, None)
+    one = compare._compared(traj, None)
     assert one.hue == ["step_size"] and "8 of 13 step sizes" in one.title
     kept = np.sort(one.trajectories["step_size"].unique())
-    assert (
-        len(kept) == report_page.MAX_STEP_CURVES and kept[0] == steps[0] and kept[-1] == steps[-1]
-    )
+    assert len(kept) == compare.MAX_STEP_CURVES and kept[0] == steps[0] and kept[-1] == steps[-1]
     # 12 optimizer x eps groups: the 8 with the lowest median final f, each at one step size
     many = pd.concat(
         [traj.assign(eps=e, f_final=traj["f_final"] * (1 + e)) for e in range(12)],
         ignore_index=True,
     )
-    capped = report_page._compared(many, None)
+    capped = compare._compared(many, None)
     assert capped.hue == ["eps"] and "each at its best step size" in capped.title
     assert sorted(capped.trajectories["eps"].unique()) == list(range(8))
     assert (capped.trajectories.groupby("eps")["step_size"].nunique() == 1).all()

@@ -20,7 +20,7 @@ from adagrad_lab import read_history, read_manifest, read_trajectories
 from adagrad_lab.commands.run import run
 from adagrad_lab.commands.verify import main as verify_main
 from adagrad_lab.run.runner import RunDirError
-from adagrad_lab.run.verify import same_bits
+from adagrad_lab.store.integrity import same_bits
 
 
 def _tables(run_dirs: list[Path]) -> tuple[pa.Table, pa.Table]:

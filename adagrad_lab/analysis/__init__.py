@@ -1,22 +1,24 @@
 """Pandas views of stored runs: convergence curves, step-size sensitivity, best step sizes,
 runtimes to target, ECDFs and performance profiles. Reads what the store wrote; never
-calls the kernel."""
+calls the kernel.
 
-from adagrad_lab.analysis.frames import (
+`frames` (curves, sensitivity, best step sizes) and `runtimes` (fixed-target
+runtimes, ECDFs, profiles) build on `values` (each trajectory's value per iteration)."""
+
+from adagrad_lab.analysis.frames import at_best_step_size, best_step_size, convergence, sensitivity
+from adagrad_lab.analysis.runtimes import (
     DEFAULT_TARGETS,
-    INF,
-    NOT_COORDINATES,
-    QUANTILES,
-    at_best_step_size,
-    best_step_size,
-    column_quantiles,
-    convergence,
-    default_by,
     performance_profile,
     performance_ratios,
     runtime_ecdf,
     runtimes,
-    sensitivity,
+)
+from adagrad_lab.analysis.values import (
+    INF,
+    NOT_COORDINATES,
+    QUANTILES,
+    column_quantiles,
+    default_by,
 )
 
 __all__ = [

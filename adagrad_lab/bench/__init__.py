@@ -24,7 +24,9 @@ it in this list and never from one after it (and never inside a function)::
                 kernel_call: the benchmark's one call of the kernel
     plans       workloads from the config (--workload-overrides, --end-to-end)
     agree       how outputs are judged: bit for bit, or a fast mode's (a rule's) error bounds
-    numpy_rules the NumPy baseline's update rules, one per optimizer of the registry
+    numpy_base  what the NumPy baseline's update rules share
+    numpy_adagrad, numpy_moments  the rules: AdaGrad's forms and GD; the moment methods
+    numpy_rules the rules keyed by optimizer name, one per optimizer of the catalog
     baselines   the NumPy baseline's loop, and the JAX and PyTorch peers (AdaGrad only)
     measure     warm-up, agreement check, timed repeats, the tables
     end_to_end  --end-to-end: the real command in fresh processes

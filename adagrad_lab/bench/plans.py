@@ -20,9 +20,10 @@ from hydra.core.global_hydra import GlobalHydra
 
 from adagrad_lab.run.runner import compile_kernel, make_grid
 from adagrad_lab.sweep.grid import default_block
+from adagrad_lab.sweep.plan import Plan
 from adagrad_lab.sweep.schema import register
 from adagrad_lab.sweep.sizes import chunk_size
-from adagrad_lab.sweep.validate import Plan, make_plan
+from adagrad_lab.sweep.validate import make_plan
 
 from .workloads import Inputs, Mode, Workload, hp_names
 

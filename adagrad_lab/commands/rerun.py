@@ -22,8 +22,8 @@ from adagrad_lab.commands.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED, error_l
 from adagrad_lab.commands.run import run
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.store import rundir, sweep_dir
+from adagrad_lab.sweep.plan import ConfigError
 from adagrad_lab.sweep.schema import Config, register
-from adagrad_lab.sweep.validate import ConfigError
 
 CONFIG = "config.yaml"
 OUT_KEYS = ("hydra.run.dir", "--out")

@@ -18,13 +18,15 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from adagrad_lab.commands import help_text
 from adagrad_lab.commands.exits import EXIT_INTERRUPTED, fail
 from adagrad_lab.run.runner import RunResult, run_plan
 from adagrad_lab.store.parquet import RunDataError
 from adagrad_lab.store.rundir import RunDirError
+from adagrad_lab.sweep.plan import ConfigError, Plan
 from adagrad_lab.sweep.schema import not_a_key, register
 from adagrad_lab.sweep.sizes import describe
-from adagrad_lab.sweep.validate import ConfigError, Plan, make_plan
+from adagrad_lab.sweep.validate import make_plan
 
 if TYPE_CHECKING:
     from hydra.conf import HydraConf
@@ -157,6 +159,7 @@ def main() -> None:
     one line and exit code 2, like ours; HYDRA_FULL_ERROR=1 keeps its traces.
     """
     register()
+    help_text.register()  # ${options:GROUP} in the help template
     if os.environ.get("HYDRA_FULL_ERROR"):
         _hydra_main()
         return

@@ -10,7 +10,7 @@ from adagrad_lab.commands.exits import EXIT_BAD_INPUT, error_line
 from adagrad_lab.run.verify import verify
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.store import rundir, sweep_dir
-from adagrad_lab.sweep.validate import ConfigError
+from adagrad_lab.sweep.plan import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,7 @@ rest); the history is read with column selection only, and when the history
 to read holds more than `HISTORY_LIMIT` rows, only log-spaced iterations are
 read (a pushed-down filter). The page says which was done.
 
-Every figure stays readable whatever the sweep's size (`_compared`): with
+Every figure stays readable whatever the sweep's size (`compare`): with
 several objectives, one panel per objective; the convergence, runtime ECDF
 and performance profile figures draw one curve per compared group (the
 optimizer and any other coordinate that tells jobs or grid points apart),
@@ -26,29 +26,32 @@ Command line: ``adagrad-lab-report PATH [PATH...] [--out DIR]``.
 from __future__ import annotations
 
 import contextlib
-import html
-import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
-from adagrad_lab.analysis import frames as analysis
+from adagrad_lab import analysis, plots
 from adagrad_lab.catalog import OBJECTIVES
-from adagrad_lab.plots import figures as plots
+from adagrad_lab.report.compare import _compared, _hue, _keep_groups, _n, _size
+from adagrad_lab.report.html import _page, _summary
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.store import rundir
 from adagrad_lab.store.results import Results, load
 from adagrad_lab.sweep import schedule
 
 Array = np.ndarray[Any, Any]
+
+
 TRAJECTORY_LIMIT = 1_000_000  # trajectories read in full; above, a deterministic sample
+
+
 SAMPLED_SEEDS = 10_000  # above the limit: the first SAMPLED_SEEDS seeds of each grid point
+
+
 # the trajectory columns the report uses (not the lists x0, x_final: 10 M of them are GBs)
 COLUMNS = [
     "trajectory",
@@ -65,12 +68,17 @@ COLUMNS = [
     "status",
     "diverged_at",
 ]
+
+
 HISTORY_LIMIT = 2_000_000  # history rows read in full; above, only log-spaced iterations
+
+
 SAMPLED_ITERS = 60  # recorded iterations read (log-spaced) from a history above the limit
+
+
 N_PATHS = 5  # trajectories drawn on a contour
-MAX_STEP_CURVES = 8  # one group: curves for at most this many (evenly spread) step sizes
-MAX_GROUPS = 8  # curves per panel: the groups with the best median final f beyond it
-SUMMARY_ROWS = 40  # a summary table of more rows is folded (HTML <details>) on the page
+
+
 INDEX = "index.html"
 
 
@@ -197,160 +205,6 @@ def write_report(paths: str | Path | Sequence[str | Path], out_dir: str | Path) 
     return index
 
 
-@dataclass(frozen=True)
-class _Comparison:
-    """What the convergence and runtime figures draw: which trajectories, which curves."""
-
-    trajectories: pd.DataFrame  # the trajectories drawn
-    by: list[str]  # the group keys of the analysis frames (facet and hue)
-    hue: list[str]  # the keys of the curves within a panel
-    groups: pd.DataFrame | None  # the hue values kept (None: all)
-    title: str  # appended to a figure's title: ", each at its best step size"
-    caption: str  # appended to its caption on the page
-    dropped: str  # appended to a caption when groups were left out
-
-
-def _compared(traj: pd.DataFrame, facet: str | None) -> _Comparison:
-    """The curves of the convergence and runtime figures of a report.
-
-    Several groups (optimizers, or any other coordinate that differs between
-    jobs or grid points, beyond ``facet``): one curve per group, each at its
-    best step size per panel (`analysis.at_best_step_size`: lowest median final
-    f, ties to the smaller step). One group with several step sizes: one curve
-    per step size, at most `MAX_STEP_CURVES` evenly spread ones. More than
-    `MAX_GROUPS` groups: the `MAX_GROUPS` with the best median final f (by
-    their mean rank over the panels).
-    """
-    keys = [k for k in analysis.default_by(traj) if k not in ("step_size", facet)]
-    hue = _distinguishing(traj, keys, facet) or (["optimizer"] if "optimizer" in traj else [])
-    panel = [facet] if facet else []
-    steps: Array = (
-        np.sort(traj["step_size"].dropna().unique()) if "step_size" in traj else np.zeros(0)
-    )
-    n_groups = len(traj[hue].drop_duplicates()) if hue else 1
-    if len(steps) > 1 and n_groups == 1:
-        kept = steps
-        if len(steps) > MAX_STEP_CURVES:
-            at = np.unique(np.linspace(0, len(steps) - 1, MAX_STEP_CURVES).round().astype(int))
-            kept = steps[at]
-        chosen = traj[traj["step_size"].isin(kept)]
-        which = ", ".join(f"{v:g}" for v in kept)
-        thinned = len(kept) < len(steps)
-        return _Comparison(
-            chosen,
-            [*panel, *hue, "step_size"],
-            ["step_size"],
-            None,
-            f", {len(kept)} of {len(steps)} step sizes (evenly spread)" if thinned else "",
-            (
-                f"; one curve per step size, {len(kept)} of the {len(steps)} (evenly spread "
-                f"on the sorted step sizes): {which}"
-                if thinned
-                else "; one curve per step size"
-            ),
-            "",
-        )
-    tuned = len(steps) > 1
-    chosen = analysis.at_best_step_size(traj, by=[*panel, *hue]) if tuned else traj
-    groups, dropped = None, ""
-    if n_groups > MAX_GROUPS:
-        groups = _best_groups(traj, panel, hue)
-        chosen = _keep_groups(chosen, groups)
-        dropped = (
-            f"; only the {MAX_GROUPS} of the {n_groups} groups with the lowest median final f "
-            "(mean rank over the panels) are drawn"
-        )
-    return _Comparison(
-        chosen,
-        [*panel, *hue],
-        hue,
-        groups,
-        ", each at its best step size" if tuned else "",
-        (
-            "; one curve per group, each at its best step size in that panel (the lowest "
-            "median final f, ties to the smaller step: the table 'Best step size per group')"
-            if tuned
-            else ""
-        )
-        + dropped,
-        dropped,
-    )
-
-
-def _distinguishing(traj: pd.DataFrame, keys: list[str], facet: str | None) -> list[str]:
-    """The ``keys`` that tell groups apart within a panel; one the others determine is left
-    out (``eps`` when each optimizer has its own, ``objective.log10_condition`` per objective).
-    """
-    chosen: list[str] = []
-    panel = [facet] if facet else []
-    distinct = len(traj[panel].drop_duplicates()) if panel else 1
-    for key in keys:
-        n = len(traj[[*panel, *chosen, key]].drop_duplicates())
-        if n > distinct:
-            chosen, distinct = [*chosen, key], n
-    return chosen
-
-
-def _best_groups(traj: pd.DataFrame, panel: list[str], hue: list[str]) -> pd.DataFrame:
-    """The `MAX_GROUPS` values of ``hue`` with the best mean rank of their best median final f
-    over the panels (a group missing from a panel ranks last there)."""
-    best = analysis.best_step_size(traj, by=[*panel, *hue])
-    median = best["median"].astype(np.float64).fillna(np.inf)
-    if panel:
-        rank = median.groupby([best[p] for p in panel], observed=True, dropna=False).rank("min")
-        n_panels = len(best[panel].drop_duplicates())
-    else:
-        rank, n_panels = median.rank(method="min"), 1
-    per_group = rank.groupby([best[h] for h in hue], observed=True, dropna=False, sort=True)
-    total = per_group.agg(["sum", "count"])
-    score = (total["sum"] + (float(rank.max()) + 1) * (n_panels - total["count"])) / n_panels
-    kept = score.sort_values(kind="stable").index[:MAX_GROUPS]
-    return kept.to_frame(index=False)
-
-
-def _keep_groups(frame: pd.DataFrame, groups: pd.DataFrame | None) -> pd.DataFrame:
-    """The rows of ``frame`` whose values of the columns of ``groups`` are one of its rows."""
-    if groups is None:
-        return frame
-    keys = list(groups.columns)
-    index = pd.MultiIndex.from_frame(groups[keys])
-    return frame[index.get_indexer(pd.MultiIndex.from_frame(frame[keys])) >= 0]
-
-
-def _size(frame: pd.DataFrame) -> tuple[float, float]:
-    """A figure tall enough for a legend of one line per group of ``frame``."""
-    keys = [c for c in frame.columns if c not in plots._VALUES and not c.startswith("q")]
-    groups = len(frame[keys].drop_duplicates()) if keys else 1
-    return plots.FIGSIZE[0] + 1.5, max(plots.FIGSIZE[1], 1.2 + 0.32 * groups)
-
-
-def _hue(table: pd.DataFrame, facet: str | None) -> list[str]:
-    """The group keys of a sensitivity ``table`` that tell its curves apart within a panel.
-
-    A key is left out when the others already determine it (``eps`` is AdaGrad's
-    only, ``objective.log10_condition`` the ellipsoid's), so the legend reads
-    "AdaGrad", not "AdaGrad, eps 1e-08, objective.log10_condition nan".
-    """
-    candidates = [
-        str(c)
-        for c in table.columns
-        if c not in ("step_size", facet)
-        and c not in plots._VALUES
-        and not plots._QUANTILE.fullmatch(str(c))
-    ]
-    chosen: list[str] = []
-    distinct = len(table[[facet]].drop_duplicates()) if facet else 1
-    for key in candidates:
-        n = len(table[[*([facet] if facet else []), *chosen, key]].drop_duplicates())
-        if n > distinct:
-            chosen, distinct = [*chosen, key], n
-    return chosen or candidates[:1]
-
-
-def _n(frame: pd.DataFrame, column: str) -> int:
-    return int(frame[column].nunique()) if column in frame else 0
-
-
 def _trajectory_count(paths: str | Path | Sequence[str | Path]) -> int:
     """Trajectories the runs under ``paths`` hold, from their manifests (nothing else read)."""
     items = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -431,11 +285,7 @@ def _sampled_iterations(res: Results, n_iter: int) -> tuple[list[int], int]:
 
 def _history_rows(res: Results) -> int:
     """Rows of the history files of every job, from the Parquet footers."""
-    total = 0
-    for job in res.jobs:
-        for run in res._runs[job.name]:
-            total += sum(pq.read_metadata(f).num_rows for f in run.files[storage.HISTORY])
-    return total
+    return sum(storage.row_count(res.files(job.name, storage.HISTORY)) for job in res.jobs)
 
 
 def _two_d(res: Results) -> list[tuple[str, Any, bool, str]]:
@@ -463,115 +313,3 @@ def _paths(res: Results, job_name: str) -> list[np.ndarray[Any, Any]]:
     hist = res.history(["trajectory", "iter", "x"], filters=[("trajectory", "in", ids)])
     hist = hist[hist["job"] == job_name].drop(columns="job")
     return plots.paths_from_history(hist) if len(hist) else []
-
-
-def _summary(traj: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per group and step size: n, fractions converged and diverged, medians; and those rows
-    at each group's best step size (`analysis.best_step_size`)."""
-    by = analysis.default_by(traj)
-    keys = list(dict.fromkeys([*(b for b in by if b != "step_size"), "step_size"]))
-    status = traj["status"].astype(str)
-    frame = traj.assign(converged=status == "converged", diverged=status == "diverged")
-    table = frame.groupby(keys, observed=True, sort=True, dropna=False).agg(
-        n=("trajectory", "size"),
-        converged=("converged", "mean"),
-        diverged=("diverged", "mean"),
-        median_f_final=("f_final", "median"),
-        median_iters_to_target=("iters_to_target", "median"),
-    )
-    table = table.reset_index()
-    if "step_size" not in traj:
-        return table, table.iloc[:0]
-    best = analysis.best_step_size(traj, by=[k for k in keys if k != "step_size"])
-    # the summary's row at each group's best step size (none where every median diverged)
-    best = best.drop(columns="median").merge(
-        table, on=list(best.columns.drop("median")), how="left"
-    )
-    return table, best
-
-
-def command(overrides: Sequence[str], multirun: bool = False) -> str:
-    """The command line that runs ``overrides``: ``adagrad-lab [-m] KEY=VALUE ...``."""
-    return " ".join(["adagrad-lab", *(["-m"] if multirun else []), *map(shlex.quote, overrides)])
-
-
-def _commands(res: Results) -> list[str]:
-    """The multirun's command (from its multirun.yaml) or each job's command."""
-    out = []
-    for parent in dict.fromkeys(p.parent for job in res.jobs for p in job.paths):
-        yaml = parent / "multirun.yaml"
-        if yaml.is_file():
-            try:
-                from omegaconf import OmegaConf
-
-                task = OmegaConf.load(yaml).hydra.overrides.task
-                out.append(command([str(t) for t in task], multirun=True))
-            except Exception:  # an unreadable multirun.yaml: the jobs' commands below
-                pass
-    if not out:
-        out = [command([str(o) for o in job.manifest.get("overrides") or []]) for job in res.jobs]
-    return list(dict.fromkeys(out))
-
-
-def _page(
-    res: Results,
-    figures: list[tuple[str, str]],
-    summary: tuple[pd.DataFrame, pd.DataFrame],
-    used: str,
-    notes: list[str],
-) -> str:
-    e = html.escape
-    table, best = summary
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8"><title>adagrad-lab report</title>',
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
-        "img{max-width:100%}figure{margin:1em 0}</style></head><body>",
-        "<h1>adagrad-lab report</h1>",
-        "<h2>Command</h2>",
-        *(f"<pre><code>{e(c)}</code></pre>" for c in _commands(res)),
-        "<h2>Data</h2>",
-        "<ul>",
-        *(f"<li>{e(job.name)}: {e(', '.join(str(p) for p in job.paths))}</li>" for job in res.jobs),
-        "</ul>",
-        f"<p>Used: {e(used)}.</p>",
-        *(f"<p>{e(n)}</p>" for n in notes),
-        "<h2>Summary</h2>",
-        '<div id="summary">',
-        *_tables(table, best),
-        "</div>",
-        "<h2>Figures</h2>",
-    ]
-    for stem, caption in figures:
-        parts.append(
-            f'<figure><img src="{e(stem)}.png" alt="{e(caption)}">'
-            f'<figcaption>{e(caption)} (<a href="{e(stem)}.svg">SVG</a>)</figcaption></figure>'
-        )
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
-
-def _tables(table: pd.DataFrame, best: pd.DataFrame) -> list[str]:
-    """The summary's HTML: each group at its best step size first when there are several step
-    sizes; every (group, step size) row after it, folded away when there are many."""
-
-    def html_table(frame: pd.DataFrame) -> str:
-        return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0)
-
-    several = "step_size" in table and table["step_size"].nunique() > 1
-    if not several:
-        return [html_table(table)]
-    parts = [
-        "<h3>Best step size per group (lowest median final f, ties to the smaller step)</h3>",
-        html_table(best),
-        "<h3>Every group and step size</h3>",
-    ]
-    if len(table) <= SUMMARY_ROWS:
-        return [*parts, html_table(table)]
-    return [
-        *parts,
-        f"<details><summary>{len(table)} rows (show)</summary>",
-        html_table(table),
-        "</details>",
-    ]

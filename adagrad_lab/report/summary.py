@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from adagrad_lab.store import parquet as storage
 
@@ -40,10 +39,9 @@ SUMMARY_COLUMNS = (
 
 def _present(run_dir: Path, columns: tuple[str, ...]) -> list[str]:
     """The ``columns`` the run's trajectory tables have (gradient descent has no eps)."""
-    parts = sorted((Path(run_dir) / storage.TRAJECTORIES).glob("part-*.parquet"))
-    if not parts:
+    names = storage.column_names(run_dir)
+    if names is None:
         return list(columns)  # read_trajectories says there are no results
-    names = set(pq.read_schema(parts[0]).names)
     return [c for c in columns if c in names]
 
 

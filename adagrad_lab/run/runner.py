@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numba
 import numpy as np
@@ -36,11 +36,8 @@ from adagrad_lab.store import parquet as storage
 from adagrad_lab.store import rundir
 from adagrad_lab.store.rundir import RunDirError
 from adagrad_lab.sweep.grid import Grid, default_block
+from adagrad_lab.sweep.plan import ConfigError, Plan
 from adagrad_lab.sweep.sizes import check_fits, chunk_size
-from adagrad_lab.sweep.validate import ConfigError, Plan
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -88,6 +85,7 @@ def run_plan(
     """
     run_dir = Path(run_dir)
     check_fits(plan)
+    rundir.refuse_if_locked(run_dir)  # before compiling: a second writer hears it at once
     numba.set_num_threads(plan.execution.threads or available_cores())
     grid = make_grid(plan)
     block = plan.execution.block or default_block(plan.problem.dim)
@@ -244,7 +242,7 @@ def _advance(
 
 def tables(
     plan: Plan, part: dict[str, np.ndarray], res: dict[str, np.ndarray]
-) -> tuple[pa.Table, pa.Table | None]:
+) -> tuple[storage.Table, storage.Table | None]:
     """The (trajectories, history or None) Arrow tables for one computed range."""
     labels = {"optimizer": plan.problem.optimizer, "objective": plan.problem.objective}
     traj = storage.trajectory_table(part, res, list(plan.sweep.axes), labels)

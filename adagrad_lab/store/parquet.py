@@ -33,6 +33,7 @@ Filters: TypeAlias = (
     "pc.Expression | list[tuple[str, str, Any]] | list[list[tuple[str, str, Any]]] | None"
 )
 
+Table: TypeAlias = pa.Table  # what the layers above hold without importing pyarrow
 TRAJECTORIES = "trajectories"
 HISTORY = "history"
 MANIFEST = "manifest.json"
@@ -316,3 +317,14 @@ def read_metadata(run_dir: Path, dataset: str = TRAJECTORIES) -> dict[str, Any]:
     meta = pq.read_schema(files[0]).metadata or {}
     metadata: dict[str, Any] = json.loads(meta[METADATA_KEY])
     return metadata
+
+
+def column_names(run_dir: Path, dataset: str = TRAJECTORIES) -> list[str] | None:
+    """The columns of a run's ``dataset``, from its first part's schema; None with no part."""
+    files = sorted((Path(run_dir) / dataset).glob("part-*.parquet"))
+    return list(pq.read_schema(files[0]).names) if files else None
+
+
+def row_count(files: list[Path]) -> int:
+    """Rows in these part files, from their footers alone."""
+    return sum(pq.read_metadata(f).num_rows for f in files)

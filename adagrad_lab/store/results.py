@@ -117,6 +117,10 @@ class Results:
             f"coordinates {self.coordinates})"
         )
 
+    def files(self, job: str, dataset: str) -> list[Path]:
+        """The part files of ``dataset`` (`storage.HISTORY` or `TRAJECTORIES`) of ``job``."""
+        return [f for run in self._runs[job] for f in run.files[dataset]]
+
     def history(self, columns: list[str] | None = None, filters: Any = None) -> pd.DataFrame:
         """The history of every job with its ``job`` column, ordered by job, trajectory, iter.
 
@@ -130,7 +134,7 @@ class Results:
         wanted = None if columns is None else [c for c in columns if c != "job"]
         frames = []
         for job in self.jobs:
-            files = [f for run in self._runs[job.name] for f in run.files[storage.HISTORY]]
+            files = self.files(job.name, storage.HISTORY)
             if files:
                 where = _and(filters, _sampled(job, self.seeds_per_point))
                 frames.append(_with_job(storage.read_parts(files, wanted, where), job.name))

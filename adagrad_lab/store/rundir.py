@@ -59,6 +59,31 @@ def locked(run_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def refuse_if_locked(run_dir: Path) -> None:
+    """Raise RunDirError at once when another process holds ``run_dir``'s lock, before any
+    slow work (compiling) starts; `locked` takes the lock itself later. Writes nothing."""
+    path = Path(run_dir) / LOCK
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # no lock file: nobody writes here (or `locked` will say why it cannot)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            raise _busy(run_dir, os.pread(fd, 64, 0).decode(errors="replace").strip()) from None
+    finally:
+        os.close(fd)
+
+
+def _busy(run_dir: Path, holder: str) -> RunDirError:
+    return RunDirError(
+        f"{run_dir}: another run (pid {holder or '?'}) is writing here; wait for it to finish "
+        "or choose another hydra.run.dir"
+    )
+
+
 def _acquire(path: Path, run_dir: Path) -> int:
     """An open, locked descriptor of the lock file that is still the one at ``path``."""
     for _ in range(10):
@@ -69,14 +94,11 @@ def _acquire(path: Path, run_dir: Path) -> int:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
             os.close(fd)
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise RunDirError(f"{path}: cannot lock ({exc.strerror})") from None
-            raise RunDirError(
-                f"{run_dir}: another run (pid {holder}) is writing here; wait for it to "
-                "finish or choose another hydra.run.dir"
-            ) from None
+            raise _busy(run_dir, holder) from None
         try:
             if os.stat(path).st_ino == os.fstat(fd).st_ino:
                 return fd

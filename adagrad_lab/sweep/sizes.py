@@ -13,7 +13,7 @@ from pathlib import Path
 
 from adagrad_lab.catalog import N_HP
 from adagrad_lab.sweep.grid import default_block
-from adagrad_lab.sweep.validate import ConfigError, Plan
+from adagrad_lab.sweep.plan import ConfigError, Plan
 
 CHUNK_BYTES = 256 << 20  # history buffer budget per chunk
 MAX_CHUNKS = 10_000_000  # chunks one manifest may list (it holds one entry per chunk)

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS, Hyperparameter, Objective, Optimizer
 from adagrad_lab.catalog.custom import (
@@ -24,105 +21,28 @@ from adagrad_lab.catalog.custom import (
     load_user_function,
     user_source,
 )
-from adagrad_lab.jit.arithmetic import PRECISIONS, Arithmetic
-from adagrad_lab.jit.fp_control import CAN_FLUSH_SUBNORMALS
-from adagrad_lab.sweep.schedule import MAX_N_ITER, record_bound, record_iterations
+from adagrad_lab.sweep.plan import ConfigError, Execution, Output, Plan, Problem, Sweep
 from adagrad_lab.sweep.schema import not_a_key, unknown_key
+from adagrad_lab.sweep.values import (
+    ECHOES,
+    LEGACY_SEED_LIMIT,
+    START_KINDS,
+    _arithmetic,
+    _choice,
+    _interpolation_error,
+    _is_number,
+    _n_iter,
+    _optional_positive,
+    _positive_int,
+    _record,
+    _seeds,
+    _start_point,
+    _stop_at_target,
+    _target,
+    _threads,
+)
 
-START_KINDS = ("uniform", "legacy_numpy", "fixed")
-SCHEDULES = ("every", "log", "final")
-ECHOES = ("summary", "tutorial", "none")
-MAX_RECORDS = 1 << 25  # recorded iterations per trajectory (the plan holds them as int64)
 MAX_DIM = 10_000_000  # a block of even 8 such points needs 2.5 GB of kernel arrays
-LEGACY_SEED_LIMIT = 2**32  # numpy.random.seed takes seeds 0..2**32-1
-
-
-class ConfigError(ValueError):
-    """A config value that cannot run; the message starts with the offending key."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"{key}: {message}")
-        self.key = key
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What every trajectory computes: the objective and the optimizer."""
-
-    objective: str
-    objective_code: int  # its position in the registry; -1 for a user's function
-    user_function: ValueAndGrad | None
-    # {"target", "file", "sha256"} of a user's module, for the hash
-    user_source: dict[str, str | None] | None
-    dim: int
-    bounds: tuple[float, float]
-    params: np.ndarray
-    optimizer: str
-    rule: int  # the optimizer's position in the registry
-
-
-@dataclass(frozen=True)
-class Sweep:
-    """The grid of trajectories: hyperparameter axes x seeds, and how far each one runs."""
-
-    axes: dict[str, list[float]]  # hyperparameter -> values, in the optimizer's record order
-    seeds: Sequence[int]  # range(n) for a count n (never materialised), else the given list
-    n_iter: int
-    target: float | None
-    stop_at_target: bool
-    start_kind: str
-    start_point: list[float] | None
-
-
-@dataclass(frozen=True)
-class Output:
-    """What is kept and printed: the recorded iterations and what each record holds."""
-
-    record_schedule: str  # every | log | final: how record_iters was made
-    record_iters: np.ndarray
-    record_points: bool
-    record_grad_norm: bool
-    echo: str
-
-
-@dataclass(frozen=True)
-class Execution:
-    """How the sweep runs; never what it computes."""
-
-    chunk_size: int | None
-    threads: int | None
-    block: int | None
-    progress: bool
-    dry_run: bool
-    overwrite: bool
-    shard_index: int
-    shard_count: int
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Everything a run needs, checked and resolved to plain Python and numpy values."""
-
-    problem: Problem
-    sweep: Sweep
-    output: Output
-    execution: Execution
-    arithmetic: Arithmetic
-
-    @property
-    def n_trajectories(self) -> int:
-        """Trajectories in the whole grid (all shards)."""
-        return len(self.sweep.seeds) * math.prod(len(v) for v in self.sweep.axes.values())
-
-    @property
-    def shard_range(self) -> tuple[int, int]:
-        """The global trajectory indices [start, stop) this shard runs."""
-        n, index, count = (
-            self.n_trajectories,
-            self.execution.shard_index,
-            self.execution.shard_count,
-        )
-        return index * n // count, (index + 1) * n // count
 
 
 def make_plan(cfg: DictConfig) -> Plan:
@@ -187,22 +107,6 @@ def make_plan(cfg: DictConfig) -> Plan:
     if user_fn is not None:
         plan = _check_user_function(plan, user_fn, obj["target"])
     return plan
-
-
-def _interpolation_error(exc: Exception) -> ConfigError:
-    """One line naming the key whose interpolation failed, and why (OmegaConf's first line,
-    without its "ValueError raised while resolving interpolation: " preamble)."""
-    key = getattr(exc, "full_key", None) if isinstance(exc, OmegaConfBaseException) else None
-    lines = str(exc).strip().splitlines()
-    first = lines[0] if lines else type(exc).__name__
-    _, marker, reason = first.partition(" raised while resolving interpolation: ")
-    return ConfigError(key or "config", reason if marker else first)
-
-
-def _choice(key: str, value: object, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(key, f"must be one of {', '.join(allowed)} (got {value!r})")
-    return value
 
 
 def _objective(obj: dict[str, Any]) -> tuple[Objective | None, ValueAndGrad | None]:
@@ -295,10 +199,6 @@ def _params(obj: dict[str, Any], objective: Objective | None, dim: int) -> np.nd
     return objective.params(dim, None if c is None else float(c))
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _optimizer_dimension(optimizer: Optimizer, dim: int) -> None:
     if optimizer.max_dim is not None and dim > optimizer.max_dim:
         raise ConfigError(
@@ -337,122 +237,6 @@ def _axis(ocfg: dict[str, Any], hyper: Hyperparameter) -> list[float]:
     if bad:
         raise ConfigError(key, f"every value must be {hyper.rule} (got {bad[0]!r})")
     return [float(v) for v in values]
-
-
-def _seeds(seeds: object) -> Sequence[int]:
-    """range(n) for a count n (seeds 0..n-1, never materialised), or the list as given."""
-    if isinstance(seeds, bool):
-        raise ConfigError("sweep.seeds", f"must be a count >= 1 or a list of seeds (got {seeds!r})")
-    if isinstance(seeds, int):
-        if seeds < 1:
-            raise ConfigError("sweep.seeds", f"the count must be >= 1 (got {seeds})")
-        if seeds > 2**63 - 1:  # trajectory indices and seeds are int64
-            raise ConfigError("sweep.seeds", f"the count must be < 2**63 (got {seeds})")
-        return range(seeds)
-    if isinstance(seeds, list):
-        if not seeds:
-            raise ConfigError("sweep.seeds", "an empty list gives an empty grid")
-        if not all(
-            isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**63 for s in seeds
-        ):
-            raise ConfigError("sweep.seeds", f"seeds must be integers >= 0 (got {seeds})")
-        if len(set(seeds)) != len(seeds):
-            raise ConfigError("sweep.seeds", "seeds must be distinct")
-        return seeds
-    raise ConfigError("sweep.seeds", f"must be a count >= 1 or a list of seeds (got {seeds!r})")
-
-
-def _positive_int(key: str, value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(key, f"must be an integer >= 1 (got {value!r})")
-    return value
-
-
-def _optional_positive(key: str, value: object) -> int | None:
-    return None if value is None else _positive_int(key, value)
-
-
-def _arithmetic(run: dict[str, Any]) -> Arithmetic:
-    return Arithmetic(
-        precision=_choice("run.precision", run["precision"], PRECISIONS),
-        fastmath=bool(run["fastmath"]),
-        flush_subnormals=_flush_subnormals(run["flush_subnormals"]),
-    )
-
-
-def _flush_subnormals(value: object) -> bool:
-    if value and not CAN_FLUSH_SUBNORMALS:
-        raise ConfigError("run.flush_subnormals", "needs an x86 CPU (its MXCSR flags)")
-    return bool(value)
-
-
-def _threads(value: object) -> int | None:
-    from numba.core import config as numba_config
-
-    if value is None:
-        return None
-    threads = _positive_int("run.threads", value)
-    if threads > numba_config.NUMBA_NUM_THREADS:
-        raise ConfigError(
-            "run.threads",
-            f"at most {numba_config.NUMBA_NUM_THREADS} on this machine (got {threads})",
-        )
-    return threads
-
-
-def _n_iter(value: object) -> int:
-    n_iter = _positive_int("sweep.n_iter", value)
-    if n_iter > MAX_N_ITER:
-        raise ConfigError(
-            "sweep.n_iter",
-            f"must be < 2**31 - 1 = {2**31 - 1}: iterations are stored as int32 (got {n_iter})",
-        )
-    return n_iter
-
-
-def _stop_at_target(sweep: dict[str, Any]) -> bool:
-    stop = bool(sweep["stop_at_target"])
-    if stop and sweep["target"] is None:
-        raise ConfigError(
-            "sweep.stop_at_target", "needs a target to stop at: set sweep.target (e.g. 1e-8)"
-        )
-    return stop
-
-
-def _target(value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise ConfigError("sweep.target", f"must be a finite number or null (got {value!r})")
-    return None if value is None else float(value)
-
-
-def _start_point(start: dict[str, Any], dim: int) -> list[float] | None:
-    point = start.get("point")
-    if start["kind"] != "fixed":
-        if point is not None:
-            raise ConfigError("start.point", "only start=fixed takes a point")
-        return None
-    if not isinstance(point, list) or len(point) != dim:
-        raise ConfigError(
-            "start.point", f"must be a list of {dim} numbers, one per dimension (got {point!r})"
-        )
-    if not all(_is_number(p) and math.isfinite(p) for p in point):
-        raise ConfigError("start.point", f"must hold finite numbers (got {point})")
-    return [float(p) for p in point]
-
-
-def _record(rec: dict[str, Any], n_iter: int) -> np.ndarray:
-    schedule = _choice("record.schedule", rec["schedule"], SCHEDULES)
-    every = _positive_int("record.every", rec["every"])
-    per_decade = _positive_int("record.points_per_decade", rec["points_per_decade"])
-    count = record_bound(schedule, n_iter, every, per_decade)  # arithmetic: nothing allocated
-    if count > MAX_RECORDS:
-        key = "record.every" if schedule == "every" else "record.points_per_decade"
-        raise ConfigError(
-            key,
-            f"records up to {count} iterations of each trajectory, more than {MAX_RECORDS}: "
-            "record fewer (a larger record.every, record.schedule=log or final)",
-        )
-    return record_iterations(schedule, n_iter, every, per_decade)
 
 
 def _check_seeds(plan: Plan) -> None:

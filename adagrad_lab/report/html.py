@@ -1,0 +1,127 @@
+"""The report's index.html: figures, the summary and best-step tables, the commands that
+made the data, and what was read; every value escaped."""
+
+from __future__ import annotations
+
+import html
+import shlex
+from collections.abc import Sequence
+
+import pandas as pd
+
+from adagrad_lab import analysis
+from adagrad_lab.store.results import Results
+
+SUMMARY_ROWS = 40  # a summary table of more rows is folded (HTML <details>) on the page
+
+
+def _summary(traj: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per group and step size: n, fractions converged and diverged, medians; and those rows
+    at each group's best step size (`analysis.best_step_size`)."""
+    by = analysis.default_by(traj)
+    keys = list(dict.fromkeys([*(b for b in by if b != "step_size"), "step_size"]))
+    status = traj["status"].astype(str)
+    frame = traj.assign(converged=status == "converged", diverged=status == "diverged")
+    table = frame.groupby(keys, observed=True, sort=True, dropna=False).agg(
+        n=("trajectory", "size"),
+        converged=("converged", "mean"),
+        diverged=("diverged", "mean"),
+        median_f_final=("f_final", "median"),
+        median_iters_to_target=("iters_to_target", "median"),
+    )
+    table = table.reset_index()
+    if "step_size" not in traj:
+        return table, table.iloc[:0]
+    best = analysis.best_step_size(traj, by=[k for k in keys if k != "step_size"])
+    # the summary's row at each group's best step size (none where every median diverged)
+    best = best.drop(columns="median").merge(
+        table, on=list(best.columns.drop("median")), how="left"
+    )
+    return table, best
+
+
+def command(overrides: Sequence[str], multirun: bool = False) -> str:
+    """The command line that runs ``overrides``: ``adagrad-lab [-m] KEY=VALUE ...``."""
+    return " ".join(["adagrad-lab", *(["-m"] if multirun else []), *map(shlex.quote, overrides)])
+
+
+def _commands(res: Results) -> list[str]:
+    """The multirun's command (from its multirun.yaml) or each job's command."""
+    out = []
+    for parent in dict.fromkeys(p.parent for job in res.jobs for p in job.paths):
+        yaml = parent / "multirun.yaml"
+        if yaml.is_file():
+            try:
+                from omegaconf import OmegaConf
+
+                task = OmegaConf.load(yaml).hydra.overrides.task
+                out.append(command([str(t) for t in task], multirun=True))
+            except Exception:  # an unreadable multirun.yaml: the jobs' commands below
+                pass
+    if not out:
+        out = [command([str(o) for o in job.manifest.get("overrides") or []]) for job in res.jobs]
+    return list(dict.fromkeys(out))
+
+
+def _page(
+    res: Results,
+    figures: list[tuple[str, str]],
+    summary: tuple[pd.DataFrame, pd.DataFrame],
+    used: str,
+    notes: list[str],
+) -> str:
+    e = html.escape
+    table, best = summary
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8"><title>adagrad-lab report</title>',
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
+        "img{max-width:100%}figure{margin:1em 0}</style></head><body>",
+        "<h1>adagrad-lab report</h1>",
+        "<h2>Command</h2>",
+        *(f"<pre><code>{e(c)}</code></pre>" for c in _commands(res)),
+        "<h2>Data</h2>",
+        "<ul>",
+        *(f"<li>{e(job.name)}: {e(', '.join(str(p) for p in job.paths))}</li>" for job in res.jobs),
+        "</ul>",
+        f"<p>Used: {e(used)}.</p>",
+        *(f"<p>{e(n)}</p>" for n in notes),
+        "<h2>Summary</h2>",
+        '<div id="summary">',
+        *_tables(table, best),
+        "</div>",
+        "<h2>Figures</h2>",
+    ]
+    for stem, caption in figures:
+        parts.append(
+            f'<figure><img src="{e(stem)}.png" alt="{e(caption)}">'
+            f'<figcaption>{e(caption)} (<a href="{e(stem)}.svg">SVG</a>)</figcaption></figure>'
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _tables(table: pd.DataFrame, best: pd.DataFrame) -> list[str]:
+    """The summary's HTML: each group at its best step size first when there are several step
+    sizes; every (group, step size) row after it, folded away when there are many."""
+
+    def html_table(frame: pd.DataFrame) -> str:
+        return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0)
+
+    several = "step_size" in table and table["step_size"].nunique() > 1
+    if not several:
+        return [html_table(table)]
+    parts = [
+        "<h3>Best step size per group (lowest median final f, ties to the smaller step)</h3>",
+        html_table(best),
+        "<h3>Every group and step size</h3>",
+    ]
+    if len(table) <= SUMMARY_ROWS:
+        return [*parts, html_table(table)]
+    return [
+        *parts,
+        f"<details><summary>{len(table)} rows (show)</summary>",
+        html_table(table),
+        "</details>",
+    ]
