@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
+from numba.core import event
 
 from adagrad_lab.commands.run import run
 from adagrad_lab.sweep.schema import register
@@ -23,6 +25,63 @@ FAST = [
     "echo=none",
     "report.enabled=false",  # a report costs ~2 s per run (matplotlib); tests/test_report.py
 ]
+
+
+# -- the suite's compile time, printed apart -------------------------------------------------
+# Numba fires "numba:compile" around every real compile (never for a load from its cache);
+# each test process sums the outermost ones and names the kernel variants it compiled, and
+# xdist workers send theirs to the controller, which prints the total and the variants
+# compiled by more than one process (a cache entry another worker was still writing).
+class CompileTimer(event.Listener):
+    def __init__(self) -> None:
+        self.depth, self.seconds, self.started = 0, 0.0, 0.0
+        self.kernels: list[str] = []
+
+    def on_start(self, ev: event.Event) -> None:
+        if self.depth == 0:
+            self.started = time.perf_counter()
+            name = getattr(getattr(ev.data.get("dispatcher"), "py_func", None), "__name__", "")
+            if name.startswith("_advance"):
+                self.kernels.append(name)
+        self.depth += 1
+
+    def on_end(self, ev: event.Event) -> None:
+        self.depth -= 1
+        if self.depth == 0:
+            self.seconds += time.perf_counter() - self.started
+
+
+COMPILING = CompileTimer()
+event.register("numba:compile", COMPILING)
+COMPILE_KEY = "numba_compile"
+WORKERS_KEY = pytest.StashKey[list]()
+
+
+def pytest_sessionfinish(session):
+    output = getattr(session.config, "workeroutput", None)  # set on an xdist worker only
+    if output is not None:
+        output[COMPILE_KEY] = {"seconds": COMPILING.seconds, "kernels": COMPILING.kernels}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    mine = getattr(node, "workeroutput", {}).get(COMPILE_KEY)
+    if mine is not None:
+        node.config.stash.setdefault(WORKERS_KEY, []).append(mine)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    parts = config.stash.get(WORKERS_KEY, []) or [
+        {"seconds": COMPILING.seconds, "kernels": COMPILING.kernels}
+    ]
+    seconds = sum(p["seconds"] for p in parts)
+    kernels = [k for p in parts for k in set(p["kernels"])]
+    twice = sorted({k for k in kernels if kernels.count(k) > 1})
+    terminalreporter.write_line(
+        f"numba: {seconds:.1f} s compiling in {len(parts)} test process(es), "
+        f"{len(set(kernels))} kernel variants, {len(twice)} of them in more than one "
+        "process (runs in subprocesses not counted)"
+    )
 
 
 @pytest.fixture
