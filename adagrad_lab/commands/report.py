@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from adagrad_lab.commands.exits import fail
+from adagrad_lab.commands.exits import fail, quiet_when_the_reader_leaves
 from adagrad_lab.report.page import write_report
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.store import sweep_dir
@@ -15,6 +15,7 @@ from adagrad_lab.store import sweep_dir
 PROG = "adagrad-lab-report"
 
 
+@quiet_when_the_reader_leaves
 def main(argv: Sequence[str] | None = None) -> None:
     """``adagrad-lab-report PATH [PATH...] [--out DIR]``: write the report, print index.html."""
     parser = argparse.ArgumentParser(

@@ -18,7 +18,12 @@ from typing import Any, cast
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from adagrad_lab.commands.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED, error_line
+from adagrad_lab.commands.exits import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    error_line,
+    quiet_when_the_reader_leaves,
+)
 from adagrad_lab.commands.run import run
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.store import rundir, sweep_dir
@@ -127,6 +132,7 @@ def _warn(message: str) -> None:
     print(f"adagrad-lab-rerun: warning: {' '.join(message.split())}", file=sys.stderr)
 
 
+@quiet_when_the_reader_leaves
 def main(argv: list[str] | None = None) -> int:
     """Console entry point (`adagrad-lab-rerun`): exit 0, 2 on bad input, 130 on Ctrl-C."""
     parser = argparse.ArgumentParser(prog="adagrad-lab-rerun", description=__doc__.splitlines()[0])

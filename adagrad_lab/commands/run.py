@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from adagrad_lab.commands import help_text
-from adagrad_lab.commands.exits import EXIT_INTERRUPTED, fail
+from adagrad_lab.commands.exits import EXIT_INTERRUPTED, fail, quiet_when_the_reader_leaves
 from adagrad_lab.run.runner import RunResult, run_plan
 from adagrad_lab.store.parquet import RunDataError
 from adagrad_lab.store.rundir import RunDirError
@@ -152,6 +152,7 @@ def _remove_empty(folder: Path) -> None:
         folder = folder.parent
 
 
+@quiet_when_the_reader_leaves
 def main() -> None:
     """Console entry point (`adagrad-lab`, `python -m adagrad_lab`).
 

@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from adagrad_lab.commands.exits import EXIT_BAD_INPUT, error_line
+from adagrad_lab.commands.exits import EXIT_BAD_INPUT, error_line, quiet_when_the_reader_leaves
 from adagrad_lab.run.verify import verify
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.store import rundir, sweep_dir
 from adagrad_lab.sweep.plan import ConfigError
 
 
+@quiet_when_the_reader_leaves
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: print the verdict, return the exit code."""
     parser = argparse.ArgumentParser(prog="adagrad-lab-verify", description=__doc__.splitlines()[0])
