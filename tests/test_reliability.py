@@ -338,9 +338,22 @@ def test_ctrl_c_stops_in_one_line_and_the_same_command_resumes(tmp_path):
     assert proc.returncode == 130, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "interrupted" in lines[0] and "resume" in lines[0]
-    assert run_cli([*args, "hydra.run.dir=run"], tmp_path).returncode == 0
+    kept = sum(c["status"] == "done" for c in json.loads(manifest.read_text())["chunks"])
+    resumed = run_cli([*args, "hydra.run.dir=run"], tmp_path)
+    assert resumed.returncode == 0
+    said = f"resuming: kept {kept} of 12 chunks (their files match the manifest); computing"
+    assert said in resumed.stderr, resumed.stderr
     assert run_cli([*args, "hydra.run.dir=clean"], tmp_path).returncode == 0
     assert_same_results(tmp_path / "clean", tmp_path / "run")
+
+
+def test_running_a_finished_run_again_says_it_kept_everything(make_cfg, tmp_path, capsys):
+    chunked = [*FAST, "run.chunk_size=2"]
+    run(make_cfg(chunked), tmp_path / "run")
+    assert "resuming" not in capsys.readouterr().err  # a fresh run resumes nothing
+    run(make_cfg(chunked), tmp_path / "run")
+    err = capsys.readouterr().err
+    assert "resuming: kept 3 of 3 chunks" in err and "nothing left to compute" in err, err
 
 
 def test_the_compile_notice_says_what_the_wait_is_for(make_cfg, monkeypatch, capsys):

@@ -150,6 +150,7 @@ def _run_chunks(
     meta = {"config_hash": manifest["config_hash"], "config": manifest["config"]}
     meta["versions"] = manifest["versions"]
     todo = _todo(run_dir, manifest)
+    _say_what_is_kept(manifest, todo)
     n = _shard_size(manifest)
     buffers: dict[str, dict[str, np.ndarray]] = {}
     start = time.perf_counter()
@@ -170,6 +171,19 @@ def _run_chunks(
             chunk.update(status="done", seconds=round(time.perf_counter() - t0, 6), files=files)
             storage.write_json(run_dir / storage.MANIFEST, manifest)
     return time.perf_counter() - start
+
+
+def _say_what_is_kept(manifest: dict[str, Any], todo: list[dict[str, Any]]) -> None:
+    """On a resume, one stderr line: how many chunks were kept and how many are computed."""
+    total = len(manifest["chunks"])
+    kept = total - len(todo)
+    if kept:
+        rest = f"computing the other {len(todo)}" if todo else "nothing left to compute"
+        print(
+            f"adagrad-lab: resuming: kept {kept} of {total} chunks (their files match the "
+            f"manifest); {rest}",
+            file=sys.stderr,
+        )
 
 
 def _todo(run_dir: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
