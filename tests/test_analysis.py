@@ -110,7 +110,8 @@ def test_load_reads_some_columns_and_the_first_seeds_of_each_grid_point(make_cfg
     full = al.load(tmp_path / "sweep")
     res = al.load(tmp_path / "sweep", columns=["seed", "step_size", "f_final"], seeds_per_point=2)
     traj = res.trajectories
-    assert list(traj.columns) == ["job", "trajectory", "seed", "step_size", "f_final"]
+    grid = ["step_size", "eps", "initial_accumulator"]  # AdaGrad's: read whether asked or not
+    assert list(traj.columns) == ["job", "trajectory", "seed", *grid, "f_final"]
     assert traj["trajectory"].tolist() == [0, 1, 5, 6] and traj["seed"].tolist() == [0, 1] * 2
     assert res.seeds_per_point == 2
     hist, every = (
@@ -267,18 +268,61 @@ def test_sensitivity_per_step_size():
 
 
 def test_best_step_size_at_the_end_and_at_a_budget():
-    final = analysis.best_step_size(SENSITIVITY, by=["optimizer"])  # medians 1.25 and +inf
-    assert final[["step_size", "median"]].values.tolist() == [[0.1, 1.25]]
+    # step 0.1: finals 0.5, 0, 2, +inf (1 of 4 diverged), median 1.25; step 1.0: both diverged
+    none = analysis.best_step_size(SENSITIVITY, by=["optimizer"])
+    assert np.isnan(none["step_size"].iloc[0]) and np.isnan(none["median"].iloc[0])
+    assert none["diverged"].iloc[0] == 0.25  # the least any step size diverged
+    final = analysis.best_step_size(SENSITIVITY, by=["optimizer"], max_diverged=0.25)
+    assert final[["step_size", "median", "diverged"]].values.tolist() == [[0.1, 1.25, 0.25]]
     assert final["optimizer"].tolist() == ["adagrad"]
-    lost = analysis.best_step_size(SENSITIVITY[SENSITIVITY["step_size"] == 1.0], by=[])
-    assert np.isnan(lost["step_size"].iloc[0]) and lost["median"].iloc[0] == INF
     # at iteration 0: medians 4 (step 0.1) and 1.5 (step 0.01); at 1: 3 and 0.5
     for budget, median in ((0, 1.5), (1, 0.5)):
         out = analysis.best_step_size((CURVES, CURVES_HISTORY), by=[], budget=budget)
-        assert out.values.tolist() == [[0.01, median]]
+        assert out[["step_size", "median"]].values.tolist() == [[0.01, median]]
     # by iteration 2, step 0.1 has three of five at +inf: median +inf; 0.01 has 0, 0.5
     out = analysis.best_step_size((CURVES, CURVES_HISTORY), by=[], budget=5)
-    assert out.values.tolist() == [[0.01, 0.25]]
+    assert out[["step_size", "median"]].values.tolist() == [[0.01, 0.25]]
+    with pytest.raises(ValueError, match="max_diverged"):
+        analysis.best_step_size(SENSITIVITY, max_diverged=1.5)
+
+
+def _ruled(rows: list[tuple]) -> pd.DataFrame:
+    """objective, step_size, f_final, iters_to_target (None: not reached; f +inf: diverged)."""
+    df = pd.DataFrame(rows, columns=["objective", "step_size", "f_final", "iters_to_target"])
+    dead = np.isposinf(df["f_final"])
+    return df.assign(
+        trajectory=np.arange(len(df)),
+        optimizer="adagrad",
+        status=np.where(dead, "diverged", "converged"),
+        diverged_at=pd.array(np.where(dead, 5, -1), "Int32").astype("Int32"),
+        f_best=df["f_final"].where(~dead, 1.0),
+        iters_to_target=df["iters_to_target"].astype("Float64"),
+    ).assign(diverged_at=lambda d: d["diverged_at"].where(dead, pd.NA))
+
+
+RULED = _ruled(
+    [
+        *(("a", 0.01, f, None) for f in (1e-3, 2e-3, 3e-3)),  # median 2e-3
+        *(("a", 0.1, 0.0, n) for n in (50, 60, 70)),  # median 0, 60 iterations
+        *(("a", 1.0, f, n) for f, n in ((1e-49, 10), (1e-50, 20), (0.0, 30))),  # 1e-50, 20
+        *(("a", 10.0, f, n) for f, n in ((1e-60, 5), (1e-60, 5), (INF, None))),  # 1 of 3 died
+        *(("b", 0.1, 1e-2, None) for _ in range(3)),
+        *(("b", 1.0, f, None) for f in (1e-6, 1e-6, INF)),  # median 1e-6, 1 of 3 died
+    ]
+)
+
+
+def test_the_best_step_size_is_admissible_values_below_the_floor_tie_and_robust_wins():
+    best = analysis.best_step_size(RULED, by=["objective"])
+    # a: 0 (step 0.1) and 1e-50 (step 1) tie below the floor; step 1 takes 20 iterations, not
+    # 60; step 10 (lower still) lost a seed; b: step 1 (median 1e-6) lost a seed
+    assert best[["objective", "step_size"]].values.tolist() == [["a", 1.0], ["b", 0.1]]
+    assert best["diverged"].tolist() == [0.0, 0.0] and best["iters"].tolist()[0] == 20
+    lax = analysis.best_step_size(RULED, by=["objective"], max_diverged=0.5)
+    # a: step 10 ties with step 1 below the floor and loses on the fraction diverged
+    assert lax["step_size"].tolist() == [1.0, 1.0]
+    floorless = analysis.best_step_size(RULED, by=["objective"], floor=0.0)
+    assert floorless["step_size"].tolist() == [0.1, 0.1]  # median 0 beats 1e-50
 
 
 RUNTIME = _trajectories(
@@ -369,13 +413,16 @@ def test_at_best_step_size_keeps_each_groups_trajectories_at_its_best_step():
         ignore_index=True,
     )
     by = ["objective", "objective.log10_condition", "optimizer"]
-    best = analysis.at_best_step_size(frame, by=by)
+    assert analysis.at_best_step_size(frame, by=by).empty  # step 0.1 lost 1 of 4 seeds
+    best = analysis.at_best_step_size(frame, by=by, max_diverged=0.25)
     assert best["objective"].value_counts().to_dict() == {"ellipsoid": 4, "sphere": 4}
     assert (best["step_size"] == 0.1).all() and (best["median"] == 1.25).all()
     assert (
         best["trajectory"].tolist() == frame.loc[frame["step_size"] == 0.1, "trajectory"].tolist()
     )
-    # every step size diverges: the group keeps its smallest step size, with median +inf
-    lost = analysis.at_best_step_size(frame[frame["step_size"] == 1.0], by=by)
-    assert len(lost) == len(frame[frame["step_size"] == 1.0]) and np.isposinf(lost["median"]).all()
-    assert (analysis.at_best_step_size(SENSITIVITY, by=[])["step_size"] == 0.1).all()
+    # a group with no admissible step size is not drawn at a diverging one
+    assert (
+        analysis.at_best_step_size(RULED, by=["objective"])["step_size"] == [1.0] * 3 + [0.1] * 3
+    ).all()
+    lost = analysis.at_best_step_size(frame[frame["step_size"] == 1.0], by=by, max_diverged=0.25)
+    assert lost.empty

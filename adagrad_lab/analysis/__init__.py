@@ -14,6 +14,7 @@ from adagrad_lab.analysis.runtimes import (
     runtimes,
 )
 from adagrad_lab.analysis.values import (
+    FLOOR,
     INF,
     NOT_COORDINATES,
     QUANTILES,
@@ -23,6 +24,7 @@ from adagrad_lab.analysis.values import (
 
 __all__ = [
     "DEFAULT_TARGETS",
+    "FLOOR",
     "INF",
     "NOT_COORDINATES",
     "QUANTILES",

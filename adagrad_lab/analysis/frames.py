@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from adagrad_lab.analysis.values import (
+    FLOOR,
     QUANTILES,
     Data,
     _history,
@@ -93,66 +94,101 @@ def sensitivity(
 
 
 def best_step_size(
-    data: Data, by: Sequence[str] | None = None, budget: int | None = None, value: str = "f"
+    data: Data,
+    by: Sequence[str] | None = None,
+    budget: int | None = None,
+    value: str = "f",
+    max_diverged: float = 0.0,
+    floor: float = FLOOR,
 ) -> pd.DataFrame:
-    """Per group, the step size with the lowest median f at iteration ``budget`` (None: final).
+    """Per group, the best admissible step size at iteration ``budget`` (None: the end).
 
-    The value at the budget is the last recorded one at or before it (a
-    diverged trajectory's +inf). Ties go to the smallest step size; a group
-    where every median is +inf gets step size NaN. Columns: the group keys,
-    ``step_size``, ``median``.
+    A step size is admissible where at most ``max_diverged`` of its trajectories
+    diverged by the budget and its median f is finite. Among those the lowest
+    median wins, medians ``<= floor`` tying (0 and 1e-49 are both "solved"); ties
+    go to the more robust step: fewer diverged, then the lower median iterations
+    to the target (never reached: +inf), then the smaller step. The value at the
+    budget is the last recorded one at or before it. Columns: the group keys,
+    ``step_size`` (NaN: no admissible step), ``median``, ``diverged`` (its fraction
+    diverged; with no admissible step, the least of any step) and ``iters``.
 
     >>> best_step_size(res, by=["objective", "optimizer"], budget=100)  # doctest: +SKIP
     """
+    if not 0.0 <= max_diverged <= 1.0:
+        raise ValueError(f"max_diverged: a fraction in [0, 1], not {max_diverged!r}")
     traj = _trajectories(data)
     keys = [b for b in (default_by(traj) if by is None else by) if b != "step_size"]
-    if budget is None:
-        frame = _outcomes(traj, value).rename(columns={"final": "v"})
-    else:
-        hist = _history(data, ["trajectory", "iter", "f"], [("iter", "<=", budget)])
-        h = _values(traj, hist, value, [*keys, "step_size"])
-        frame = h.sort_values("iter").groupby(_keys(h), observed=True).tail(1)
+    frame = _at_budget(data, traj, keys, budget, value)
 
     def per_group(g: pd.DataFrame) -> pd.DataFrame:
-        medians = g.groupby("step_size")["v"].agg(
-            lambda v: column_quantiles(v.to_numpy(), [0.5])[0, 0]
+        steps = g.groupby("step_size", sort=True).agg(
+            median=("v", _median), diverged=("v", lambda v: float(np.isposinf(v).mean()))
         )
-        finite = medians[np.isfinite(medians.to_numpy(np.float64))]
-        if finite.empty:
-            return pd.DataFrame({"step_size": [np.nan], "median": [medians.min()]})
-        best = finite.to_numpy(np.float64).argmin()  # first of the lowest: the smallest step
-        return pd.DataFrame({"step_size": [finite.index[best]], "median": [finite.iloc[best]]})
+        steps["iters"] = g.groupby("step_size", sort=True)["hit"].agg(_median)
+        ok = steps[(steps["diverged"] <= max_diverged) & np.isfinite(steps["median"])]
+        if ok.empty:
+            return pd.DataFrame(
+                {"step_size": [np.nan], "median": [np.nan], "diverged": [steps["diverged"].min()]}
+                | {"iters": [np.nan]}
+            )
+        ranked = ok.assign(score=ok["median"].clip(lower=floor), step=ok.index.to_numpy())
+        best = ranked.sort_values(["score", "diverged", "iters", "step"], kind="stable").iloc[:1]
+        out: pd.DataFrame = best[["median", "diverged", "iters"]].rename_axis("step_size")
+        return out.reset_index()
 
     return _per_group(frame, keys, per_group, traj)
 
 
-def at_best_step_size(
-    data: Data, by: Sequence[str] | None = None, budget: int | None = None, value: str = "f"
+def _median(v: pd.Series) -> float:
+    return float(column_quantiles(v.to_numpy(np.float64), [0.5])[0, 0])
+
+
+def _at_budget(
+    data: Data, traj: pd.DataFrame, keys: list[str], budget: int | None, value: str
 ) -> pd.DataFrame:
-    """The trajectories of each group at its best step size (`best_step_size`), and no others.
+    """Per trajectory: its keys, step size, ``v`` (its value at ``budget``, +inf once diverged)
+    and ``hit`` (the iterations it took to its target by then; never: +inf)."""
+    hit = traj["iters_to_target"] if "iters_to_target" in traj else pd.Series(np.nan, traj.index)
+    hits = hit.astype("Float64").fillna(np.inf).to_numpy(np.float64)
+    if budget is None:
+        out = _outcomes(traj, value).rename(columns={"final": "v"})
+        return out.assign(hit=hits)
+    hist = _history(data, ["trajectory", "iter", "f"], [("iter", "<=", budget)])
+    reached = traj.assign(hit=np.where(hits <= budget, hits, np.inf))
+    h = _values(reached, hist, value, [*keys, "step_size", "hit"])
+    at: pd.DataFrame = h.sort_values("iter").groupby(_keys(h), observed=True).tail(1)
+    return at
+
+
+def at_best_step_size(
+    data: Data,
+    by: Sequence[str] | None = None,
+    budget: int | None = None,
+    value: str = "f",
+    max_diverged: float = 0.0,
+) -> pd.DataFrame:
+    """The trajectories of each group at its best admissible step size (`best_step_size`).
 
     The rows of the trajectories frame whose step size is their group's best,
-    with the group's ``median`` there. A group where every median is +inf
-    (`best_step_size` gives NaN) keeps its smallest step size, so no group
-    drops out of a comparison. Groups, ``budget`` and ``value`` as in
-    `best_step_size`.
+    with the group's ``median`` there. A group with no admissible step size has
+    no rows: a comparison never shows a diverging step as a group's best
+    (`best_step_size` lists such a group with step size NaN). Groups,
+    ``budget``, ``value`` and ``max_diverged`` as in `best_step_size`.
 
     >>> tuned = at_best_step_size(res, by=["objective", "optimizer"])  # doctest: +SKIP
     >>> convergence((tuned, res.history(["trajectory", "iter", "f"])))  # doctest: +SKIP
     """
     traj = _trajectories(data)
     keys = [b for b in (default_by(traj) if by is None else by) if b != "step_size"]
-    best = best_step_size(data, keys, budget, value)
+    best = best_step_size(data, keys, budget, value, max_diverged)
     steps = traj["step_size"].to_numpy(np.float64)
     if keys:
         # per trajectory, its group's row of `best` (NaN keys match NaN: an objective
-        # parameter the other objectives lack), and its group's smallest step size
+        # parameter the other objectives lack)
         at = pd.MultiIndex.from_frame(best[keys]).get_indexer(pd.MultiIndex.from_frame(traj[keys]))
-        smallest = traj.groupby(keys, observed=True, dropna=False)["step_size"].transform("min")
     else:
-        at, smallest = np.zeros(len(traj), np.intp), pd.Series(np.nanmin(steps), traj.index)
+        at = np.zeros(len(traj), np.intp)
     chosen = best["step_size"].to_numpy(np.float64)[at]
-    chosen = np.where(np.isnan(chosen), smallest.to_numpy(np.float64), chosen)
     keep = (at >= 0) & (steps == chosen)
     out: pd.DataFrame = traj.assign(median=best["median"].to_numpy(np.float64)[at])[keep]
     return out

@@ -33,15 +33,31 @@ QUANTILES = (0.25, 0.5, 0.75)
 INF = float("inf")
 
 
+FLOOR = 1e-16  # values at or below it count as solved: they tie (and plots draw them at it)
+
+
 def default_by(frame: pd.DataFrame) -> list[str]:
-    """``optimizer`` and every coordinate column of ``frame`` with more than one value.
+    """``optimizer`` and every coordinate column of ``frame`` with more than one value, and
+    ``job`` where jobs would otherwise pool (two runs that share every coordinate value).
 
     >>> default_by(pd.DataFrame({"optimizer": ["gd"] * 2, "step_size": [0.1, 1.0], "seed": [0, 1]}))
     ['optimizer', 'step_size']
     """
     first = [c for c in ("optimizer", "objective", "dim") if c in frame.columns]
     rest = [c for c in frame.columns if c not in NOT_COORDINATES and c not in first]
-    return [c for c in first + rest if c == "optimizer" or frame[c].nunique(dropna=False) > 1]
+    by = [c for c in first + rest if c == "optimizer" or frame[c].nunique(dropna=False) > 1]
+    if "job" in frame.columns and frame["job"].nunique() > 1 and _jobs_pool(frame, by):
+        by.insert(len([c for c in by if c in first]), "job")
+    return by
+
+
+def _jobs_pool(frame: pd.DataFrame, by: list[str]) -> bool:
+    """Whether two jobs of ``frame`` share a value of every ``by`` key (one group would hold
+    trajectories of both)."""
+    if not by:
+        return True
+    groups = frame.groupby(by, observed=True, dropna=False, sort=False)
+    return bool((groups["job"].nunique(dropna=False) > 1).any())
 
 
 def column_quantiles(values: Array, qs: Sequence[float]) -> Array:

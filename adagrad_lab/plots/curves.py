@@ -23,7 +23,14 @@ from adagrad_lab.plots.labels import (
     _quantile_columns,
     _require,
 )
-from adagrad_lab.plots.scales import _fill_band, _limits, _mark_inf, _spans_decade, _value_range
+from adagrad_lab.plots.scales import (
+    _fill_band,
+    _limits,
+    _mark_inf,
+    _scaled_range,
+    _spans_decade,
+    _value_range,
+)
 from adagrad_lab.plots.style import (
     FACET_COLUMNS,
     FIGSIZE,
@@ -52,6 +59,7 @@ def convergence(
     logy: bool | None = None,
     band: tuple[str, str] | None = None,
     facet: str | None = None,
+    scale_by: pd.DataFrame | None = None,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
 ) -> Figure:
@@ -67,6 +75,9 @@ def convergence(
     logarithmic when the data span a decade (``logy`` forces it), with values
     ``<= floor`` drawn at the floor; +inf (diverged) is drawn at a ceiling
     above the data, an X marking where a median first becomes +inf.
+    ``scale_by`` (rows of key values, e.g. the step sizes where no seed
+    diverged) limits the value axis to those curves' data: the others are drawn
+    clipped into it, so one diverging curve cannot squeeze the rest flat.
     ``logx=True`` gives log-log, with x = iteration + 1 so that iteration 0
     has a place. ``facet`` (e.g. "objective") draws one panel per value of that
     key (`FACET_COLUMNS` to a row), on the same axes limits, with one legend
@@ -85,7 +96,13 @@ def convergence(
     legend_title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
     labels = _labelled(frame, shown)
     drawn = [c for c in ("q0.5", lo, hi) if c]
-    r = _value_range(frame[drawn].to_numpy(np.float64), floor, logy)
+    values = frame[drawn].to_numpy(np.float64)
+    if scale_by is None:
+        r = _value_range(values, floor, logy)
+    else:
+        r = _scaled_range(
+            values, _rows_of(frame, scale_by)[drawn].to_numpy(np.float64), floor, logy
+        )
     every_x = frame["iter"].to_numpy(np.float64) + (1.0 if logx else 0.0)
 
     fig = _figure(figsize or (FIGSIZE if facet is None else _facet_size(len(panels))))
@@ -133,6 +150,13 @@ def convergence(
     legend += marks.values()
     _place_legend(fig, axes, legend, legend_title, facet is not None, title)
     return fig
+
+
+def _rows_of(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` whose values of the columns of ``keys`` are one of its rows."""
+    columns = list(keys.columns)
+    index = pd.MultiIndex.from_frame(keys[columns])
+    return frame[index.get_indexer(pd.MultiIndex.from_frame(frame[columns])) >= 0]
 
 
 def sensitivity(

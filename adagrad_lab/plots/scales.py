@@ -3,6 +3,7 @@ zeros, a ceiling for +inf, bands and divergence marks drawn on them."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,13 +25,14 @@ class _Range:
     top: float
     clipped: bool  # some value is drawn at the floor
     diverged: bool  # some value is +inf
+    beyond: bool = False  # some finite value lies above the ceiling and is drawn at it
 
     def y(self, values: Array) -> Array:
         out = np.array(values, np.float64)
         if self.log:
             out[out <= self.floor] = self.floor
             out[np.isfinite(out) & (out > HUGE)] = HUGE
-        out[np.isposinf(out)] = self.ceiling
+        out[np.isposinf(out) | (out > self.ceiling)] = self.ceiling  # beyond the axis too
         out[np.isneginf(out)] = self.bottom
         return out
 
@@ -58,7 +60,7 @@ class _Range:
                     color=GREY,
                     linestyle=":",
                     linewidth=1.4,
-                    label="+inf (diverged)",
+                    label="+inf (diverged) or off the scale" if self.beyond else "+inf (diverged)",
                     gid="ceiling",
                 )
             )
@@ -89,6 +91,18 @@ def _value_range(values: Array, floor: float, log: bool | None) -> _Range:
     ceiling = high + 0.15 * span
     top = (ceiling if diverged else high) + 0.06 * span
     return _Range(False, floor, ceiling, low - 0.06 * span, top, False, diverged)
+
+
+def _scaled_range(values: Array, scaled: Array, floor: float, log: bool | None) -> _Range:
+    """The range of ``scaled`` (a part of ``values``), with a ceiling for the rest of
+    ``values`` that lies above it (+inf, or finite and off the scale)."""
+    r = _value_range(scaled, floor, log)
+    v = np.asarray(values, np.float64)
+    off = bool((np.isfinite(v) & (v > r.ceiling)).any())
+    if not off and (r.diverged or not np.isposinf(v).any()):
+        return r
+    ceiling = _value_range(np.append(np.ravel(scaled), np.inf), floor, r.log)
+    return dataclasses.replace(ceiling, beyond=off)
 
 
 def _spans_decade(values: Array) -> bool:

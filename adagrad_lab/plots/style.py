@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from adagrad_lab import analysis
 from adagrad_lab.plots.labels import _named
 
 Array = np.ndarray[Any, Any]
@@ -45,7 +46,8 @@ GREY = "#555555"
 CMAP = "cividis"  # sequential, readable with a colour vision deficiency and in greyscale
 
 
-FLOOR = 1e-16  # default floor of log value axes: values <= FLOOR are drawn at it
+# default floor of log value axes, values <= FLOOR drawn at it: where the analysis ties them
+FLOOR = analysis.FLOOR
 
 
 # log value axes end near HUGE: finite values above it (a trajectory about to overflow) are

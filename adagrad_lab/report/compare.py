@@ -31,16 +31,19 @@ class _Comparison:
     title: str  # appended to a figure's title: ", each at its best step size"
     caption: str  # appended to its caption on the page
     dropped: str  # appended to a caption when groups were left out
+    scale_by: pd.DataFrame | None = None  # the curves that set the value axis (None: all)
 
 
-def _compared(traj: pd.DataFrame, facet: str | None) -> _Comparison:
+def _compared(traj: pd.DataFrame, facet: str | None, max_diverged: float = 0.0) -> _Comparison:
     """The curves of the convergence and runtime figures of a report.
 
     Several groups (optimizers, or any other coordinate that differs between
     jobs or grid points, beyond ``facet``): one curve per group, each at its
-    best step size per panel (`analysis.at_best_step_size`: lowest median final
-    f, ties to the smaller step). One group with several step sizes: one curve
-    per step size, at most `MAX_STEP_CURVES` evenly spread ones. More than
+    admissible step size per panel (`analysis.at_best_step_size` with
+    ``max_diverged``); a group with none is left out and named in the caption.
+    One group with several step sizes: one curve per step size, at most
+    `MAX_STEP_CURVES` evenly spread ones, the value axis set by the admissible
+    ones (a diverging step's curve is drawn clipped into it). More than
     `MAX_GROUPS` groups: the `MAX_GROUPS` with the best median final f (by
     their mean rank over the panels).
     """
@@ -59,6 +62,8 @@ def _compared(traj: pd.DataFrame, facet: str | None) -> _Comparison:
         chosen = traj[traj["step_size"].isin(kept)]
         which = ", ".join(f"{v:g}" for v in kept)
         thinned = len(kept) < len(steps)
+        table = analysis.sensitivity(chosen, by=[*panel, *hue])
+        stable = table.loc[table["diverged"] <= max_diverged, ["step_size"]].drop_duplicates()
         return _Comparison(
             chosen,
             [*panel, *hue, "step_size"],
@@ -72,14 +77,18 @@ def _compared(traj: pd.DataFrame, facet: str | None) -> _Comparison:
                 else "; one curve per step size"
             ),
             "",
+            stable if len(stable) else None,
         )
     tuned = len(steps) > 1
-    chosen = analysis.at_best_step_size(traj, by=[*panel, *hue]) if tuned else traj
-    groups, dropped = None, ""
+    chosen, dropped = traj, ""
+    if tuned:
+        chosen = analysis.at_best_step_size(traj, by=[*panel, *hue], max_diverged=max_diverged)
+        dropped = _unstable(traj, chosen, [*panel, *hue], max_diverged)
+    groups = None
     if n_groups > MAX_GROUPS:
-        groups = _best_groups(traj, panel, hue)
+        groups = _best_groups(traj, panel, hue, max_diverged)
         chosen = _keep_groups(chosen, groups)
-        dropped = (
+        dropped += (
             f"; only the {MAX_GROUPS} of the {n_groups} groups with the lowest median final f "
             "(mean rank over the panels) are drawn"
         )
@@ -90,14 +99,35 @@ def _compared(traj: pd.DataFrame, facet: str | None) -> _Comparison:
         groups,
         ", each at its best step size" if tuned else "",
         (
-            "; one curve per group, each at its best step size in that panel (the lowest "
-            "median final f, ties to the smaller step: the table 'Best step size per group')"
+            "; one curve per group, each at its best step size in that panel (the table "
+            "'Best step size per group' says how it is chosen)"
             if tuned
             else ""
         )
         + dropped,
         dropped,
     )
+
+
+def _unstable(traj: pd.DataFrame, chosen: pd.DataFrame, keys: list[str], limit: float) -> str:
+    """A caption's note naming the groups of ``traj`` missing from ``chosen``: those with no
+    step size where at most ``limit`` of the seeds diverged; '' when there are none."""
+    if not keys:
+        return (
+            ""
+            if len(chosen)
+            else f"; not drawn, no step size where at most {limit:.0%} of the seeds diverged"
+        )
+    every = traj[keys].drop_duplicates()
+    drawn = _keep_groups(every, chosen[keys].drop_duplicates())
+    missing = every.loc[every.index.difference(drawn.index)]
+    if missing.empty:
+        return ""
+    names = "; ".join(
+        ", ".join(f"{plots.AXIS_LABELS.get(str(k), str(k))} {v}" for k, v in row.items())
+        for row in missing.to_dict("records")
+    )
+    return f"; not drawn, no step size where at most {limit:.0%} of the seeds diverged: {names}"
 
 
 def _distinguishing(traj: pd.DataFrame, keys: list[str], facet: str | None) -> list[str]:
@@ -114,10 +144,12 @@ def _distinguishing(traj: pd.DataFrame, keys: list[str], facet: str | None) -> l
     return chosen
 
 
-def _best_groups(traj: pd.DataFrame, panel: list[str], hue: list[str]) -> pd.DataFrame:
+def _best_groups(
+    traj: pd.DataFrame, panel: list[str], hue: list[str], max_diverged: float
+) -> pd.DataFrame:
     """The `MAX_GROUPS` values of ``hue`` with the best mean rank of their best median final f
-    over the panels (a group missing from a panel ranks last there)."""
-    best = analysis.best_step_size(traj, by=[*panel, *hue])
+    over the panels (a group missing from a panel, or with no admissible step, ranks last)."""
+    best = analysis.best_step_size(traj, by=[*panel, *hue], max_diverged=max_diverged)
     median = best["median"].astype(np.float64).fillna(np.inf)
     if panel:
         rank = median.groupby([best[p] for p in panel], observed=True, dropna=False).rank("min")

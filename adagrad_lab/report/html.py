@@ -15,9 +15,21 @@ from adagrad_lab.store.results import Results
 SUMMARY_ROWS = 40  # a summary table of more rows is folded (HTML <details>) on the page
 
 
-def _summary(traj: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def best_rule(max_diverged: float) -> str:
+    """How the report picks a group's best step size (`analysis.best_step_size`), in words."""
+    return (
+        "A group's best step size has the lowest median final f among the step sizes where at "
+        f"most {max_diverged:.0%} of the seeds diverged (report.max_diverged); medians at or "
+        f"below {analysis.FLOOR:g} tie, and ties go to fewer diverged, then fewer median "
+        "iterations to the target, then the smaller step. A group where no step size qualifies "
+        "is listed with '-' and drawn in no comparison."
+    )
+
+
+def _summary(traj: pd.DataFrame, max_diverged: float = 0.0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per group and step size: n, fractions converged and diverged, medians; and those rows
-    at each group's best step size (`analysis.best_step_size`)."""
+    at each group's best admissible step size (`analysis.best_step_size`), a group with none
+    shown with step size "-"."""
     by = analysis.default_by(traj)
     keys = list(dict.fromkeys([*(b for b in by if b != "step_size"), "step_size"]))
     status = traj["status"].astype(str)
@@ -32,11 +44,10 @@ def _summary(traj: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = table.reset_index()
     if "step_size" not in traj:
         return table, table.iloc[:0]
-    best = analysis.best_step_size(traj, by=[k for k in keys if k != "step_size"])
-    # the summary's row at each group's best step size (none where every median diverged)
-    best = best.drop(columns="median").merge(
-        table, on=list(best.columns.drop("median")), how="left"
-    )
+    groups = [k for k in keys if k != "step_size"]
+    best = analysis.best_step_size(traj, by=groups, max_diverged=max_diverged)
+    # the summary's row at each group's best step size (empty where none is admissible)
+    best = best[[*groups, "step_size"]].merge(table, on=[*groups, "step_size"], how="left")
     return table, best
 
 
@@ -69,6 +80,7 @@ def _page(
     summary: tuple[pd.DataFrame, pd.DataFrame],
     used: str,
     notes: list[str],
+    max_diverged: float = 0.0,
 ) -> str:
     e = html.escape
     table, best = summary
@@ -89,7 +101,7 @@ def _page(
         *(f"<p>{e(n)}</p>" for n in notes),
         "<h2>Summary</h2>",
         '<div id="summary">',
-        *_tables(table, best),
+        *_tables(table, best, max_diverged),
         "</div>",
         "<h2>Figures</h2>",
     ]
@@ -102,18 +114,21 @@ def _page(
     return "\n".join(parts) + "\n"
 
 
-def _tables(table: pd.DataFrame, best: pd.DataFrame) -> list[str]:
+def _tables(table: pd.DataFrame, best: pd.DataFrame, max_diverged: float) -> list[str]:
     """The summary's HTML: each group at its best step size first when there are several step
     sizes; every (group, step size) row after it, folded away when there are many."""
 
     def html_table(frame: pd.DataFrame) -> str:
-        return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0)
+        shares = {c: frame[c].map(_percent) for c in ("converged", "diverged") if c in frame}
+        return frame.assign(**shares).to_html(
+            index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0
+        )
 
     several = "step_size" in table and table["step_size"].nunique() > 1
     if not several:
         return [html_table(table)]
     parts = [
-        "<h3>Best step size per group (lowest median final f, ties to the smaller step)</h3>",
+        f"<h3>Best step size per group</h3><p>{html.escape(best_rule(max_diverged))}</p>",
         html_table(best),
         "<h3>Every group and step size</h3>",
     ]
@@ -125,3 +140,8 @@ def _tables(table: pd.DataFrame, best: pd.DataFrame) -> list[str]:
         html_table(table),
         "</details>",
     ]
+
+
+def _percent(share: float) -> str:
+    """A share as the console prints it: '3.0%'; '-' where there is none."""
+    return "-" if pd.isna(share) else f"{share:.1%}"

@@ -52,13 +52,11 @@ TRAJECTORY_LIMIT = 1_000_000  # trajectories read in full; above, a deterministi
 SAMPLED_SEEDS = 10_000  # above the limit: the first SAMPLED_SEEDS seeds of each grid point
 
 
-# the trajectory columns the report uses (not the lists x0, x_final: 10 M of them are GBs)
+# the trajectory columns the report uses besides the grid's, which `load` always reads
+# (not the lists x0, x_final: 10 M of them are GBs)
 COLUMNS = [
     "trajectory",
     "seed",
-    "step_size",
-    "eps",
-    "initial_accumulator",
     "optimizer",
     "objective",
     "dim",
@@ -82,15 +80,23 @@ N_PATHS = 5  # trajectories drawn on a contour
 INDEX = "index.html"
 
 
-def write_report(paths: str | Path | Sequence[str | Path], out_dir: str | Path) -> Path:
+def write_report(
+    paths: str | Path | Sequence[str | Path],
+    out_dir: str | Path,
+    max_diverged: float | None = None,
+) -> Path:
     """Write the report of ``paths`` (run or multirun directories) into ``out_dir``.
 
-    Returns the path of ``index.html``. Raises `storage.RunDataError` for a path
-    that is not a run.
+    ``max_diverged``: the largest fraction of diverged seeds at which a step size
+    can be a group's best (None: the first run's ``report.max_diverged``, 0 by
+    default). Returns the path of ``index.html``. Raises `storage.RunDataError`
+    for a path that is not a run.
     """
     total = _trajectory_count(paths)
     sampled = total > TRAJECTORY_LIMIT
     res = load(paths, columns=COLUMNS, seeds_per_point=SAMPLED_SEEDS if sampled else None)
+    if max_diverged is None:
+        max_diverged = float(res.jobs[0].config.get("report", {}).get("max_diverged", 0.0))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     traj = res.trajectories
@@ -104,7 +110,7 @@ def write_report(paths: str | Path | Sequence[str | Path], out_dir: str | Path) 
         figures.append((stem, caption))
 
     facet = "objective" if _n(traj, "objective") > 1 else None
-    chosen = _compared(traj, facet)
+    chosen = _compared(traj, facet, max_diverged)
     per_panel = ", one panel per objective" if facet else ""
     if hist is not None:
         curves = analysis.convergence((chosen.trajectories, hist), by=chosen.by)
@@ -114,6 +120,7 @@ def write_report(paths: str | Path | Sequence[str | Path], out_dir: str | Path) 
                 hue=chosen.hue,
                 facet=facet,
                 logx=True,
+                scale_by=chosen.scale_by,
                 figsize=None if facet else _size(curves),
                 title=f"Convergence{' per objective' if facet else ''}{chosen.title}",
             ),
@@ -182,7 +189,8 @@ def write_report(paths: str | Path | Sequence[str | Path], out_dir: str | Path) 
                 + "), targets 1e2..1e-8 on f - f*; a solver's cost is its median iterations "
                 "to reach the target"
                 + (
-                    ", each solver at its best step size on the objective (lowest median final f)"
+                    ", each solver at its best step size on the objective (see 'Best step "
+                    "size per group')"
                     if chosen.title
                     else ""
                 )
@@ -201,7 +209,8 @@ def write_report(paths: str | Path | Sequence[str | Path], out_dir: str | Path) 
         )
         save(plots.surface(name, bounds=bounds), f"surface_{name}", f"Surface of {name}")
     index = out / INDEX
-    index.write_text(_page(res, figures, _summary(traj), used, notes), encoding="utf-8")
+    summary = _summary(traj, max_diverged)
+    index.write_text(_page(res, figures, summary, used, notes, max_diverged), encoding="utf-8")
     return index
 
 

@@ -25,35 +25,31 @@ def tutorial_lines(run_dir: Path) -> list[str]:
     return lines
 
 
-# what the summary reads: not the lists x0 and x_final (for 10 M trajectories, GBs in pandas)
-SUMMARY_COLUMNS = (
-    "trajectory",
-    "step_size",
-    "eps",
-    "initial_accumulator",
-    "status",
-    "f_final",
-    "iters_to_target",
-)
+# what the summary reads besides the grid's columns: not the lists x0 and x_final (for
+# 10 M trajectories, GBs in pandas)
+SUMMARY_COLUMNS = ("trajectory", "status", "f_final", "iters_to_target")
 
 
-def _present(run_dir: Path, columns: tuple[str, ...]) -> list[str]:
-    """The ``columns`` the run's trajectory tables have (gradient descent has no eps)."""
+def _columns(run_dir: Path) -> tuple[list[str], list[str]]:
+    """The columns the summary reads, and among them the grid's (every hyperparameter)."""
     names = storage.column_names(run_dir)
     if names is None:
-        return list(columns)  # read_trajectories says there are no results
-    return [c for c in columns if c in names]
+        return list(SUMMARY_COLUMNS), []  # read_trajectories says there are no results
+    grid = storage.grid_columns(names)
+    return [c for c in names if c in SUMMARY_COLUMNS or c in grid], grid
 
 
 def summary_table(run_dir: Path) -> pd.DataFrame:
-    """Per hyperparameter value: trajectories, share converged and diverged, medians."""
-    df = storage.read_trajectories(run_dir, columns=_present(run_dir, SUMMARY_COLUMNS))
+    """Per combination of the swept settings (every grid column with more than one value,
+    or the step size when none is swept): trajectories, shares converged and diverged,
+    medians."""
+    columns, grid = _columns(run_dir)
+    df = storage.read_trajectories(run_dir, columns=columns)
     meta = storage.read_metadata(run_dir)
-    axes = [k for k in ("step_size", "eps", "initial_accumulator") if k in df]
-    swept = [k for k in axes if df[k].nunique() > 1] or axes[:1]
+    swept = [k for k in grid if df[k].nunique(dropna=False) > 1] or grid[:1]
     status = df["status"].astype(str)
     df = df.assign(converged=status == "converged", diverged=status == "diverged")
-    table = df.groupby(swept, sort=True).agg(
+    table = df.groupby(swept, sort=True, dropna=False).agg(
         n=("trajectory", "size"),
         converged=("converged", "mean"),
         diverged=("diverged", "mean"),

@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -64,7 +65,8 @@ def _nullable(values: np.ndarray) -> pa.Array:
 def trajectory_table(
     grid: dict[str, np.ndarray], res: dict[str, np.ndarray], axes: list[str], labels: dict[str, str]
 ) -> pa.Table:
-    """One row per trajectory: identity, hyperparameters, start, outcome."""
+    """One row per trajectory: identity, the grid's ``axes`` (between ``seed`` and
+    ``optimizer``: `grid_columns` finds them there), start, outcome."""
     n, dim = res["x_final"].shape
     status = np.where(res["died_at"] >= 0, 2, np.where(res["hit_at"] >= 0, 0, 1))
     cols = {"trajectory": numbers(grid["trajectory"]), "seed": numbers(grid["seed"])}
@@ -317,6 +319,19 @@ def read_metadata(run_dir: Path, dataset: str = TRAJECTORIES) -> dict[str, Any]:
     meta = pq.read_schema(files[0]).metadata or {}
     metadata: dict[str, Any] = json.loads(meta[METADATA_KEY])
     return metadata
+
+
+def grid_columns(names: Sequence[str]) -> list[str]:
+    """The grid's columns among a trajectory table's ``names``: every hyperparameter (and any
+    other axis of the sweep), written between ``seed`` and ``optimizer`` (`trajectory_table`).
+
+    >>> grid_columns(["trajectory", "seed", "step_size", "amsgrad", "optimizer", "f_final"])
+    ['step_size', 'amsgrad']
+    """
+    names = list(names)
+    if "seed" not in names or "optimizer" not in names:
+        return []
+    return names[names.index("seed") + 1 : names.index("optimizer")]
 
 
 def column_names(run_dir: Path, dataset: str = TRAJECTORIES) -> list[str] | None:

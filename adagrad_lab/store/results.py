@@ -15,7 +15,7 @@ import functools
 import itertools
 import operator
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,28 +25,17 @@ import pyarrow.parquet as pq
 
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.store import rundir
+from adagrad_lab.store.job_columns import job_columns, typed
 
 PathLike = str | Path
-# a config key becomes a column named after what the trajectories already call it
-ALIASES = {"objective.name": "objective", "optimizer.name": "optimizer", "objective.dim": "dim"}
-# config keys that say how a job runs, not what it computes, or that the grid already holds
-EXECUTION = frozenset(
-    {
-        "run.chunk_size",
-        "run.threads",
-        "run.block",
-        "run.progress",
-        "run.dry_run",
-        "run.overwrite",
-        "report.enabled",
-    }
-)
-SKIPPED_PREFIXES = ("shard.", "optimizer.", "echo", "sweep.seeds")
-STRING_COLUMNS = ("optimizer", "objective")
 
 
 class IncompleteRunWarning(UserWarning):
     """A run (or a sweep of shards) whose results are not all there: some chunks are missing."""
+
+
+class SameRunWarning(UserWarning):
+    """Two paths hold the same run (one config hash, one shard): it is loaded once."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +72,7 @@ class _Run:
     manifest: dict[str, Any]
     files: dict[str, list[Path]]  # dataset -> part files of the finished chunks
     missing: tuple[int, ...]
+    grid: tuple[str, ...] = ()  # the grid's columns of its trajectory tables
 
 
 class Results:
@@ -104,11 +94,12 @@ class Results:
         self.trajectories = trajectories
         # the sample `load(..., seeds_per_point=K)` took: the first K seeds of each grid point
         self.seeds_per_point = seeds_per_point
-        grid = ("step_size", "eps", "initial_accumulator")
-        job_level = [c for c in trajectories.columns[1:] if c in _job_columns(jobs)]
+        grid = [c for c in trajectories.columns if c in _grid(runs)]
+        by_job = _job_columns(jobs)
+        job_level = [c for c in trajectories.columns[1:] if c in by_job]
         self.coordinates: list[str] = [
-            *job_level,
-            *(c for c in grid if c in trajectories and trajectories[c].nunique() > 1),
+            *(c for c in job_level if c not in grid),
+            *(c for c in grid if trajectories[c].nunique(dropna=False) > 1),
         ]
 
     def __repr__(self) -> str:
@@ -160,8 +151,8 @@ def load(
     raises `storage.RunDataError` in one line.
 
     For large runs: ``columns`` reads only those trajectory columns (``trajectory``
-    always, names a job's tables lack are skipped; e.g. leave out the lists ``x0``
-    and ``x_final``), and
+    and the grid's columns always, so that no swept hyperparameter is pooled; names
+    a job's tables lack are skipped; e.g. leave out the lists ``x0`` and ``x_final``), and
     ``seeds_per_point=K`` keeps a deterministic sample, the trajectories of the
     first K seeds of each grid point of each job (the seeds are innermost in the
     grid, so these are contiguous index ranges: Parquet skips the row groups
@@ -187,6 +178,7 @@ def load(
             if path.resolve() not in seen:
                 seen.add(path.resolve())
                 runs.append(_open_run(path))
+    runs = _once(runs)
     names = _names([run.path for run in runs])
     jobs, members = [], {}
     for group in _shard_groups(runs):
@@ -206,6 +198,11 @@ def load(
     return Results(
         jobs, members, _trajectories(jobs, members, columns, seeds_per_point), seeds_per_point
     )
+
+
+def _grid(runs: Mapping[str, list[_Run]]) -> set[str]:
+    """The grid's columns of every run's trajectory tables (its hyperparameters)."""
+    return {c for group in runs.values() for run in group for c in run.grid}
 
 
 def _n_seeds(job: Job) -> int:
@@ -264,7 +261,29 @@ def _open_run(path: Path) -> _Run:
             continue
         for p, _ in parts:
             files[p.parent.name].append(p)
-    return _Run(path, manifest, files, tuple(missing))
+    tables = files[storage.TRAJECTORIES]
+    grid = storage.grid_columns(pq.read_schema(tables[0]).names) if tables else []
+    return _Run(path, manifest, files, tuple(missing), tuple(grid))
+
+
+def _once(runs: list[_Run]) -> list[_Run]:
+    """Each run once: of the paths holding one config hash and shard, the one with the fewest
+    unfinished chunks (the first of those), so that no seed is counted twice."""
+    kept: dict[object, _Run] = {}
+    for i, run in enumerate(runs):
+        digest = run.manifest.get("config_hash")
+        key = (digest, _shard(run).get("index", 0), _shard(run).get("count", 1)) if digest else i
+        other = kept.setdefault(key, run)
+        if other is not run:
+            keep, drop = (run, other) if len(run.missing) < len(other.missing) else (other, run)
+            kept[key] = keep
+            warnings.warn(
+                f"{drop.path}: the same run as {keep.path} (config hash {str(digest)[:12]}); "
+                f"loaded once, from {keep.path}",
+                SameRunWarning,
+                stacklevel=3,
+            )
+    return list(kept.values())
 
 
 def _names(paths: list[Path]) -> dict[Path, str]:
@@ -359,9 +378,10 @@ def _trajectories(
         if files:
             where = _sampled(job, seeds_per_point)
             mine = None
-            if wanted is not None:
-                names = set(pq.read_schema(files[0]).names)
-                mine = [c for c in wanted if c in names]
+            if wanted is not None:  # the grid's columns always: a swept axis is never pooled
+                grid = _grid({job.name: runs[job.name]})
+                names = pq.read_schema(files[0]).names
+                mine = [c for c in names if c in wanted or c in grid]
             frames.append(_with_job(storage.read_parts(files, mine, where), job.name))
     if not frames:
         empty: pd.DataFrame = pd.DataFrame({"job": pd.Series([], dtype=job_dtype)})
@@ -370,10 +390,11 @@ def _trajectories(
     df = df.reset_index(drop=True)
     by_job = _job_columns(jobs)
     table = pd.DataFrame(
-        {name: _typed([values[job.name] for job in jobs]) for name, values in by_job.items()},
+        {name: typed([values[job.name] for job in jobs]) for name, values in by_job.items()},
         index=pd.RangeIndex(len(jobs)),
     )
-    skip = [c for c in table.columns if c in df.columns]  # objective, optimizer, dim: already there
+    # objective, optimizer, dim and the grid's columns (optimizer.step_size) are there already
+    skip = [c for c in table.columns if c in df.columns or c.removeprefix("optimizer.") in df]
     table = table.drop(columns=skip)
     expanded = table.iloc[df["job"].cat.codes.to_numpy()].reset_index(drop=True)
     out: pd.DataFrame = pd.concat([df[["job"]], expanded, df.drop(columns="job")], axis=1)
@@ -381,39 +402,4 @@ def _trajectories(
 
 
 def _job_columns(jobs: list[Job]) -> dict[str, dict[str, Any]]:
-    """Column name -> value per job name, for every config key whose value differs by job."""
-    flat = {job.name: dict(_flatten(job.config)) for job in jobs}
-    keys = dict.fromkeys(k for values in flat.values() for k in values)
-    out = {}
-    for key in keys:
-        if key in EXECUTION or (key.startswith(SKIPPED_PREFIXES) and key != "optimizer.name"):
-            continue
-        values = {name: flat[name].get(key) for name in flat}
-        if len({repr(v) for v in values.values()}) > 1:
-            out[ALIASES.get(key, key)] = values
-    return out
-
-
-def _flatten(config: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
-    for key, value in config.items():
-        if isinstance(value, Mapping):
-            yield from _flatten(value, f"{prefix}{key}.")
-        else:
-            yield f"{prefix}{key}", tuple(value) if isinstance(value, list) else value
-
-
-def _typed(values: list[Any]) -> pd.Series:
-    """A job-level column: categorical names, int or float numbers, bools; never numbers as text."""
-    present = [v for v in values if v is not None]
-    gaps = len(present) < len(values)
-    dtype: Any = object  # lists (bounds, a fixed start point), as tuples
-    if present and all(isinstance(v, bool) for v in present):
-        dtype = "boolean" if gaps else bool
-    elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-        dtype = "Int64" if gaps else "int64"
-    elif present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
-        values, dtype = [float("nan") if v is None else v for v in values], "float64"
-    elif present and all(isinstance(v, str) for v in present):
-        dtype = "category"
-    series: pd.Series = pd.Series(values, dtype=dtype)
-    return series
+    return job_columns({job.name: job.config for job in jobs})

@@ -91,6 +91,8 @@ class ShardConfig:
 @dataclass
 class ReportConfig:
     enabled: bool = True  # write RUN_DIR/report/ (figures, index.html) after the run
+    # the largest fraction of seeds diverged at which a step size can be a group's best
+    max_diverged: float = 0.0
 
 
 @dataclass

@@ -29,6 +29,7 @@ from adagrad_lab.sweep.values import (
     START_KINDS,
     _arithmetic,
     _choice,
+    _fraction,
     _interpolation_error,
     _is_number,
     _n_iter,
@@ -101,6 +102,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         shard_count=_positive_int("shard.count", raw["shard"]["count"]),
     )
     plan = Plan(problem, sweep_part, output, execution, _arithmetic(run))
+    _fraction("report.max_diverged", (raw.get("report") or {}).get("max_diverged", 0.0))
     _check_seeds(plan)
     _check_shard(plan)
     _check_echo(plan)

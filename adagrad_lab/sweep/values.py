@@ -130,6 +130,13 @@ def _stop_at_target(sweep: dict[str, Any]) -> bool:
     return stop
 
 
+def _fraction(key: str, value: object) -> float:
+    """A share of the seeds: a number in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ConfigError(key, f"must be a fraction in [0, 1], e.g. 0.1 (got {value!r})")
+    return float(value)
+
+
 def _target(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise ConfigError("sweep.target", f"must be a finite number or null (got {value!r})")
