@@ -153,7 +153,10 @@ def test_rerun_of_a_multirun_lacking_jobs_warns_and_reruns_the_others(damaged, t
     out = tmp_path / "again"
     assert rerun_mod.main([str(damaged), "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    warnings = captured.err.strip().splitlines()
+    lines = captured.err.strip().splitlines()
+    found = [f"adagrad-lab-rerun: found run {damaged / job}" for job in ("0", "3")]
+    assert [line for line in lines if "found run" in line] == found
+    warnings = [line for line in lines if "found run" not in line]
     assert all(line.startswith("adagrad-lab-rerun: warning: ") for line in warnings)
     assert all(line.endswith("rerunning the other jobs") for line in warnings)
     assert_names_the_missing_jobs(warnings, damaged)
@@ -195,7 +198,8 @@ def test_rerun_of_a_run_with_an_unreadable_manifest_says_so_and_records_it(
     out = tmp_path / "again"
     assert rerun_mod.main([str(run_dir), "--out", str(out)]) == 0
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
+    assert err[1:] == [f"adagrad-lab-rerun: found run {run_dir}"]  # then the run is named
+    assert len(err) == 2, err
     assert err[0].startswith("adagrad-lab-rerun: warning: could not read the manifest")
     assert str(manifest) in err[0] and f"used {run_dir / 'config.yaml'} instead" in err[0]
     new = read_manifest(out)

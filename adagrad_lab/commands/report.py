@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adagrad_lab.commands.exits import fail, quiet_when_the_reader_leaves
+from adagrad_lab.commands.found import add_recursive, announce
 from adagrad_lab.report.page import write_report
+from adagrad_lab.store import discover
 from adagrad_lab.store import parquet as storage
-from adagrad_lab.store import sweep_dir
 
 PROG = "adagrad-lab-report"
 
@@ -24,16 +25,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("paths", nargs="+", type=Path, help="run or multirun directories")
     parser.add_argument("--out", type=Path, help="output folder (default: PATH/report, one path)")
+    add_recursive(parser)
     args = parser.parse_args(argv)
+    try:
+        found = discover.find_all(args.paths, args.recursive)
+    except discover.NoRunError as exc:
+        fail(str(exc), prog=PROG)
     out = args.out or (args.paths[0] / "report" if len(args.paths) == 1 else Path("report"))
-    problem = out_problem(out) if args.out or out.parent.is_dir() else None  # else not a run
+    problem = out_problem(out)
     if problem is not None:
         fail(problem, prog=PROG)
-    for path in args.paths:  # a multirun lacking jobs: say which, report the others
-        for job in sweep_dir.missing_jobs(path):
-            print(f"{PROG}: warning: {job.line}; the report covers the other jobs", file=sys.stderr)
+    for job in (job for jobs in found.missing.values() for job in jobs):
+        print(f"{PROG}: warning: {job.line}; the report covers the other jobs", file=sys.stderr)
+    if not found.runs:
+        fail(f"{' '.join(map(str, found.missing))}: no job of the multirun is left", prog=PROG)
+    announce(PROG, found.runs)
     try:
-        index = write_report(args.paths, out)
+        index = write_report(found.runs, out)
     except storage.RunDataError as exc:
         fail(str(exc), prog=PROG)
     print(index)

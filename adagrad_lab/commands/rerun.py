@@ -1,14 +1,16 @@
 """`adagrad-lab-rerun RUN_DIR [OVERRIDES...] [--out DIR]`: run a saved run again, from its config.
 
 The saved, resolved config of the run (or of every job of a multirun
-directory) is run again into a new directory, with optional ``key=value``
-overrides of its values. Nothing of the package's own defaults leaks in: a
-tutorial run reruns the tutorial, bit for bit.
+directory; with ``--recursive``, of every run below the folder) is run again
+into a new directory, with optional ``key=value`` overrides of its values.
+Nothing of the package's own defaults leaks in: a tutorial run reruns the
+tutorial, bit for bit.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 import time
@@ -24,12 +26,15 @@ from adagrad_lab.commands.exits import (
     error_line,
     quiet_when_the_reader_leaves,
 )
+from adagrad_lab.commands.found import add_recursive, announce
 from adagrad_lab.commands.run import run
+from adagrad_lab.store import discover, rundir
 from adagrad_lab.store import parquet as storage
-from adagrad_lab.store import rundir, sweep_dir
 from adagrad_lab.sweep.plan import ConfigError
 from adagrad_lab.sweep.schema import Config, register
+from adagrad_lab.sweep.validate import make_plan
 
+PROG = "adagrad-lab-rerun"
 CONFIG = "config.yaml"
 OUT_KEYS = ("hydra.run.dir", "--out")
 UNREADABLE = f"manifest unreadable: used {CONFIG}"  # rerun_of's note when only config.yaml was read
@@ -81,29 +86,29 @@ def default_out() -> Path:
     return Path("outputs") / f"{stamp}-rerun-{secrets.token_hex(2)}"
 
 
-def rerun(run_dir: Path, out: Path, overrides: list[str]) -> list[Path]:
-    """Rerun ``run_dir`` (each job of a multirun) into ``out``; the directories written.
+def rerun(run_dir: Path, out: Path, overrides: list[str], recursive: bool = False) -> list[Path]:
+    """Rerun ``run_dir`` (each job of a multirun, or with ``recursive`` every run below it)
+    into ``out``, each job into its path below ``run_dir``; the directories written.
 
     A job the multirun should hold but lacks, and a manifest that cannot be
     read (the config then comes from config.yaml alone), are one warning line
     each on stderr; the rerun goes on with what is there.
     """
-    jobs = rundir.runs_under(run_dir)
-    missing = sweep_dir.missing_jobs(run_dir)
-    for gone in missing:
+    run_dir = Path(run_dir)
+    found = discover.find_runs(run_dir, recursive)
+    for gone in (job for jobs in found.missing.values() for job in jobs):
         _warn(f"{gone.line}; rerunning the other jobs")
-    if not jobs and missing:
+    if not found.runs:
         raise storage.RunDataError(f"{run_dir}: no job of the multirun is left; nothing to rerun")
-    if not jobs:
-        raise storage.RunDataError(f"{run_dir}: neither a run nor a multirun directory")
-    multirun = jobs != [Path(run_dir)]
     plans = []
-    for job in jobs:
-        target = out / job.name if multirun else out
+    for job in found.runs:
+        target = out / os.path.relpath(job, run_dir) if job != run_dir else out
         if target.resolve() == job.resolve():
             raise ConfigError("--out", f"{target} is the run itself; choose a new directory")
         cfg = compose(saved_config(job), overrides)
+        make_plan(cfg)  # every job's values checked before any is run
         plans.append((job, target, cfg, rerun_of(job)))
+    announce(PROG, found.runs)
     written = []
     for job, target, cfg, origin in plans:
         run(cfg, target, overrides, provenance={"rerun_of": origin})
@@ -129,16 +134,17 @@ def rerun_of(run_dir: Path) -> str | dict[str, str]:
 
 
 def _warn(message: str) -> None:
-    print(f"adagrad-lab-rerun: warning: {' '.join(message.split())}", file=sys.stderr)
+    print(f"{PROG}: warning: {' '.join(message.split())}", file=sys.stderr)
 
 
 @quiet_when_the_reader_leaves
 def main(argv: list[str] | None = None) -> int:
     """Console entry point (`adagrad-lab-rerun`): exit 0, 2 on bad input, 130 on Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="adagrad-lab-rerun", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path, help="a run directory or a multirun directory")
     parser.add_argument("overrides", nargs="*", help="key=value changes, e.g. sweep.seeds=10")
     parser.add_argument("--out", type=Path, default=None, help="where to write (a new directory)")
+    add_recursive(parser)
     args = parser.parse_args(argv)
     register()
     overrides, out = [], args.out
@@ -152,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if not str(out).strip():
         return _error("--out: must name a directory")
     try:
-        rerun(args.run_dir, out, overrides)
+        rerun(args.run_dir, out, overrides, args.recursive)
     except (ConfigError, rundir.RunDirError, storage.RunDataError) as exc:
         return _error(str(exc))
     except KeyboardInterrupt:
@@ -166,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _error(message: str) -> int:
-    print(error_line("adagrad-lab-rerun", message), file=sys.stderr)
+    print(error_line(PROG, message), file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
