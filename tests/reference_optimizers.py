@@ -7,7 +7,8 @@ coordinates in float64 (numpy only for the full-matrix rule's eigendecomposition
 * ``adagrad_optax``  optax.adagrad = scale_by_rss(initial_accumulator_value, eps)
   followed by scale_by_learning_rate (optax's documentation and source)
 * ``adagrad_keras``  keras.optimizers.Adagrad (Keras 3): update_step, with the base
-  optimizer's decoupled weight decay applied first and the float32 learning rate
+  optimizer's decoupled weight decay applied first and the float32 learning rate, on
+  each backend (``backend=``)
 * ``adagrad_prox``   TensorFlow's ApplyProximalAdagrad op (training_ops.cc): FOBOS with
   AdaGrad's learning rate, closed-form soft threshold
 * ``adagrad_rda``    Duchi, Hazan and Singer (2011), AdaGrad's regularized dual averaging
@@ -133,38 +134,38 @@ class AdagradOptax:
 
 class AdagradKeras:
     """keras.optimizers.Adagrad (Keras 3)(learning_rate=0.001, initial_accumulator_value=0.1,
-    epsilon=1e-7, weight_decay=None).
+    epsilon=1e-7, weight_decay=None) on float64 variables, on ``backend``.
 
     Keras 3 holds the learning rate in a variable of dtype ``backend.floatx()`` (float32
     by default) and casts it to the variable's dtype in each update, so a float64 run
-    steps with float32(learning_rate). The accumulator starts at
-    ``initializers.Constant(initial_accumulator_value)`` in the variable's dtype: 0.1
-    exactly in float64 on the JAX backend (the package's fixtures), though TensorFlow's
-    ``tf.cast`` of a Python float would round it through float32 too
-    (``float32_accumulator=True`` models that).
+    steps with float32(learning_rate), on every backend. The accumulator starts at
+    ``initializers.Constant(initial_accumulator_value)``: exactly in float64 on JAX and
+    torch, through float32 on TensorFlow, whose ``tf.cast`` of the Python float
+    ``weight_decay`` rounds it to float32 too. The decay is ``variable - variable * wd *
+    lr`` (BaseOptimizer, TensorFlow), but on torch ``variable *= 1 - wd * lr`` with the
+    factor a float32 tensor (TorchOptimizer._apply_weight_decay).
     """
 
     def __init__(self, x0, step_size=0.001, eps=1e-7, initial_accumulator=0.1,
-                 weight_decay=0.0, float32_accumulator=False):  # fmt: skip
+                 weight_decay=0.0, backend="tensorflow"):  # fmt: skip
         self.lr = float(np.float32(step_size))  # ops.cast(learning_rate, variable.dtype)
-        self.eps, self.wd = eps, weight_decay
-        acc = float(np.float32(initial_accumulator)) if float32_accumulator else initial_accumulator
+        self.eps, self.wd, self.backend = eps, weight_decay, backend
+        acc = initial_accumulator
+        if backend == "tensorflow":
+            acc, self.wd = float(np.float32(acc)), float(np.float32(weight_decay))
+        self.factor = float(np.float32(1.0) - np.float32(weight_decay) * np.float32(step_size))
         self.s = [float(acc)] * len(x0)
 
     def step(self, x, g, t):
         out = []
         for i, xi in enumerate(x):
-            # BaseOptimizer._apply_weight_decay, before update_step (with the gradient
-            # taken at the old point): variable - variable * wd * lr
-            # order: docstring "x -= (x * wd) * lr"
-            xd = xi - (xi * self.wd) * self.lr
+            # _apply_weight_decay, before update_step (with the gradient taken at the old
+            # point); order: docstring "x -= (x * wd) * lr", or torch's x * factor
+            xd = xi * self.factor if self.backend == "torch" else xi - (xi * self.wd) * self.lr
             self.s[i] = self.s[i] + g[i] * g[i]  # assign_add(accumulator, square(g))
             # assign_sub(variable, divide(multiply(lr, g), sqrt(add(accumulator, eps))))
             out.append(xd - (self.lr * g[i]) / math.sqrt(self.s[i] + self.eps))
         return out
-
-
-# ------------------------------------------------------------------ Duchi, Hazan, Singer
 
 
 class AdagradProx:

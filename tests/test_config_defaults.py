@@ -48,11 +48,14 @@ def test_config_hashes_are_what_they_were(make_cfg, overrides, digest):
 def test_an_optimizers_config_holds_its_records_defaults(make_cfg, name):
     optimizer = make_cfg([f"optimizer={name}"])["optimizer"]
     record = OPTIMIZERS[name]
-    assert list(optimizer) == ["name", *record.names]
+    keys = ["name", *record.names, *(c.name for c in record.choices)]
+    assert list(optimizer) == keys
     for h in record.hyperparameters:
         if h.name != "step_size":  # the default sweep (config.yaml) sets its step sizes
             assert optimizer[h.name] == h.default
-    assert [f.name for f in fields(OPTIMIZER_SCHEMAS[name])] == ["name", *record.names]
+    for c in record.choices:
+        assert optimizer[c.name] == c.default
+    assert [f.name for f in fields(OPTIMIZER_SCHEMAS[name])] == keys
 
 
 @pytest.mark.parametrize("name", list(OBJECTIVES))

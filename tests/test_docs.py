@@ -34,6 +34,10 @@ def test_the_reference_shows_each_hyperparameters_default_and_rule():
         for h in opt.hyperparameters:
             row = f"| `{h.name}` | {reference.default(h)} | {h.rule} | {h.summary} |"
             assert row in text, (opt.name, h.name)
+        for c in opt.choices:
+            assert f"`optimizer.{c.name}`: {c.summary}" in text, (opt.name, c.name)
+            for value, meaning in c.meanings.items():
+                assert f"| `{value}`" in text and f"| {meaning} |" in text, (c.name, value)
     for name in OBJECTIVES:
         assert f"| `{name}` |" in text, name
 

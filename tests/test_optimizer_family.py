@@ -174,7 +174,7 @@ def bit_exact(name: str) -> bool:
     return name != "adam" or not numba.config.USING_SVML
 
 
-def check_against_reference(name: str, objective: str) -> None:
+def check_against_reference(name: str, objective: str, choices: dict | None = None) -> None:
     d = DIMS[objective]
     starts = np.random.default_rng(sum(map(ord, name + objective))).uniform(-1.0, 1.0, (2, d))
     extra = {"log10_condition": LOG10_CONDITION} if objective == "ellipsoid" else {}
@@ -184,12 +184,14 @@ def check_against_reference(name: str, objective: str) -> None:
         hp = {k: np.tile(v, len(starts)) for k, v in hp_arrays(name, lanes).items()}
         result = al.advance(
             x0, n_iter=N_ITER, optimizer=name, objective=objective, hyperparameters=hp,
-            record=np.arange(N_ITER + 1), record_points=True, **extra,
+            choices=choices, record=np.arange(N_ITER + 1), record_points=True, **extra,
         )  # fmt: skip
         assert (result.last_iter == N_ITER).all(), "a trajectory diverged: pick other values"
         for row in range(x0.shape[0]):
             lane = lane_hyperparameters(name, lanes[row % len(lanes)], objective)
-            want = ref.trajectory(name, x0[row], N_ITER, objective, LOG10_CONDITION, **lane)
+            want = ref.trajectory(
+                name, x0[row], N_ITER, objective, LOG10_CONDITION, **lane, **(choices or {})
+            )
             got = result.x[row]
             assert np.isfinite(want).all()
             ctx = f"{name} on {objective}, {lane}, x0={x0[row].tolist()}"
@@ -207,6 +209,11 @@ def check_against_reference(name: str, objective: str) -> None:
 @pytest.mark.parametrize("name", NEW_RULES)
 def test_trajectory_matches_the_reference(name, objective):
     check_against_reference(name, objective)
+
+
+@pytest.mark.parametrize("backend", ["jax", "tensorflow", "torch"])
+def test_keras_matches_the_reference_on_each_backend(backend):
+    check_against_reference("adagrad_keras", "sphere", {"backend": backend})
 
 
 @pytest.mark.slow  # compiles the (ellipsoid, rule) variants on first use
@@ -246,11 +253,11 @@ def test_prox_learning_rate_is_lr_times_rsqrt():
 # -------------------------------------------------------------- 2. hand-checked steps
 
 
-def steps(name, x0, n=2, objective="sphere", **hp):
+def steps(name, x0, n=2, objective="sphere", choices=None, **hp):
     """x_0 .. x_n of one trajectory through the public API: an (n + 1, d) array."""
     result = al.advance(
         np.array([x0], dtype=np.float64), n_iter=n, optimizer=name, objective=objective,
-        hyperparameters=hp, record=np.arange(n + 1), record_points=True,
+        hyperparameters=hp, choices=choices, record=np.arange(n + 1), record_points=True,
     )  # fmt: skip
     return result.x[0]
 
@@ -297,7 +304,8 @@ def test_optax_adagrad_zero_accumulator_and_zero_gradient_is_no_update():
 def test_keras_adagrad_float32_learning_rate_and_decoupled_weight_decay():
     lr32 = 0.10000000149011612  # float32(0.1): Keras 3 keeps the rate in a floatx variable
     assert float(np.float32(0.1)) == lr32
-    x = steps("adagrad_keras", [1.0, -2.0], n=1, step_size=0.1, weight_decay=0.5)
+    x = steps("adagrad_keras", [1.0, -2.0], n=1, choices={"backend": "jax"}, step_size=0.1,
+              weight_decay=0.5)  # fmt: skip
     # decoupled decay first, with the gradient taken at x0: xd = x0 - (x0 * 0.5) * lr32
     # then s = 0.1 + g^2 = [4.1, 16.1] (the accumulator stays 0.1 in float64),
     # x1 = xd - lr32 * g / sqrt(s + 1e-7)
@@ -307,6 +315,22 @@ def test_keras_adagrad_float32_learning_rate_and_decoupled_weight_decay():
     # the float32 rate is visible: a float64 0.1 would be 1.5e-9 relative away
     as_float64 = [1.0 - 0.05 - 0.2 / math.sqrt(4.1 + 1e-7)]
     assert not close(x[1, :1], as_float64, rtol=1e-12)
+
+
+def test_keras_backends_round_the_settings_as_keras_does():
+    lr32, acc32, wd32 = (float(np.float32(v)) for v in (0.1, 0.1, 0.3))
+    assert acc32 == 0.10000000149011612
+    # TensorFlow, the default: the accumulator from a float32 constant, wd through float32
+    x = steps("adagrad_keras", [1.0], n=1, step_size=0.1, weight_decay=0.3)
+    assert x[1, 0] == (1.0 - (1.0 * wd32) * lr32) - (lr32 * 2.0) / math.sqrt((acc32 + 4.0) + 1e-7)
+    # torch: x * (1 - wd * lr), the factor computed in float32
+    x = steps("adagrad_keras", [1.0], n=1, choices={"backend": "torch"}, step_size=0.1,
+              weight_decay=0.3)  # fmt: skip
+    factor = float(np.float32(1.0) - np.float32(0.3) * np.float32(0.1))
+    assert x[1, 0] == 1.0 * factor - (lr32 * 2.0) / math.sqrt((0.1 + 4.0) + 1e-7)
+    jax = steps("adagrad_keras", [1.0], n=1, choices={"backend": "jax"}, step_size=0.1,
+                weight_decay=0.3)  # fmt: skip
+    assert len({x[1, 0], jax[1, 0]}) == 2
 
 
 def test_prox_adagrad_soft_threshold_gives_exact_zero():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from adagrad_lab.catalog.optimizers.adagrad_keras import BY_FACTOR, DECAY_FACTOR
+
 from .numpy_base import Array, NumpyRule, flag
 from .workloads import Inputs
 
@@ -97,7 +99,8 @@ class AdagradOptax(NumpyRule):
 
 
 class AdagradKeras(NumpyRule):
-    """Keras 3: lr = float32(step); x -= (x * weight_decay) * lr; s += g*g;
+    """Keras 3: lr = float32(step); x -= (x * weight_decay) * lr (on the torch backend
+    x *= factor, the hidden row the record's `kernel_values` fills); s += g*g;
     x -= (lr * g) / sqrt(s + eps)."""
 
     squares = True
@@ -106,14 +109,21 @@ class AdagradKeras(NumpyRule):
         super().__init__(inputs, X)
         self.eps, self.weight_decay = inputs.eps, inputs.row("weight_decay")
         self.lr = self.step_size.astype(np.float32).astype(np.float64)
+        by_factor = inputs.hp[BY_FACTOR] != 0
+        if by_factor.any() and not by_factor.all():
+            raise ValueError("backend: the baseline takes one Keras backend per call")
+        self.factor = inputs.hp[DECAY_FACTOR] if by_factor.all() else None
         self.S = np.empty_like(X)
         self.S[...] = inputs.initial_accumulator
 
     def step(self, X: Array, G: Array, k: int) -> None:
         S, T, W = self.S, self.T, self.W
-        np.multiply(X, self.weight_decay, out=W)
-        np.multiply(W, self.lr, out=W)
-        np.subtract(X, W, out=X)
+        if self.factor is not None:
+            np.multiply(X, self.factor, out=X)
+        else:
+            np.multiply(X, self.weight_decay, out=W)
+            np.multiply(W, self.lr, out=W)
+            np.subtract(X, W, out=X)
         np.add(S, T, out=S)
         np.add(S, self.eps, out=T)
         np.sqrt(T, out=T)

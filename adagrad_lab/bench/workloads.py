@@ -251,8 +251,8 @@ class Inputs:
 def builtin_inputs(w: Workload, n: int) -> Inputs:
     """Start points uniform in the objective's default box from default_rng(0); every
     trajectory with the optimizer's registry defaults (AdaGrad's: eps 1e-8,
-    initial accumulator 0) and `Workload.rule_step_size`, each hyperparameter in the row
-    its record's order gives it."""
+    initial accumulator 0; its default choices, e.g. Keras's backend) and
+    `Workload.rule_step_size`, each hyperparameter in the row its record's order gives it."""
     low, high = OBJECTIVES[w.objective].bounds
     x0 = low + np.random.default_rng(0).random((n, w.dim)) * (high - low)
     names = hp_names(w.optimizer)
@@ -260,8 +260,9 @@ def builtin_inputs(w: Workload, n: int) -> Inputs:
     hp = np.zeros((N_HP, n))
     for name, value in values.items():
         hp[names.index(name)] = value
+    rule = OPTIMIZERS[w.optimizer]
     params = OBJECTIVES[w.objective].params(w.dim, w.log10_condition)
-    return Inputs(x0, hp, params, names)
+    return Inputs(x0, rule.kernel_values(hp, rule.chosen({})), params, names)
 
 
 def kernel_call(w: Workload, inputs: Inputs, out: Outputs | None = None) -> Outputs:

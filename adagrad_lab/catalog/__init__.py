@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from adagrad_lab.catalog import objectives, optimizers
 from adagrad_lab.catalog.objectives.ellipsoid import weights as ellipsoid_weights
-from adagrad_lab.catalog.records import Hyperparameter, Objective, Optimizer
+from adagrad_lab.catalog.records import Choice, Hyperparameter, Objective, Optimizer
 
 OPTIMIZERS: dict[str, Optimizer] = {
     o.name: replace(o, code=i) for i, o in enumerate(optimizers.records())
@@ -22,7 +22,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
 OBJECTIVES: dict[str, Objective] = {
     o.name: replace(o, code=i) for i, o in enumerate(objectives.records())
 }
-N_HP = max(len(o.hyperparameters) for o in OPTIMIZERS.values())  # rows of the hp matrix
+N_HP = max(o.n_rows for o in OPTIMIZERS.values())  # rows of the hp matrix
 
 
 def optimizer_by_code(code: int) -> Optimizer:
@@ -37,6 +37,7 @@ __all__ = [
     "N_HP",
     "OBJECTIVES",
     "OPTIMIZERS",
+    "Choice",
     "Hyperparameter",
     "Objective",
     "Optimizer",

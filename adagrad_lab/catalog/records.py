@@ -80,6 +80,42 @@ def weight_decay(summary: str = "weight_decay * x added to the gradient") -> Hyp
     return nonnegative("weight_decay", 0.0, summary)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """An option of a rule that names one of a few conventions (a word, not a number): one
+    value for the whole run, never an axis of the grid. ``meanings`` maps each value to
+    what it computes, in the order the docs list them."""
+
+    name: str
+    default: str
+    meanings: Mapping[str, str]
+    summary: str = ""
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(self.meanings)
+
+    def refusal(self, value: object) -> str | None:
+        """What is wrong with ``value``, or None when it is one of the values."""
+        if isinstance(value, str) and value in self.meanings:
+            return None
+        several = isinstance(value, (list, tuple))
+        jobs = ",".join(self.values[:2])
+        hint = f"; one for the whole run (several, as jobs: -m optimizer.{self.name}={jobs})"
+        return f"must be one of {', '.join(self.values)}{hint if several else ''} (got {value!r})"
+
+
+# The hyperparameter matrix the kernel reads, from the one the trajectories' values fill
+# (the table's values) and the run's choices: where a library rounds or combines its
+# settings before it computes, as `adagrad_keras`'s backends do.
+KernelValues = Callable[[np.ndarray, Mapping[str, str]], np.ndarray]
+
+
+def as_given(hp: np.ndarray, choices: Mapping[str, str]) -> np.ndarray:
+    """The kernel reads the trajectories' own values."""
+    return hp
+
+
 # A check across an optimizer's hyperparameters: given every value of each (its grid
 # axes), the key and message of the first violation, or None.
 Constraint = Callable[[Mapping[str, Sequence[float]]], "tuple[str, str] | None"]
@@ -93,7 +129,10 @@ class Optimizer:
     A coordinate-wise rule has ``elem``, which the kernel fuses with a separable
     objective's gradient; a rule that couples coordinates (one accumulator per
     lane, a matrix) has only ``step``. State: ``n_state`` arrays of the point's
-    shape, plus d more for a ``matrix_state`` (a d x d matrix per lane).
+    shape, plus d more for a ``matrix_state`` (a d x d matrix per lane). ``choices``
+    are its conventions (`Choice`); ``kernel_values`` turns the trajectories' values into
+    what the kernel reads under them, filling ``hidden_rows`` more rows after the
+    hyperparameters' own.
     """
 
     name: str
@@ -110,11 +149,31 @@ class Optimizer:
     formula: str = ""
     summary: str = ""
     reference: str = ""  # the paper or library whose operation order it follows
+    choices: tuple[Choice, ...] = ()
+    kernel_values: KernelValues = as_given
+    hidden_rows: int = 0
     code: int = -1  # the kernel's integer code: its position in the catalog (set there)
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(h.name for h in self.hyperparameters)
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the kernel's hyperparameter matrix this rule reads."""
+        return len(self.hyperparameters) + self.hidden_rows
+
+    def chosen(self, given: Mapping[str, object]) -> dict[str, str]:
+        """Every choice's value, ``given`` or its default; ValueError naming a choice whose
+        value is not one of its values."""
+        out = {}
+        for c in self.choices:
+            value = given.get(c.name, c.default)
+            refusal = c.refusal(value)
+            if refusal is not None:
+                raise ValueError(f"{c.name}: {refusal}")
+            out[c.name] = str(value)
+        return out
 
     def violation(self, axes: Mapping[str, Sequence[float]]) -> tuple[str, str] | None:
         """The first hyperparameter combination this rule refuses, as (key, message)."""

@@ -1,9 +1,9 @@
 """The optimizer reference, docs/optimizers.md, rendered from the catalog's records.
 
-Every rule's name, summary, formula, reference and hyperparameters (defaults and the
-values allowed) come from its ``RECORD``; the objectives' table from theirs. Nothing
-here lists a rule, so a new one appears once its module exists and the file is written
-again::
+Every rule's name, summary, formula, reference, hyperparameters (defaults and the
+values allowed) and choices (a convention named by a word) come from its ``RECORD``;
+the objectives' table from theirs. Nothing here lists a rule, so a new one appears once
+its module exists and the file is written again::
 
     python -m adagrad_lab.commands.reference --write    # or: ... > docs/optimizers.md
 
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS
-from adagrad_lab.catalog.records import Hyperparameter, Objective, Optimizer
+from adagrad_lab.catalog.records import Choice, Hyperparameter, Objective, Optimizer
 
 COMMAND = "python -m adagrad_lab.commands.reference --write"
 ROOT = Path(__file__).resolve().parents[2]  # the repository, in a checkout
@@ -27,9 +27,11 @@ DOC = ROOT / "docs" / "optimizers.md"
 INTRO = """\
 Every rule runs in the same kernel, chosen with `optimizer=NAME`. Every hyperparameter
 may be a list (an axis of the grid) and gets a column of its own in the trajectories
-table; flags take `true`/`false` or `[false,true]`. The formulas are the exact operation
-order, per coordinate, in float64 (g: the objective's gradient at x; t = k + 1 is the
-step count; `lerp(a, b, w)` is torch's `a + w*(b - a)`)."""
+table; flags take `true`/`false` or `[false,true]`. A choice (Keras's `optimizer.backend`)
+is one word for the whole run: compare several as jobs (`-m optimizer.backend=jax,torch`).
+The formulas are the exact operation order, per coordinate, in float64 (g: the
+objective's gradient at x; t = k + 1 is the step count; `lerp(a, b, w)` is torch's
+`a + w*(b - a)`)."""
 
 NOTES = """\
 ## Notes
@@ -41,12 +43,28 @@ NOTES = """\
   in a float32 variable, so `step_size` is rounded to float32 as Keras does). `momentum`,
   `rmsprop` and `adam` follow `torch.optim.SGD`, `RMSprop` and `Adam`. Each is held to
   1e-12 relative of trajectories the library computed itself (torch 2.13, optax 0.2.8
-  with x64, Keras 3.15 on JAX; 60 steps on the 3-D sphere, a 5-D ellipsoid and 2-D
-  Rosenbrock, non-default hyperparameters included): `tests/test_library_fixtures.py`,
+  with x64, Keras 3.15 on each backend; 60 steps on the 3-D sphere, a 5-D ellipsoid and
+  2-D Rosenbrock, non-default hyperparameters included): `tests/test_library_fixtures.py`,
   with the trajectories in `tests/fixtures/library_trajectories.json`, written by
   `tests/fixtures/make_library_fixtures.py` where those libraries are installed. Not bit
   for bit: PyTorch fuses multiply-adds and takes square roots from a vector library that
-  is 1 ulp off in about 1% of cases.
+  is 1 ulp off in about 1% of cases. Keras is matched bit for bit on each backend.
+- **Keras's backends** (`optimizer=adagrad_keras optimizer.backend=jax|tensorflow|torch`).
+  With float64 variables and the default floatx (float32), every backend keeps the
+  learning rate in a float32 variable (0.1 steps as 0.10000000149011612) and adds eps in
+  float64; they differ in how the other settings reach float64. TensorFlow builds the
+  accumulator from a float32 constant and casts the weight decay through float32 (0.1
+  becomes 0.10000000149011612): 4e-8 relative from JAX after 60 steps with the default
+  accumulator. torch's foreach Adagrad decays by `x *= 1 - weight_decay * lr` computed
+  in float32: 1e-6 relative from JAX with weight_decay 0.1. The default is TensorFlow
+  because it is Keras's own default: a `keras.optimizers.Adagrad` runs there unless
+  `KERAS_BACKEND` or `~/.keras/keras.json` names another, so it is what unchanged Keras
+  code computes. On torch, Keras's float64 sqrt is MKL's, 1 ulp off in about 1% of calls;
+  the fixture's torch-backend runs agree with the correctly rounded sqrt bit for bit,
+  other runs may differ from it by a few ulps. With `keras.backend.set_floatx("float64")`
+  the learning rate would stay float64, which no backend here models. The backend is
+  part of the run's config: its hash, `config.yaml`, the manifest and the Parquet
+  metadata.
 - **The paper's variants** (Duchi, Hazan and Singer, 2011). `adagrad_prox` is composite
   mirror descent with l1 and l2, the closed-form step of TensorFlow's `ProximalAdagrad`.
   `adagrad_rda` is regularized dual averaging with l1 in closed form, centred at the
@@ -81,7 +99,16 @@ def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
 
 
 def hyperparameters_cell(opt: Optimizer) -> str:
-    return ", ".join(f"`{h.name}` {default(h)}" for h in opt.hyperparameters)
+    settings = [f"`{h.name}` {default(h)}" for h in opt.hyperparameters]
+    return ", ".join(settings + [f"`{c.name}` {c.default}" for c in opt.choices])
+
+
+def choice_table(c: Choice) -> list[str]:
+    """One choice: its values, the default first, and what each computes."""
+    order = [c.default, *(v for v in c.values if v != c.default)]
+    rows = ([f"`{v}`" + (" (default)" if v == c.default else ""), c.meanings[v]] for v in order)
+    intro = f"`optimizer.{c.name}`: {c.summary}, one of {', '.join(c.values)}."
+    return [intro, "", *table([f"`{c.name}`", "what it computes"], rows)]
 
 
 def limits(opt: Optimizer) -> list[str]:
@@ -100,7 +127,10 @@ def optimizer_section(opt: Optimizer) -> list[str]:
     lines += [f"- update: `{opt.formula}`"]
     lines += [f"- also refused: {limit}" for limit in limits(opt)]
     rows = ([f"`{h.name}`", default(h), h.rule, h.summary] for h in opt.hyperparameters)
-    return [*lines, "", *table(["hyperparameter", "default", "allowed", "meaning"], rows)]
+    lines += ["", *table(["hyperparameter", "default", "allowed", "meaning"], rows)]
+    for c in opt.choices:
+        lines += ["", *choice_table(c)]
+    return lines
 
 
 def dimensions(o: Objective) -> str:

@@ -53,6 +53,7 @@ def advance(
     optimizer: str = "adagrad",
     objective: str | ValueAndGrad = "sphere",
     hyperparameters: Mapping[str, ArrayLike] | None = None,
+    choices: Mapping[str, str] | None = None,
     log10_condition: float | None = None,
     record: ArrayLike | None = None,
     record_points: bool = False,
@@ -67,7 +68,8 @@ def advance(
     ``optimizer`` and ``objective`` name registry records (`OPTIMIZERS`,
     `OBJECTIVES`); ``objective`` may also be a user's ``value_and_grad(x, grad)
     -> f``. ``hyperparameters`` maps the optimizer's hyperparameter names to a
-    number or one value per trajectory (missing ones take their defaults).
+    number or one value per trajectory (missing ones take their defaults);
+    ``choices`` its conventions, e.g. ``{"backend": "jax"}`` for ``adagrad_keras``.
     ``record`` lists the iterations (0..n_iter) whose f, gradient norm and,
     with ``record_points``, x the history keeps.
 
@@ -82,7 +84,7 @@ def advance(
     if opt.max_dim is not None and d > opt.max_dim:
         raise ValueError(f"x0: {opt.name} takes d <= {opt.max_dim} (got d={d})")
     obj, kernel = _objective(objective, d)
-    hp = _hyperparameters(hyperparameters, opt, n)
+    hp = opt.kernel_values(_hyperparameters(hyperparameters, opt, n), _choices(choices, opt))
     n_iter = _count("n_iter", n_iter, 1, MAX_N_ITER)
     rec = _record(record, n_iter)
     arithmetic = _arithmetic(arithmetic)
@@ -155,6 +157,16 @@ def _hyperparameters(values: Mapping[str, ArrayLike] | None, opt: Optimizer, n: 
         key, message = violation
         raise ValueError(f"{key.removeprefix('optimizer.')}: {message}")
     return hp
+
+
+def _choices(values: Mapping[str, str] | None, opt: Optimizer) -> dict[str, str]:
+    """The optimizer's choices, each given or its default."""
+    values = dict(values or {})
+    unknown = sorted(set(values) - {c.name for c in opt.choices})
+    if unknown:
+        names = ", ".join(c.name for c in opt.choices) or "none"
+        raise ValueError(f"choices: {unknown[0]!r} is not one of {opt.name}'s ({names})")
+    return opt.chosen(values)
 
 
 def _hyperparameter(h: Hyperparameter, value: ArrayLike, n: int) -> np.ndarray:

@@ -68,6 +68,7 @@ def make_grid(plan: Plan) -> Grid:
         plan.problem.bounds,
         plan.sweep.start_kind,
         plan.sweep.start_point,
+        plan.problem.kernel_values,
     )
 
 

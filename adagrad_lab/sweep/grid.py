@@ -10,7 +10,7 @@ values.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,9 @@ class Grid:
     """Axes of the sweep; `slice(a, b)` materializes trajectories a..b-1.
 
     ``axes`` holds every hyperparameter of the optimizer in its record's order,
-    which is also the row order of the kernel's hyperparameter matrix ``hp``.
+    which is also the row order of the kernel's hyperparameter matrix ``hp``;
+    ``kernel_values`` turns those values into what the kernel reads (the plan's
+    `Problem.kernel_values`: a library's roundings), leaving the axes' columns as given.
     """
 
     axes: dict[str, list[float]]
@@ -32,6 +34,7 @@ class Grid:
     bounds: tuple[float, float]
     start_kind: str = "uniform"
     start_point: list[float] | None = None
+    kernel_values: Callable[[np.ndarray], np.ndarray] | None = None
 
     @property
     def size(self) -> int:
@@ -51,7 +54,7 @@ class Grid:
             rest = rest // len(values)
             out[name] = np.asarray(values)[pos]  # float64, or bool for a flag
             hp[row] = out[name]
-        out["hp"] = hp
+        out["hp"] = hp if self.kernel_values is None else self.kernel_values(hp)
         out["x0"] = self.start_points(seeds)
         return out
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from adagrad_lab.catalog import OPTIMIZERS
 from adagrad_lab.catalog.custom import (
     ValueAndGrad,
 )
@@ -38,6 +39,11 @@ class Problem:
     params: np.ndarray
     optimizer: str
     rule: int  # the optimizer's position in the registry
+    choices: dict[str, str] = field(default_factory=dict)  # the rule's conventions, e.g. backend
+
+    def kernel_values(self, hp: np.ndarray) -> np.ndarray:
+        """The hyperparameter matrix the kernel reads for the trajectories' values ``hp``."""
+        return OPTIMIZERS[self.optimizer].kernel_values(hp, self.choices)
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,12 @@ class ObjectiveConfig:
 
 
 def _optimizer_schema(optimizer: Optimizer) -> type:
-    """The structured config of an optimizer: its name and its hyperparameters, each a number
-    or a list of numbers (an axis of the grid), with the defaults its registry record holds."""
+    """The structured config of an optimizer: its name, its hyperparameters, each a number
+    or a list of numbers (an axis of the grid), and its choices (a word each, e.g. Keras's
+    backend), with the defaults its registry record holds."""
     spec: list[tuple[str, Any, Any]] = [("name", str, field(default=optimizer.name))]
     spec += [(h.name, Any, field(default=h.default)) for h in optimizer.hyperparameters]
+    spec += [(c.name, Any, field(default=c.default)) for c in optimizer.choices]
     title = "".join(part.title() for part in optimizer.name.split("_"))
     schema = make_dataclass(f"{title}Config", spec)
     # importable by name (adagrad_lab.sweep.schema.AdagradConfig), so configs holding it pickle by

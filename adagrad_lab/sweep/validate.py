@@ -74,6 +74,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         params=_params(obj, objective, dim),
         optimizer=optimizer,
         rule=OPTIMIZERS[optimizer].code,
+        choices=_choices(ocfg, OPTIMIZERS[optimizer]),
     )
     sweep_part = Sweep(
         axes=_axes(ocfg, OPTIMIZERS[optimizer]),
@@ -219,6 +220,15 @@ def _axes(ocfg: dict[str, Any], optimizer: Optimizer) -> dict[str, list[float]]:
     if violation is not None:
         raise ConfigError(*violation)
     return axes
+
+
+def _choices(ocfg: dict[str, Any], optimizer: Optimizer) -> dict[str, str]:
+    """Each choice of the optimizer's record (e.g. ``optimizer.backend``), checked."""
+    for choice in optimizer.choices:
+        refusal = choice.refusal(ocfg.get(choice.name, choice.default))
+        if refusal is not None:
+            raise ConfigError(f"optimizer.{choice.name}", refusal)
+    return optimizer.chosen(ocfg)
 
 
 def _axis(ocfg: dict[str, Any], hyper: Hyperparameter) -> list[float]:
