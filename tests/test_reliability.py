@@ -406,3 +406,74 @@ def test_an_edited_custom_objective_is_another_config(tmp_path):
     assert run_cli([*args, "run.overwrite=true"], tmp_path).returncode == 0
     after = read_trajectories(tmp_path / "run")
     assert (after["f_final"] != before["f_final"]).any()
+
+
+# the report of a finished run interrupted by a real SIGINT: write_report raises it on call N
+INTERRUPT_REPORT = """
+import os, signal, time
+from pathlib import Path
+import adagrad_lab.report.page as page
+
+calls = []
+def interrupted(paths, out_dir):
+    calls.append(1)
+    if len(calls) == int(os.environ["INTERRUPT_CALL"]):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    return Path(out_dir) / "index.html"  # no figures in this test
+
+page.write_report = interrupted
+from adagrad_lab.commands.run import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("flags", "args", "call", "where"),
+    [
+        ([], ["hydra.run.dir=run"], 1, "run"),  # a run's own report
+        (["-m"], ["hydra.sweep.dir=sweep", "sweep.seeds=2,3"], 3, "sweep"),  # the multirun's
+    ],
+)
+def test_ctrl_c_during_the_report_says_the_results_are_complete(tmp_path, flags, args, call, where):
+    report_on = [a for a in FAST if not a.startswith("report.")]
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_REPORT, *flags, *report_on, *args],
+        cwd=tmp_path,
+        env={**os.environ, "INTERRUPT_CALL": str(call)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 130, done.stderr
+    lines = done.stderr.replace(f"{tmp_path}/", "").strip().splitlines()  # paths as given
+    assert len(lines) == 1, done.stderr
+    assert "interrupted" in lines[0] and "resume" not in lines[0]
+    assert f"results in {where} are complete" in lines[0]
+    assert f"adagrad-lab-report {where} writes the report" in lines[0]
+    manifests = list(tmp_path.glob("**/manifest.json"))
+    assert manifests and all(
+        all(c["status"] == "done" for c in json.loads(m.read_text())["chunks"]) for m in manifests
+    )
+    assert verify_mod.main([str(tmp_path / where)]) == 0
+
+
+def test_ctrl_c_during_a_reruns_report_says_how_to_write_it(
+    make_cfg, tmp_path, monkeypatch, capsys
+):
+    import adagrad_lab.report.page as page
+
+    run(make_cfg(FAST), tmp_path / "run")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(page, "write_report", interrupted)
+    out = tmp_path / "again"
+    capsys.readouterr()
+    assert rerun.main([str(tmp_path / "run"), "report.enabled=true", "--out", str(out)]) == 130
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].startswith("adagrad-lab-rerun: error: interrupted"), lines
+    assert f"results in {out} are complete" in lines[-1] and "resume" not in lines[-1]
+    assert f"adagrad-lab-report {out} writes the report" in lines[-1]
+    assert verify_mod.main([str(out)]) == 0

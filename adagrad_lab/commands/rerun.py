@@ -27,7 +27,7 @@ from adagrad_lab.commands.exits import (
     quiet_when_the_reader_leaves,
 )
 from adagrad_lab.commands.found import add_recursive, announce
-from adagrad_lab.commands.run import run
+from adagrad_lab.commands.run import ResultsComplete, run
 from adagrad_lab.store import discover, rundir
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.sweep.plan import ConfigError
@@ -110,8 +110,13 @@ def rerun(run_dir: Path, out: Path, overrides: list[str], recursive: bool = Fals
         plans.append((job, target, cfg, rerun_of(job)))
     announce(PROG, found.runs)
     written = []
-    for job, target, cfg, origin in plans:
-        run(cfg, target, overrides, provenance={"rerun_of": origin})
+    for n, (job, target, cfg, origin) in enumerate(plans, 1):
+        try:
+            run(cfg, target, overrides, provenance={"rerun_of": origin})
+        except ResultsComplete:
+            if n < len(plans):  # jobs not yet rerun: the same command resumes them
+                raise KeyboardInterrupt from None
+            raise
         print(f"rerun of {job}: {target}")
         written.append(target)
     return written
@@ -161,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         rerun(args.run_dir, out, overrides, args.recursive)
     except (ConfigError, rundir.RunDirError, storage.RunDataError) as exc:
         return _error(str(exc))
+    except ResultsComplete as done:
+        print(error_line(PROG, str(done)), file=sys.stderr)
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print(
             f"adagrad-lab-rerun: error: interrupted; run the same command with --out {out} "

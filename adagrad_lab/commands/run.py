@@ -50,6 +50,27 @@ def run(
     config = cast("dict[str, Any]", OmegaConf.to_container(cfg, resolve=True))
     result = run_plan(plan, run_dir, config, overrides, provenance)
     OmegaConf.save(OmegaConf.create(config), Path(run_dir) / "config.yaml")
+    try:
+        _finish(cfg, plan, run_dir, result)
+    except KeyboardInterrupt:
+        raise ResultsComplete(Path(run_dir)) from None
+    return result
+
+
+class ResultsComplete(KeyboardInterrupt):
+    """Ctrl-C once every chunk and config.yaml were written: nothing is left to resume, only
+    the report to write. A KeyboardInterrupt still, so that Hydra's callbacks let it pass."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__(
+            f"interrupted after the results were written; the results in {run_dir} are "
+            f"complete: adagrad-lab-report {run_dir} writes the report"
+        )
+        self.run_dir = run_dir
+
+
+def _finish(cfg: DictConfig, plan: Plan, run_dir: Path, result: RunResult) -> None:
+    """What follows the written results: the echo ``plan`` asks for, then the report."""
     from adagrad_lab.report import (
         summary as report,  # pandas: imported once the results are written, not at startup
     )
@@ -70,14 +91,14 @@ def run(
         )
     if OmegaConf.select(cfg, "report.enabled", default=True):
         write_report_safely(run_dir, Path(run_dir) / "report")
-    return result
 
 
 def write_report_safely(source: Path, out_dir: Path) -> Path | None:
     """Write the report of ``source`` into ``out_dir`` and print its path; never raise.
 
     The data are written already: a report that fails prints one warning line
-    on stderr (report.enabled=false turns reports off) and returns None.
+    on stderr (report.enabled=false turns reports off) and returns None; Ctrl-C
+    raises `ResultsComplete`.
     """
     try:
         from adagrad_lab.report.page import (
@@ -85,6 +106,8 @@ def write_report_safely(source: Path, out_dir: Path) -> Path | None:
         )
 
         index = write_report(source, out_dir)
+    except KeyboardInterrupt:
+        raise ResultsComplete(Path(source)) from None
     except Exception as exc:  # the run's data stand whatever the figures do
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         print(
@@ -110,6 +133,8 @@ def _hydra_main(cfg: DictConfig) -> None:
     except (ConfigError, RunDirError, RunDataError) as exc:
         _remove_empty(run_dir)
         fail(str(exc))
+    except ResultsComplete as done:
+        fail(_in_multirun(str(done), hc), EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         _remove_empty(run_dir)
         fail(
@@ -117,6 +142,16 @@ def _hydra_main(cfg: DictConfig) -> None:
             f"with hydra.run.dir={run_dir} to resume",
             EXIT_INTERRUPTED,
         )
+
+
+def _in_multirun(message: str, hc: HydraConf) -> str:
+    """``message``, and in a multirun how to run the jobs that have not run yet."""
+    if hc.mode is None or hc.mode.name != "MULTIRUN":
+        return message
+    return (
+        f"{message}; jobs not yet run: run the same command with "
+        f"hydra.sweep.dir={hc.sweep.dir} to run them"
+    )
 
 
 def _check_run_dir(hc: HydraConf) -> None:
@@ -167,6 +202,8 @@ def main() -> None:
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing several lines
     try:
         _hydra_main()
+    except ResultsComplete as done:  # in a multirun's own report, after every job
+        fail(str(done), EXIT_INTERRUPTED)
     except HydraException as exc:
         fail(hydra_error_line(exc))
     except OmegaConfBaseException as exc:
