@@ -157,3 +157,25 @@ def test_the_command_starts_without_pandas_and_the_library_still_offers_it():
     ]  # fmt: skip
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         adagrad_lab.nope  # noqa: B018
+
+
+FIXED = [*FAST, "start=fixed", "start.point=[0.5,-0.25]"]
+
+
+@pytest.mark.parametrize("dry", [False, True])
+def test_a_fixed_start_with_many_seeds_says_they_are_identical(make_cfg, tmp_path, capsys, dry):
+    run(make_cfg([*FIXED, f"run.dry_run={str(dry).lower()}"]), tmp_path / "run")
+    lines = [line for line in capsys.readouterr().err.splitlines() if "start=fixed" in line]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("adagrad-lab: warning: start=fixed with sweep.seeds=3")
+    assert "identical" in lines[0] and "sweep.seeds=1" in lines[0] and "start=uniform" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "overrides", [[*FIXED, "sweep.seeds=1"], [*FIXED, "sweep.seeds=[7]"], FAST]
+)
+def test_no_identical_seed_warning_where_seeds_differ_or_there_is_one(
+    make_cfg, tmp_path, capsys, overrides
+):
+    run(make_cfg(overrides), tmp_path / "run")
+    assert "warning" not in capsys.readouterr().err

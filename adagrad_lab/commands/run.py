@@ -23,6 +23,7 @@ from adagrad_lab.commands.exits import EXIT_INTERRUPTED, fail, quiet_when_the_re
 from adagrad_lab.run.runner import RunResult, run_plan
 from adagrad_lab.store.parquet import RunDataError
 from adagrad_lab.store.rundir import RunDirError
+from adagrad_lab.sweep.notices import identical_seeds
 from adagrad_lab.sweep.plan import ConfigError, Plan
 from adagrad_lab.sweep.schema import not_a_key, register
 from adagrad_lab.sweep.sizes import describe
@@ -44,6 +45,8 @@ def run(
     ``provenance`` (e.g. ``rerun_of``) goes into the manifest.
     """
     plan = make_plan(cfg)
+    if (identical := identical_seeds(plan)) is not None:
+        print(f"adagrad-lab: warning: {identical}", file=sys.stderr)
     if plan.execution.dry_run:
         print(dry_run_text(plan))
         return None
