@@ -1,6 +1,6 @@
 """The named studies of experiments/: they compose, and hold what their headers promise.
 
-Composition only (Hydra's compose API, as the CLI composes them); no study runs here.
+Composition (Hydra's compose API, as the CLI composes them), and dry runs: no study runs here.
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import run_cli
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
+from adagrad_lab.commands import help_text
 from adagrad_lab.sweep.schema import register
 
 
@@ -55,3 +57,32 @@ def test_lr_sensitivity_is_one_multirun_over_optimizers_objectives_and_step_size
         assert job.objective.dim == 2
     ellipsoid = compose_with_hydra(["experiment=lr_sensitivity", "objective=ellipsoid"])
     assert ellipsoid.objective.log10_condition == 6  # the condition gd's 1e-6 bound is for
+
+
+def _sweeps(cfg) -> bool:
+    return bool(OmegaConf.select(cfg, "hydra.sweeper.params", default=None))
+
+
+@pytest.mark.parametrize("name", help_text.names("experiment"))
+def test_an_experiment_that_sweeps_is_a_multirun_by_itself(compose_with_hydra, name):
+    cfg = compose_with_hydra([f"experiment={name}"])
+    mode = OmegaConf.select(cfg, "hydra.mode", default=None)
+    assert (str(mode) == "RunMode.MULTIRUN" or mode == "MULTIRUN") == _sweeps(cfg), name
+
+
+@pytest.mark.parametrize(("name", "jobs"), [("lr_sensitivity", 6), ("conventions", 24)])
+def test_a_multirun_experiment_runs_all_its_jobs_without_dash_m(tmp_path, name, jobs):
+    # a dry run: every job composes and prints its size, nothing is computed or kept
+    done = run_cli([f"experiment={name}", "run.dry_run=true"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("dry run: ") == jobs
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_job_of_a_sweeping_config_is_one_warning_line(tmp_path):
+    done = run_cli(["experiment=lr_sensitivity", "hydra.mode=RUN", "run.dry_run=true"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("dry run: ") == 1
+    (line,) = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert line.startswith("adagrad-lab: warning: ") and "hydra.sweeper.params" in line
+    assert "-m" in line

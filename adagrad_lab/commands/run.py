@@ -129,6 +129,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     run_dir = Path(hc.runtime.output_dir)
     try:
         _check_run_dir(hc)
+        _warn_one_job_of_a_sweep(hc)
         # the overrides as typed: iterating them would resolve a ${logspace:...} unchecked
         overrides = cast("list[str]", OmegaConf.to_container(hc.overrides.task, resolve=False))
         if run(cfg, run_dir, overrides) is None:
@@ -154,6 +155,21 @@ def _in_multirun(message: str, hc: HydraConf) -> str:
     return (
         f"{message}; jobs not yet run: run the same command with "
         f"hydra.sweep.dir={hc.sweep.dir} to run them"
+    )
+
+
+def _warn_one_job_of_a_sweep(hc: HydraConf) -> None:
+    """One warning line when the config sweeps ``hydra.sweeper.params`` but runs as one job
+    (no -m, no ``hydra.mode: MULTIRUN``): only a multirun runs those jobs."""
+    mode = hc.mode.name if hc.mode is not None else "RUN"
+    params = dict(hc.sweeper.get("params") or {})
+    if mode == "MULTIRUN" or not params:
+        return
+    print(
+        f"adagrad-lab: warning: the config sweeps hydra.sweeper.params ({', '.join(params)}), "
+        "which only a multirun runs: this is one job; add -m (or hydra.mode: MULTIRUN in the "
+        "experiment's file) to run them all",
+        file=sys.stderr,
     )
 
 
