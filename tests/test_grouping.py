@@ -199,3 +199,18 @@ def test_report_max_diverged_is_a_fraction(tmp_path):
     assert bad.returncode == 2 and not (tmp_path / "r").exists()
     lines = bad.stderr.strip().splitlines()
     assert len(lines) == 1 and "report.max_diverged" in lines[0], bad.stderr
+
+
+def test_the_report_command_takes_max_diverged(swept, tmp_path, capsys):
+    from adagrad_lab.commands import report as report_command
+
+    with pytest.raises(SystemExit) as bad:
+        report_command.main(
+            [str(swept["beta1"]), "--out", str(tmp_path / "a"), "--max-diverged", "2"]
+        )
+    assert bad.value.code == 2 and not (tmp_path / "a").exists()
+    assert "--max-diverged" in capsys.readouterr().err
+    report_command.main(
+        [str(swept["beta1"]), "--out", str(tmp_path / "b"), "--max-diverged", "0.5"]
+    )
+    assert "at most 50% of the seeds diverged" in (tmp_path / "b" / "index.html").read_text()

@@ -18,15 +18,25 @@ PROG = "adagrad-lab-report"
 
 @quiet_when_the_reader_leaves
 def main(argv: Sequence[str] | None = None) -> None:
-    """``adagrad-lab-report PATH [PATH...] [--out DIR]``: write the report, print index.html."""
+    """``adagrad-lab-report PATH [PATH...] [--out DIR] [--max-diverged F]``: write the report,
+    print index.html."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Write the figures and index.html of runs or multiruns.",
     )
     parser.add_argument("paths", nargs="+", type=Path, help="run or multirun directories")
     parser.add_argument("--out", type=Path, help="output folder (default: PATH/report, one path)")
+    parser.add_argument(
+        "--max-diverged",
+        type=float,
+        metavar="FRACTION",
+        help="the largest fraction of seeds diverged at which a step size can be a group's "
+        "best (default: the run's report.max_diverged, 0)",
+    )
     add_recursive(parser)
     args = parser.parse_args(argv)
+    if args.max_diverged is not None and not 0 <= args.max_diverged <= 1:
+        fail(f"--max-diverged: a fraction in [0, 1], e.g. 0.1 (got {args.max_diverged})", prog=PROG)
     try:
         found = discover.find_all(args.paths, args.recursive)
     except discover.NoRunError as exc:
@@ -41,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         fail(f"{' '.join(map(str, found.missing))}: no job of the multirun is left", prog=PROG)
     announce(PROG, found.runs)
     try:
-        index = write_report(found.runs, out)
+        index = write_report(found.runs, out, args.max_diverged)
     except storage.RunDataError as exc:
         fail(str(exc), prog=PROG)
     print(index)
