@@ -122,9 +122,10 @@ def best_step_size(
 
     def per_group(g: pd.DataFrame) -> pd.DataFrame:
         steps = g.groupby("step_size", sort=True).agg(
-            median=("v", _median), diverged=("v", lambda v: float(np.isposinf(v).mean()))
+            median=("v", _median),
+            diverged=("v", lambda v: float(np.isposinf(v).mean())),
+            iters=("hit", _median),
         )
-        steps["iters"] = g.groupby("step_size", sort=True)["hit"].agg(_median)
         ok = steps[(steps["diverged"] <= max_diverged) & np.isfinite(steps["median"])]
         if ok.empty:
             return pd.DataFrame(
