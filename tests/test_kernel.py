@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adagrad_lab
-from adagrad_lab.catalog import OBJECTIVES
+from adagrad_lab.catalog import OBJECTIVES, TEST_FUNCTIONS
 from adagrad_lab.jit.tools import square
 from adagrad_lab.kernel.driver import (
     N_HP,
@@ -93,7 +93,7 @@ def batches(draw, max_n=4, step_exp=(-4.0, 1.0), start_scale_exp=None):
 
     Step sizes are log-uniform over 10**step_exp; ``start_scale_exp`` scales the
     start points by 10**e, e drawn from that range."""
-    name = draw(st.sampled_from(tuple(OBJECTIVES)))
+    name = draw(st.sampled_from(tuple(TEST_FUNCTIONS)))
     lo_d, hi_d = OBJECTIVES[name].dims
     d = draw(st.integers(lo_d, MAX_DIM if hi_d is None else hi_d))
     params = OBJECTIVES[name].params(d, draw(st.floats(0.0, 8.0)))

@@ -14,7 +14,7 @@ import adagrad_lab
 PACKAGE = Path(adagrad_lab.__file__).resolve().parent
 # bottom to top: a module may import from its own layer and the layers before it
 LAYERS = (
-    "jit", "catalog", "kernel", "sweep", "store", "run", "analysis", "plots", "report",
+    "jit", "catalog", "data", "kernel", "sweep", "store", "run", "analysis", "plots", "report",
     "commands", "bench",
 )  # fmt: skip
 TOP_LEVEL = {"__init__", "__main__"}  # the facade and `python -m adagrad_lab`

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from adagrad_lab.catalog import OBJECTIVES, ellipsoid_weights
+from adagrad_lab.catalog import TEST_FUNCTIONS, ellipsoid_weights
 
 MAX_DIM = 8  # largest dimension drawn for objectives of any dimension
 SETTINGS = {"deadline": None, "database": None}
 
 
 def dims_of(name: str) -> range:
-    lo, hi = OBJECTIVES[name].dims
+    lo, hi = TEST_FUNCTIONS[name].dims
     return range(lo, (MAX_DIM if hi is None else hi) + 1)
 
 
@@ -28,7 +28,7 @@ def block_eval(name: str, points: np.ndarray, params: np.ndarray):
     x = np.ascontiguousarray(np.asarray(points, np.float64).T)  # (d, B)
     g = np.full_like(x, 12345.0)  # garbage: the function must write every entry
     f = np.full(x.shape[1], 12345.0)
-    OBJECTIVES[name].evaluate(x, g, f, np.ascontiguousarray(params, np.float64))
+    TEST_FUNCTIONS[name].evaluate(x, g, f, np.ascontiguousarray(params, np.float64))
     return f, g.T
 
 
@@ -36,11 +36,11 @@ def block_eval(name: str, points: np.ndarray, params: np.ndarray):
 def problems(draw, finite_only=True):
     """(name, params, points (B, d)) with the points drawn in the objective's bounds,
     or, with ``finite_only=False``, anywhere including inf and NaN."""
-    name = draw(st.sampled_from(tuple(OBJECTIVES)))
+    name = draw(st.sampled_from(tuple(TEST_FUNCTIONS)))
     d = draw(st.sampled_from(dims_of(name)))
     c = draw(st.floats(0.0, 8.0))
-    params = OBJECTIVES[name].params(d, c)
-    lo, hi = OBJECTIVES[name].bounds
+    params = TEST_FUNCTIONS[name].params(d, c)
+    lo, hi = TEST_FUNCTIONS[name].bounds
     if finite_only:
         coord = st.floats(lo, hi)
     else:
@@ -75,21 +75,21 @@ def test_block_equals_naive_at_extreme_points(problem):
     check_same_as_naive(*problem)
 
 
-@pytest.mark.parametrize("name", tuple(OBJECTIVES))
+@pytest.mark.parametrize("name", tuple(TEST_FUNCTIONS))
 def test_block_equals_naive_many_points(name):
     """A wide block (vectorized inner loop with a remainder) matches point by point."""
     rng = np.random.default_rng(7)
-    lo, hi = OBJECTIVES[name].bounds
+    lo, hi = TEST_FUNCTIONS[name].bounds
     for d in list(dims_of(name))[:4]:
-        params = OBJECTIVES[name].params(d, 6.0)
+        params = TEST_FUNCTIONS[name].params(d, 6.0)
         check_same_as_naive(name, params, rng.uniform(lo, hi, (37, d)))
 
 
 def test_nonfinite_point_gives_nonfinite_value():
     """The kernel detects divergence from the value alone: check that premise."""
-    for name in tuple(OBJECTIVES):
+    for name in tuple(TEST_FUNCTIONS):
         d = dims_of(name)[0]
-        params = OBJECTIVES[name].params(d, 6.0)
+        params = TEST_FUNCTIONS[name].params(d, 6.0)
         for bad in (math.inf, -math.inf, math.nan):
             for i in range(d):
                 x = np.full((1, d), 0.5)
@@ -161,11 +161,11 @@ def test_styblinski_tang_reference_matches_the_literature():
     assert abs(ST_F - -39.16617) < 5e-6
 
 
-@pytest.mark.parametrize("name", tuple(OBJECTIVES))
+@pytest.mark.parametrize("name", tuple(TEST_FUNCTIONS))
 def test_known_minimum(name):
     """The registry's x_min and f_min are the literature's, and the function has value f*
     and zero gradient there."""
-    obj = OBJECTIVES[name]
+    obj = TEST_FUNCTIONS[name]
     x_lit, f_lit = LITERATURE[name]
     for d in dims_of(name):
         x = np.array(x_lit(d))
@@ -204,14 +204,14 @@ CLOSED_FORM = [
 
 @pytest.mark.parametrize(("name", "d", "c", "point", "value"), CLOSED_FORM)
 def test_closed_form_values(name, d, c, point, value):
-    f, _ = block_eval(name, np.array([point]), OBJECTIVES[name].params(d, c))
+    f, _ = block_eval(name, np.array([point]), TEST_FUNCTIONS[name].params(d, c))
     assert f[0] == pytest.approx(value, rel=1e-13, abs=1e-13), (name, point, f[0], value)
 
 
-@pytest.mark.parametrize("name", tuple(OBJECTIVES))
+@pytest.mark.parametrize("name", tuple(TEST_FUNCTIONS))
 def test_minimum_is_a_local_minimum(name):
     """Nudging x* in any coordinate does not lower f (it is a minimum, not a saddle)."""
-    obj = OBJECTIVES[name]
+    obj = TEST_FUNCTIONS[name]
     d = dims_of(name)[0] + 1 if obj.dims[1] is None else obj.dims[0]
     x = np.array(LITERATURE[name][0](d))
     params = obj.params(d, 2.0)
@@ -240,11 +240,12 @@ KERNEL_ORDER = (
 
 
 def test_registry():
-    assert tuple(OBJECTIVES) == KERNEL_ORDER
-    for code, name in enumerate(KERNEL_ORDER):
-        obj = OBJECTIVES[name]
+    assert tuple(TEST_FUNCTIONS) == KERNEL_ORDER
+    codes = [TEST_FUNCTIONS[name].code for name in KERNEL_ORDER]
+    assert codes == sorted(codes) and len(set(codes)) == len(codes)  # name order, distinct
+    for name in KERNEL_ORDER:
+        obj = TEST_FUNCTIONS[name]
         assert obj.name == name
-        assert obj.code == code
         lo, hi = obj.bounds
         assert math.isfinite(lo) and math.isfinite(hi) and lo < hi
         dmin, dmax = obj.dims
@@ -255,8 +256,8 @@ def test_registry():
             assert np.all((lo <= x) & (x <= hi)), (name, x)
             assert math.isfinite(obj.f_min(d))
     for name in ("beale", "booth", "himmelblau"):
-        assert OBJECTIVES[name].dims == (2, 2)
-    assert OBJECTIVES["rosenbrock"].dims[0] == 2
+        assert TEST_FUNCTIONS[name].dims == (2, 2)
+    assert TEST_FUNCTIONS["rosenbrock"].dims[0] == 2
 
 
 def weights_by_hand(d: int, c: float) -> list[float]:
@@ -268,11 +269,11 @@ def weights_by_hand(d: int, c: float) -> list[float]:
 @pytest.mark.parametrize("c", [0.0, 3.0, 6.0])
 def test_ellipsoid_weights(d, c):
     want = weights_by_hand(d, c)
-    for w in (ellipsoid_weights(d, c), OBJECTIVES["ellipsoid"].params(d, c)):
+    for w in (ellipsoid_weights(d, c), TEST_FUNCTIONS["ellipsoid"].params(d, c)):
         assert w.shape == (d,)
         assert w.tolist() == pytest.approx(want, rel=1e-14)
         assert w[0] == 1.0
         if d > 1:  # condition number 10^c, geometric steps of 10^(c / (d - 1))
             assert w[-1] / w[0] == pytest.approx(10.0**c, rel=1e-12)
             assert (w[1:] / w[:-1]).tolist() == pytest.approx([10.0 ** (c / (d - 1))] * (d - 1))
-    assert OBJECTIVES["sphere"].params(d, c).size >= 1  # the kernel always gets an array
+    assert TEST_FUNCTIONS["sphere"].params(d, c).size >= 1  # the kernel always gets an array

@@ -22,6 +22,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
 OBJECTIVES: dict[str, Objective] = {
     o.name: replace(o, code=i) for i, o in enumerate(objectives.records())
 }
+# the objectives that are functions of x alone (not the learning problems, which need data)
+TEST_FUNCTIONS = {name: o for name, o in OBJECTIVES.items() if not o.learning}
 N_HP = max(o.n_rows for o in OPTIMIZERS.values())  # rows of the hp matrix
 
 
@@ -37,6 +39,7 @@ __all__ = [
     "N_HP",
     "OBJECTIVES",
     "OPTIMIZERS",
+    "TEST_FUNCTIONS",
     "Choice",
     "Hyperparameter",
     "Objective",

@@ -149,6 +149,7 @@ class Optimizer:
     formula: str = ""
     summary: str = ""
     reference: str = ""  # the paper or library whose operation order it follows
+    display: str = ""  # its name in figures and summaries ("AdaGrad"); "" for ``name``
     choices: tuple[Choice, ...] = ()
     kernel_values: KernelValues = as_given
     hidden_rows: int = 0
@@ -187,7 +188,7 @@ def coordinatewise(
     return Optimizer(name, hyperparameters, block_step(elem), elem, **rest)
 
 
-def no_parameters(dim: int, settings: Mapping[str, float]) -> np.ndarray:
+def no_parameters(dim: int, settings: Mapping[str, Any]) -> np.ndarray:
     return np.zeros(1)
 
 
@@ -206,13 +207,22 @@ class Objective:
     summary: str = ""
     term: JitFn | None = None  # separable: f = constant(d) + sum_i term(x_i, w_i)
     constant: JitFn = no_constant
-    settings: Mapping[str, float] = field(default_factory=dict)  # its config keys' defaults
-    parameters: Callable[[int, Mapping[str, float]], np.ndarray] = no_parameters
+    settings: Mapping[str, Any] = field(default_factory=dict)  # its config keys' defaults
+    parameters: Callable[[int, Mapping[str, Any]], np.ndarray] = no_parameters
+    # a learning problem's evaluator (`objectives.learning`): it reads data, a seed per
+    # trajectory and the iteration; its data, not `params`, fix dim, f* and x*
+    evaluate_data: JitFn | None = None
+    # every global minimizer where there are several (x_min is one of them): on the contour
+    minima: tuple[tuple[float, ...], ...] = ()
     code: int = -1  # the kernel's integer code: its position in the catalog (set there)
 
     @property
     def separable(self) -> bool:
         return self.term is not None
+
+    @property
+    def learning(self) -> bool:
+        return self.evaluate_data is not None
 
     def params(self, dim: int, log10_condition: float | None = None) -> np.ndarray:
         """The parameter vector the kernel reads (the ellipsoid's weights; empty otherwise),

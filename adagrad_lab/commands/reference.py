@@ -86,6 +86,15 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+def setting(value: object) -> str:
+    """A config key's default as the config writes it (a number, a word, true, null)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return number(value) if isinstance(value, (int, float)) else str(value)
+
+
 def default(h: Hyperparameter) -> str:
     return ("true" if h.default else "false") if h.boolean else number(h.default)
 
@@ -134,6 +143,8 @@ def optimizer_section(opt: Optimizer) -> list[str]:
 
 
 def dimensions(o: Objective) -> str:
+    if o.learning:
+        return "the data's features"
     low, high = o.dims
     if high is None:
         return f"d >= {low}"
@@ -142,6 +153,8 @@ def dimensions(o: Objective) -> str:
 
 def minimum(o: Objective) -> str:
     """f* as a number, or per coordinate (``c d``) when it grows with the dimension."""
+    if o.learning:
+        return "solved from the data"
     low = o.dims[0]
     first = o.f_min(low)
     if o.dims[1] == low or o.f_min(low + 1) == first:
@@ -151,6 +164,8 @@ def minimum(o: Objective) -> str:
 
 def minimizer(o: Objective) -> str:
     """x* in the smallest dimension, or ``(v, ..., v)`` when every coordinate is v."""
+    if o.learning:
+        return "solved from the data"
     low, high = o.dims
     point = [float(v) for v in o.x_min(max(low, 2))]
     if high is None and len(set(point)) == 1:
@@ -159,7 +174,7 @@ def minimizer(o: Objective) -> str:
 
 
 def objective_row(o: Objective) -> list[str]:
-    keys = ", ".join(f"`objective.{k}` {number(v)}" for k, v in o.settings.items())
+    keys = ", ".join(f"`objective.{k}` {setting(v)}" for k, v in o.settings.items())
     box = f"[{number(o.bounds[0])}, {number(o.bounds[1])}]"
     return [f"`{o.name}`", o.summary, dimensions(o), box, minimum(o), minimizer(o), keys]
 

@@ -32,6 +32,7 @@ from adagrad_lab.catalog import (
     objective_by_code,
     optimizer_by_code,
 )
+from adagrad_lab.catalog.objectives.learning import no_data
 from adagrad_lab.catalog.optimizers import adagrad
 from adagrad_lab.jit import fp_control
 from adagrad_lab.jit.arithmetic import EXACT, FASTMATH_FLAGS, Arithmetic
@@ -65,6 +66,8 @@ __all__ = ["N_HP", "RULE_ADAGRAD", "RULE_GD", "advance", "specialize"]
 # the update, the fused pass, the optimizer's functions and the sizes of its state and
 # coefficients. None here (Any: _advance, which calls them, only runs with them bound).
 evaluate: Any = None
+evaluate_data: Any = None
+DATA = False
 fused_pass: Any = None
 init_state: Any = None
 prepare: Any = None
@@ -106,6 +109,7 @@ def block_group(n: int, block: int) -> int:
 
 def _advance(
     params,
+    iparams,
     x0,
     hp,
     n_iter,
@@ -177,16 +181,22 @@ def _advance(
         for k in range(n_iter + 1):
             rec = r < n_rec and rec_iters[r] == k
             prepare(C, HB, k)
+            exact = True  # F is the objective itself (not a sampled batch's value)
             if FUSED:
                 fused_pass(X, XN, S, F, GN, HB, C, k, params, rec and rec_gn)
             else:
-                evaluate(X, G, F, params)
+                if DATA:
+                    exact = evaluate_data(
+                        X, G, F, params, iparams, HB[N_HP:], k, rec or k == n_iter
+                    )
+                else:
+                    evaluate(X, G, F, params)
                 if rec and rec_gn:
                     grad_norm(G, GN)
             if rec:
                 record(X, GN, F, r, rec_gn, rec_points, hf_rows, hgn_rows, hx_rows)
                 r += 1
-            n_bad, n_hit = scan(F, FB, HIT, LIVE, k, target, has_target)
+            n_bad, n_hit = scan(F, FB, HIT, LIVE, k, target, has_target, exact)
             if n_bad > 0 or (stop_at_target and n_hit > 0) or k == n_iter:
                 n_live = retire(X, F, FB, HIT, LIVE, k, n_iter, n_live, j0, stop_at_target, finals)
             if n_live == 0 or k == n_iter:
@@ -226,8 +236,11 @@ def specialize(
     term = source.term  # the sphere's when not fused: typed, never run
     assert term is not None  # the source is separable
     elem = optimizer.elem if optimizer.elem is not None else adagrad.elem
+    learning = objective is not None and objective.evaluate_data is not None
     bound = {
         "evaluate": evaluate_fn,
+        "DATA": learning,
+        "evaluate_data": objective.evaluate_data if learning and objective else no_data,
         "FUSED": fused,
         "fused_pass": make_fused_pass(term, source.constant, elem),
         "init_state": optimizer.init,
@@ -285,6 +298,7 @@ def advance(
     n_iter: int,
     code: int = SPHERE,
     params: np.ndarray | None = None,
+    iparams: np.ndarray | None = None,
     rec_iters: np.ndarray | None = None,
     rec_points: bool = False,
     rec_grad_norm: bool = True,
@@ -349,6 +363,7 @@ def advance(
         run = kernel(optimizer)
     run(
         np.zeros(1, dt) if params is None else np.ascontiguousarray(params, dt),
+        np.zeros(1, np.int64) if iparams is None else np.ascontiguousarray(iparams, np.int64),
         np.ascontiguousarray(x0, dt),
         np.ascontiguousarray(hp, dt),
         np.int64(n_iter),

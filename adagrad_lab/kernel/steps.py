@@ -77,13 +77,14 @@ def make_fused_pass(term: JitFn, constant: JitFn, elem: JitFn) -> JitFn:
 
 
 @njit(inline="always")
-def scan(F, FB, HIT, LIVE, k, target, has_target):
+def scan(F, FB, HIT, LIVE, k, target, has_target, exact):
     """Vectorizable pass over the lanes after evaluating iteration k.
 
     Updates each lane's best value and first target hit, and counts live lanes
     whose value just became non-finite (n_bad) or just reached the target
     (n_hit). Objectives return a non-finite value at a non-finite point, so
-    the value alone tells divergence.
+    the value alone tells divergence. Only an ``exact`` F (the objective, not a
+    sampled batch's value) counts towards the best value and the target.
     """
     b = F.shape[0]
     n_bad = 0
@@ -91,8 +92,8 @@ def scan(F, FB, HIT, LIVE, k, target, has_target):
     for j in range(b):
         fj = F[j]
         n_bad += LIVE[j] & ((fj - fj) != 0.0)
-        FB[j] = fj if (fj < FB[j] and fj > -np.inf) else FB[j]
-    if has_target:
+        FB[j] = fj if (exact and fj < FB[j] and fj > -np.inf) else FB[j]
+    if has_target and exact:
         for j in range(b):
             if F[j] <= target and HIT[j] < 0:
                 HIT[j] = k

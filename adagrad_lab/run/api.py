@@ -15,7 +15,15 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from adagrad_lab.catalog import N_HP, OBJECTIVES, OPTIMIZERS, Hyperparameter, Objective, Optimizer
+from adagrad_lab.catalog import (
+    N_HP,
+    OBJECTIVES,
+    OPTIMIZERS,
+    TEST_FUNCTIONS,
+    Hyperparameter,
+    Objective,
+    Optimizer,
+)
 from adagrad_lab.catalog.custom import ValueAndGrad
 from adagrad_lab.jit.arithmetic import Arithmetic
 from adagrad_lab.jit.tools import JitFn
@@ -129,8 +137,13 @@ def _objective(objective: object, d: int) -> tuple[Objective | None, JitFn | Non
     """The built-in record, or (None, the user's function as a block evaluator)."""
     if callable(objective):
         return None, block_evaluator(objective)
-    if not isinstance(objective, str) or objective not in OBJECTIVES:
-        allowed = ", ".join(OBJECTIVES)
+    if not isinstance(objective, str) or objective not in TEST_FUNCTIONS:
+        if isinstance(objective, str) and objective in OBJECTIVES:
+            raise ValueError(
+                f"objective: {objective} learns from data: run it from a config "
+                f"(adagrad-lab objective={objective} ...), or al.run_config"
+            )
+        allowed = ", ".join(TEST_FUNCTIONS)
         raise ValueError(f"objective: one of {allowed}, or a function (got {objective!r})")
     obj = OBJECTIVES[objective]
     low, high = obj.dims

@@ -10,16 +10,21 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from adagrad_lab.catalog.objectives.learning import SETTINGS
 from adagrad_lab.jit.arithmetic import FASTMATH_FLAGS, Arithmetic
 
 PACKAGES = ("adagrad-lab", "numpy", "numba", "llvmlite", "pandas", "pyarrow", "hydra-core")
 DATA_KEYS = ("objective", "optimizer", "sweep", "start", "record")
+QUIET_NOISE = {"kind": "none", "sigma": 0.0}  # the default noise: left out of the hash
+# a learning problem's objective keys, left out of the hash where null (every test function)
+LEARNING_KEYS = frozenset(SETTINGS) - {"log10_condition"}
 
 
 def config_hash(
     config: dict[str, Any],
     extra: dict[str, Any] | None = None,
     arithmetic: Arithmetic | None = None,
+    data_sha256: str | None = None,
 ) -> str:
     """sha256 of the parts of the resolved config that determine the data.
 
@@ -29,9 +34,19 @@ def config_hash(
     ``extra``: what else determines the data, e.g. a custom objective's source
     (`objectives.user_source`, the plan's ``user_source``); None leaves the hash as it was.
     Its ``file`` entry is left out: where the module lies does not change the data, its
-    bytes (``sha256``) do, so a checkout moved elsewhere still resumes its runs.
+    bytes (``sha256``) do, so a checkout moved elsewhere still resumes its runs; so is
+    a learning problem's data file: ``data_sha256``, its bytes, are hashed.
+    Learning keys left null (every test function's) and the default noise are left out,
+    so the hashes of runs made before those keys existed stay as they were.
     """
     relevant = {k: config[k] for k in DATA_KEYS}
+    relevant["objective"] = {
+        k: v for k, v in config["objective"].items() if not (k in LEARNING_KEYS and v is None)
+    }
+    if config.get("noise", QUIET_NOISE) != QUIET_NOISE:
+        relevant["noise"] = config["noise"]
+    if data_sha256 is not None:
+        relevant["data_sha256"] = data_sha256
     if arithmetic is None:
         run = config.get("run", {})
         arithmetic = Arithmetic(

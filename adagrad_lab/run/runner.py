@@ -69,6 +69,9 @@ def make_grid(plan: Plan) -> Grid:
         plan.sweep.start_kind,
         plan.sweep.start_point,
         plan.problem.kernel_values,
+        plan.sweep.rows,
+        plan.sweep.seed_row,
+        plan.problem.optima,
     )
 
 
@@ -242,6 +245,7 @@ def _advance(
         n_iter=n_iter,
         code=plan.problem.objective_code,
         params=plan.problem.params,
+        iparams=plan.problem.iparams,
         rec_iters=rec_iters,
         rec_points=plan.output.record_points,
         rec_grad_norm=plan.output.record_grad_norm,
@@ -337,7 +341,8 @@ def _open_manifest(
     manifest accounts for are refused, or removed with ``run.overwrite``.
     """
     source = plan.problem.user_source
-    digest = config_hash(config, source, plan.arithmetic)
+    data = plan.problem.data or {}
+    digest = config_hash(config, source, plan.arithmetic, data.get("sha256"))
     start, stop = plan.shard_range
     shard = {
         "index": plan.execution.shard_index,
@@ -381,6 +386,8 @@ def _open_manifest(
     }
     if source is not None:
         manifest["objective_source"] = source
+    if plan.problem.data is not None:
+        manifest["data"] = plan.problem.data
     storage.write_json(run_dir / storage.MANIFEST, manifest)
     return manifest
 

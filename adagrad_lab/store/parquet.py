@@ -76,6 +76,7 @@ def trajectory_table(
         "optimizer": _constant(labels["optimizer"], n),
         "objective": _constant(labels["objective"], n),
         "dim": numbers(np.full(n, dim, np.int32)),
+        **({"f_star": numbers(grid["f_star"])} if "f_star" in grid else {}),
         "x0": _points(grid["x0"], dim),
         "x_final": _points(res["x_final"], dim),
         "f_final": numbers(res["f_final"].astype(np.float64, copy=False)),

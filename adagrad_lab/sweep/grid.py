@@ -35,6 +35,11 @@ class Grid:
     start_kind: str = "uniform"
     start_point: list[float] | None = None
     kernel_values: Callable[[np.ndarray], np.ndarray] | None = None
+    # a learning problem's rows: each of its axes' row, and the seed's (the kernel's
+    # random numbers are keyed by it); None: the axes fill rows 0, 1, ... in order
+    rows: dict[str, int] | None = None
+    seed_row: int | None = None
+    optima: dict[float, float] | None = None  # l2 -> f*: an `f_star` column
 
     @property
     def size(self) -> int:
@@ -48,12 +53,20 @@ class Grid:
         out: dict[str, np.ndarray] = {"trajectory": index}
         seeds = seeds_at(self.seeds, seed_pos)
         out["seed"] = seeds
-        hp = np.zeros((max(N_HP, len(self.axes)), stop - start))
-        for row, (name, values) in reversed(list(enumerate(self.axes.items()))):
+        rows = self.rows or {name: row for row, name in enumerate(self.axes)}
+        n_rows = max(
+            N_HP, len(self.axes), *(r + 1 for r in rows.values()), (self.seed_row or 0) + 1
+        )
+        hp = np.zeros((n_rows, stop - start))
+        for name, values in reversed(list(self.axes.items())):
             pos = rest % len(values)
             rest = rest // len(values)
             out[name] = np.asarray(values)[pos]  # float64, or bool for a flag
-            hp[row] = out[name]
+            hp[rows[name]] = out[name]
+        if self.seed_row is not None:
+            hp[self.seed_row] = seeds
+        if self.optima is not None:
+            out["f_star"] = np.array([self.optima[v] for v in out["objective_l2"]])
         out["hp"] = hp if self.kernel_values is None else self.kernel_values(hp)
         out["x0"] = self.start_points(seeds)
         return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,11 @@ class Problem:
     optimizer: str
     rule: int  # the optimizer's position in the registry
     choices: dict[str, str] = field(default_factory=dict)  # the rule's conventions, e.g. backend
+    # a learning problem's data: the kernel's integer array (``params`` holds its floats),
+    # what the manifest says of it, and f* for each l2 value
+    iparams: np.ndarray | None = None
+    data: dict[str, Any] | None = None
+    optima: dict[float, float] | None = None
 
     def kernel_values(self, hp: np.ndarray) -> np.ndarray:
         """The hyperparameter matrix the kernel reads for the trajectories' values ``hp``."""
@@ -57,6 +63,9 @@ class Sweep:
     stop_at_target: bool
     start_kind: str
     start_point: list[float] | None
+    # a learning problem's axes' rows of the hp matrix, and the seed's (see `Grid`)
+    rows: dict[str, int] | None = None
+    seed_row: int | None = None
 
 
 @dataclass(frozen=True)

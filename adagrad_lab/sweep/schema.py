@@ -23,10 +23,23 @@ from adagrad_lab.sweep import experiments as experiment_source
 @dataclass
 class ObjectiveConfig:
     name: str = MISSING
-    dim: int = 2
+    dim: int | None = 2  # null for a learning problem: its data fix the dimension
     bounds: list[float] | None = None  # [low, high] of the start box; null: the objective's own
-    log10_condition: float | None = None  # ellipsoid only
+    log10_condition: float | None = None  # ellipsoid; synthetic data's feature scales
     target: str | None = None  # custom only: dotted path of value_and_grad(x, grad) -> f
+    # learning problems only (least_squares, logistic); null elsewhere
+    data: str | None = None  # synthetic | sklearn:NAME | a .npz or svmlight file
+    data_seed: int | None = None
+    n_samples: int | None = None  # synthetic
+    n_features: int | None = None  # synthetic
+    density: float | None = None  # synthetic: < 1 makes sparse, power-law features
+    noise: float | None = None  # synthetic: label noise (std, or flip probability)
+    intercept: bool | None = None
+    standardize: bool | None = None
+    test_fraction: float | None = None
+    batch_size: Any = None  # null: full batch; a number or a list (an axis)
+    replacement: bool | None = None  # minibatches drawn with replacement
+    l2: Any = None  # a number or a list (an axis)
 
 
 def _optimizer_schema(optimizer: Optimizer) -> type:
@@ -46,6 +59,12 @@ def _optimizer_schema(optimizer: Optimizer) -> type:
 
 
 OPTIMIZER_SCHEMAS = {name: _optimizer_schema(o) for name, o in OPTIMIZERS.items()}
+
+
+@dataclass
+class NoiseConfig:
+    kind: str = "none"  # none | additive | multiplicative (learning problems)
+    sigma: Any = 0.0  # a number or a list (an axis)
 
 
 @dataclass
@@ -90,11 +109,16 @@ class ShardConfig:
     count: int = 1
 
 
+REPORT_FORMATS = ("png", "svg", "both")  # report.format: the files each figure is written as
+
+
 @dataclass
 class ReportConfig:
     enabled: bool = True  # write RUN_DIR/report/ (figures, index.html) after the run
     # the largest fraction of seeds diverged at which a step size can be a group's best
     max_diverged: float = 0.0
+    format: str = "png"  # png | svg | both: each figure rendered once per format asked
+    jobs: bool = False  # in a multirun, also each job's own report (the sweep's is written)
 
 
 @dataclass
@@ -107,6 +131,7 @@ class Config:
     run: RunConfig = field(default_factory=RunConfig)
     shard: ShardConfig = field(default_factory=ShardConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    noise: NoiseConfig = field(default_factory=NoiseConfig)
     echo: str = "summary"  # summary | tutorial | none
 
 
@@ -179,7 +204,8 @@ def register() -> None:
     cs.store(group="objective", name="base_objective", node=ObjectiveConfig)
     for name, objective in OBJECTIVES.items():  # each built-in is an option, from its record
         settings = cast("dict[str, Any]", objective.settings)  # keys: ObjectiveConfig's fields
-        cs.store(group="objective", name=name, node=ObjectiveConfig(name, **settings))
+        dim = {"dim": None} if objective.learning else {}
+        cs.store(group="objective", name=name, node=ObjectiveConfig(name, **dim, **settings))
     for name, schema in OPTIMIZER_SCHEMAS.items():
         cs.store(group="optimizer", name=name, node=schema)
     cs.store(group="sweep", name="base_sweep", node=SweepConfig)

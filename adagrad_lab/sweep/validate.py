@@ -14,15 +14,23 @@ from typing import Any, cast
 import numpy as np
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS, Hyperparameter, Objective, Optimizer
+from adagrad_lab.catalog import (
+    N_HP,
+    OBJECTIVES,
+    OPTIMIZERS,
+    Hyperparameter,
+    Objective,
+    Optimizer,
+)
 from adagrad_lab.catalog.custom import (
     ValueAndGrad,
     check_user_function,
     load_user_function,
     user_source,
 )
+from adagrad_lab.sweep.learning import Learning, hp_rows, learning, refuse_learning_keys
 from adagrad_lab.sweep.plan import ConfigError, Execution, Output, Plan, Problem, Sweep
-from adagrad_lab.sweep.schema import not_a_key, unknown_key
+from adagrad_lab.sweep.schema import REPORT_FORMATS, not_a_key, unknown_key
 from adagrad_lab.sweep.values import (
     ECHOES,
     LEGACY_SEED_LIMIT,
@@ -58,7 +66,8 @@ def make_plan(cfg: DictConfig) -> Plan:
         raise _interpolation_error(exc) from None
     obj, ocfg = raw["objective"], raw["optimizer"]
     objective, user_fn = _objective(obj)
-    dim = _dimension(obj, objective)
+    learned = _learning(obj, raw.get("noise") or {}, objective)
+    dim = learned.dataset.dim if learned else _dimension(obj, objective)
     bounds = _bounds(obj, objective)
     sweep, rec, run = raw["sweep"], raw["record"], raw["run"]
     optimizer = _choice("optimizer.name", ocfg.get("name"), tuple(OPTIMIZERS))
@@ -71,13 +80,19 @@ def make_plan(cfg: DictConfig) -> Plan:
         user_source=None if user_fn is None else user_source(user_fn),
         dim=dim,
         bounds=bounds,
-        params=_params(obj, objective, dim),
+        params=learned.params if learned else _params(obj, objective, dim),
         optimizer=optimizer,
         rule=OPTIMIZERS[optimizer].code,
         choices=_choices(ocfg, OPTIMIZERS[optimizer]),
+        iparams=learned.iparams if learned else None,
+        data=learned.about() if learned else None,
+        optima=learned.optima if learned else None,
     )
+    axes = _axes(ocfg, OPTIMIZERS[optimizer])
     sweep_part = Sweep(
-        axes=_axes(ocfg, OPTIMIZERS[optimizer]),
+        axes={**axes, **(learned.axes if learned else {})},
+        rows={**{n: i for i, n in enumerate(axes)}, **hp_rows(N_HP)} if learned else None,
+        seed_row=N_HP if learned else None,
         seeds=_seeds(sweep["seeds"]),
         n_iter=n_iter,
         target=_target(sweep["target"]),
@@ -103,7 +118,9 @@ def make_plan(cfg: DictConfig) -> Plan:
         shard_count=_positive_int("shard.count", raw["shard"]["count"]),
     )
     plan = Plan(problem, sweep_part, output, execution, _arithmetic(run))
-    _fraction("report.max_diverged", (raw.get("report") or {}).get("max_diverged", 0.0))
+    report = raw.get("report") or {}
+    _fraction("report.max_diverged", report.get("max_diverged", 0.0))
+    _choice("report.format", report.get("format", "png"), REPORT_FORMATS)
     _check_seeds(plan)
     _check_shard(plan)
     _check_echo(plan)
@@ -121,9 +138,22 @@ def _objective(obj: dict[str, Any]) -> tuple[Objective | None, ValueAndGrad | No
         raise ConfigError("objective.name", f"unknown objective {name!r}; one of {allowed}")
     if obj.get("target") is not None:
         raise ConfigError("objective.target", "only objective=custom takes a target function")
-    if obj.get("log10_condition") is not None and name != "ellipsoid":
+    if obj.get("log10_condition") is not None and not (
+        name == "ellipsoid" or OBJECTIVES[name].learning
+    ):
         raise ConfigError("objective.log10_condition", f"only the ellipsoid has one, not {name}")
     return OBJECTIVES[name], None
+
+
+def _learning(
+    obj: dict[str, Any], noise: dict[str, Any], objective: Objective | None
+) -> Learning | None:
+    """A learning problem's data and axes, checked; None for a test function (which is
+    refused any of a learning problem's keys)."""
+    if objective is None or not objective.learning:
+        refuse_learning_keys(obj, noise, obj["name"])
+        return None
+    return learning(obj, noise, objective)
 
 
 def _user_function(target: object) -> ValueAndGrad:
