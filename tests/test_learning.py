@@ -274,3 +274,36 @@ def test_an_edited_data_file_is_another_config(make_cfg, tmp_path):
     assert a["data"]["sha256"] != b["data"]["sha256"]
     assert a["config_hash"] != b["config_hash"]
     assert a["data"]["n_train"] == 20 and a["data"]["n_features"] == 3
+
+
+@pytest.mark.parametrize("kind", ["least_squares", "logistic"])
+def test_held_out_metrics_are_those_of_the_recorded_points(make_cfg, tmp_path, kind):
+    base = [*STOCHASTIC[:-1], f"objective={kind}", "record.test=true", "record.points=true"]
+    base += ["objective.test_fraction=0.3", "record.schedule=log", "sweep.n_iter=40"]
+    run(make_cfg(base), tmp_path)
+    hist = read_history(tmp_path)
+    plan = make_plan(make_cfg(base))
+    test, y = plan.problem.heldout
+    z = np.stack(hist["x"].to_numpy()) @ as_dense(test).T
+    if kind == "logistic":
+        loss = np.logaddexp(0.0, -y * z).mean(axis=1)
+        error = (np.sign(z) != y).mean(axis=1)
+    else:
+        loss = 0.5 * ((z - y) ** 2).mean(axis=1)
+        error = np.sqrt(((z - y) ** 2).mean(axis=1))
+    np.testing.assert_allclose(hist["test_loss"], loss, rtol=1e-12)
+    np.testing.assert_allclose(hist["test_error"], error, rtol=1e-12)
+    assert len(y) == 15
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["objective=sphere"], "only least_squares and logistic"),
+        (["objective=logistic", "objective.test_fraction=0"], "holds out no rows"),
+    ],
+)
+def test_record_test_needs_a_test_set(make_cfg, overrides, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        make_plan(make_cfg([*overrides, "record.test=true"]))
+    assert err.value.key == "record.test"

@@ -30,6 +30,7 @@ from adagrad_lab.kernel.driver import (
     compile_custom,
     n_blocks,
 )
+from adagrad_lab.run.heldout import heldout_columns
 from adagrad_lab.run.progress import watch
 from adagrad_lab.run.provenance import config_hash, cpu_model, git_revision, versions
 from adagrad_lab.store import parquet as storage
@@ -247,7 +248,7 @@ def _advance(
         params=plan.problem.params,
         iparams=plan.problem.iparams,
         rec_iters=rec_iters,
-        rec_points=plan.output.record_points,
+        rec_points=plan.output.kernel_points,
         rec_grad_norm=plan.output.record_grad_norm,
         target=plan.sweep.target,
         stop_at_target=plan.sweep.stop_at_target,
@@ -267,8 +268,16 @@ def tables(
     traj = storage.trajectory_table(part, res, list(plan.sweep.axes), labels)
     if not len(plan.output.record_iters):
         return traj, None
+    heldout = plan.problem.heldout if plan.output.record_test else None
+    derived = None
+    if heldout is not None:
+        kind, (test, y_test) = plan.problem.objective, heldout
+
+        def derived(x_flat: np.ndarray) -> dict[str, np.ndarray]:
+            return heldout_columns(kind, test, y_test, x_flat, plan.problem.dim)
+
     hist = storage.history_table(
-        part["trajectory"], plan.output.record_iters, res, plan.output.record_points
+        part["trajectory"], plan.output.record_iters, res, plan.output.record_points, derived
     )
     return traj, hist
 

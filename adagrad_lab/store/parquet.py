@@ -12,7 +12,7 @@ import itertools
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -89,13 +89,21 @@ def trajectory_table(
 
 
 def history_table(
-    trajectory: np.ndarray, rec_iters: np.ndarray, res: dict[str, np.ndarray], points: bool
+    trajectory: np.ndarray,
+    rec_iters: np.ndarray,
+    res: dict[str, np.ndarray],
+    points: bool,
+    derived: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
 ) -> pa.Table:
-    """Long format, one row per trajectory per recorded iteration up to where it stopped."""
+    """Long format, one row per trajectory per recorded iteration up to where it stopped.
+    ``derived``: more columns computed from the rows' points (flat), e.g. held-out metrics;
+    the points themselves are stored only with ``points``."""
     cols = history_columns(trajectory, rec_iters, res)
     table = {name: numbers(cols[name]) for name in ("trajectory", "iter", "f")}
     if res["h_gn"].shape[1]:
         table["grad_norm"] = numbers(cols["grad_norm"])
+    for name, values in (derived(cols["x"]) if derived else {}).items():
+        table[name] = numbers(values)
     if points:
         table["x"] = _points(cols["x"], res["h_x"].shape[2])
     return _required(pa.table(table))

@@ -46,6 +46,7 @@ class Problem:
     iparams: np.ndarray | None = None
     data: dict[str, Any] | None = None
     optima: dict[float, float] | None = None
+    heldout: tuple[Any, np.ndarray] | None = None  # (test features, labels) for record.test
 
     def kernel_values(self, hp: np.ndarray) -> np.ndarray:
         """The hyperparameter matrix the kernel reads for the trajectories' values ``hp``."""
@@ -77,6 +78,12 @@ class Output:
     record_points: bool
     record_grad_norm: bool
     echo: str
+    record_test: bool = False  # held-out loss and error (a learning problem with a test set)
+
+    @property
+    def kernel_points(self) -> bool:
+        """Whether the kernel records points: asked for, or needed by the held-out metrics."""
+        return self.record_points or self.record_test
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ class RecordConfig:
     points_per_decade: int = 10
     points: bool = False
     grad_norm: bool = True
+    test: bool = False  # learning problems: held-out loss and error at each record
 
 
 @dataclass
@@ -109,15 +110,12 @@ class ShardConfig:
     count: int = 1
 
 
-REPORT_FORMATS = ("png", "svg", "both")  # report.format: the files each figure is written as
-
-
 @dataclass
 class ReportConfig:
     enabled: bool = True  # write RUN_DIR/report/ (figures, index.html) after the run
     # the largest fraction of seeds diverged at which a step size can be a group's best
     max_diverged: float = 0.0
-    format: str = "png"  # png | svg | both: each figure rendered once per format asked
+    format: str = "png"  # png | svg | both (REPORT_FORMATS): each figure rendered once per format
     jobs: bool = False  # in a multirun, also each job's own report (the sweep's is written)
 
 

@@ -34,7 +34,7 @@ def chunk_size(plan: Plan, block: int) -> int:
 
 def _auto_chunk_size(plan: Plan, block: int) -> int:
     per_record = (
-        1 + plan.output.record_grad_norm + (plan.problem.dim if plan.output.record_points else 0)
+        1 + plan.output.record_grad_norm + (plan.problem.dim if plan.output.kernel_points else 0)
     )
     per_traj = 8 * len(plan.output.record_iters) * per_record
     per_traj += 8 * 4 * plan.problem.dim + 64
@@ -74,7 +74,7 @@ def chunk_bytes(plan: Plan, size: int) -> int:
 
 def _per_trajectory_bytes(plan: Plan) -> int:
     dim, n_rec = plan.problem.dim, len(plan.output.record_iters)
-    values = 1 + plan.output.record_grad_norm + (dim if plan.output.record_points else 0)
+    values = 1 + plan.output.record_grad_norm + (dim if plan.output.kernel_points else 0)
     kernel = 8 * (dim + 5) + 8 * n_rec * values  # finals, counters and the history buffers
     grid = 8 * (2 + 2 * N_HP) + 8 * 4 * dim  # index, seed, axes, hp; x0 and its temporaries
     history = ARROW_FACTOR * n_rec * _row_bytes(plan)
@@ -85,7 +85,8 @@ def _per_trajectory_bytes(plan: Plan) -> int:
 def _row_bytes(plan: Plan) -> int:
     """One history row: trajectory, iter, f, grad_norm, x."""
     row = 8 + 4 + 8 + (8 if plan.output.record_grad_norm else 0)
-    return row + (8 * plan.problem.dim + 4 if plan.output.record_points else 0)
+    row += 16 if plan.output.record_test else 0  # test_loss, test_error
+    return row + (8 * plan.problem.dim + 4 if plan.output.kernel_points else 0)
 
 
 def _trajectory_row_bytes(plan: Plan) -> int:

@@ -30,7 +30,8 @@ from adagrad_lab.catalog.custom import (
 )
 from adagrad_lab.sweep.learning import Learning, hp_rows, learning, refuse_learning_keys
 from adagrad_lab.sweep.plan import ConfigError, Execution, Output, Plan, Problem, Sweep
-from adagrad_lab.sweep.schema import REPORT_FORMATS, not_a_key, unknown_key
+from adagrad_lab.sweep.report_keys import REPORT_FORMATS
+from adagrad_lab.sweep.schema import not_a_key, unknown_key
 from adagrad_lab.sweep.values import (
     ECHOES,
     LEGACY_SEED_LIMIT,
@@ -87,6 +88,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         iparams=learned.iparams if learned else None,
         data=learned.about() if learned else None,
         optima=learned.optima if learned else None,
+        heldout=(learned.dataset.test, learned.dataset.y_test) if learned else None,
     )
     axes = _axes(ocfg, OPTIMIZERS[optimizer])
     sweep_part = Sweep(
@@ -105,6 +107,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         record_iters=_record(rec, n_iter),
         record_points=bool(rec["points"]),
         record_grad_norm=bool(rec["grad_norm"]),
+        record_test=_record_test(rec, learned),
         echo=_choice("echo", raw["echo"], ECHOES),
     )
     execution = Execution(
@@ -154,6 +157,16 @@ def _learning(
         refuse_learning_keys(obj, noise, obj["name"])
         return None
     return learning(obj, noise, objective)
+
+
+def _record_test(rec: dict[str, Any], learned: Learning | None) -> bool:
+    if not rec.get("test"):
+        return False
+    if learned is None:
+        raise ConfigError("record.test", "only least_squares and logistic have a test set")
+    if learned.dataset.test.shape[0] == 0:
+        raise ConfigError("record.test", "objective.test_fraction=0 holds out no rows")
+    return True
 
 
 def _user_function(target: object) -> ValueAndGrad:
