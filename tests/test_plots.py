@@ -177,7 +177,7 @@ def test_sensitivity_shows_the_step_size_claim_with_diverged_fractions():
     top, bottom = fig.axes
     assert top.get_xscale() == "log" and bottom.get_xscale() == "log"
     assert bottom.get_xlabel() == "step size" and top.get_ylabel() == "median final f(x)"
-    assert bottom.get_ylabel() == "diverged"
+    assert bottom.get_ylabel() == "fraction diverged"
     lines = _gid(top, "median")
     assert [line.get_label() for line in lines] == ["AdaGrad", "gradient descent"]
     assert {"AdaGrad", "gradient descent", "+inf (diverged)"} <= set(_legend_texts(top))

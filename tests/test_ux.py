@@ -190,7 +190,7 @@ def test_help_is_the_apps_own_page(tmp_path):
 def test_summary_says_what_it_summarizes_with_percentages(make_cfg, tmp_path):
     run(make_cfg([*FAST, "objective=booth", "sweep.target=1e-2", "sweep.n_iter=50"]), tmp_path)
     lines = summary_text(tmp_path).splitlines()
-    assert lines[0] == "booth (dim 2), adagrad: 3 seeds, 50 iterations, 6 trajectories"
+    assert lines[0] == "booth (dim 2), AdaGrad: 3 seeds, 50 iterations, 6 trajectories"
     assert re.search(r"\d+\.\d%", lines[-1]), lines
     assert "converged" in lines[1] and "diverged" in lines[1]
 
@@ -199,7 +199,7 @@ def test_summary_of_one_trajectory_is_singular(make_cfg, tmp_path):
     cfg = make_cfg([*FAST, "sweep.seeds=1", "sweep.n_iter=1", "optimizer.step_size=0.1"])
     run(cfg, tmp_path)
     head = summary_text(tmp_path).splitlines()[0]
-    assert head == "ellipsoid (dim 2), adagrad: 1 seed, 1 iteration, 1 trajectory"
+    assert head == "ellipsoid (dim 2), AdaGrad: 1 seed, 1 iteration, 1 trajectory"
 
 
 @pytest.mark.parametrize(("schedule", "listed"), [("final", False), ("every", True)])

@@ -13,9 +13,18 @@ the layout: the quantiles, fractions and ratios are the frames'.
 
 Conventions shared by the figures:
 
-* Colours: the Okabe-Ito palette (`OKABE_ITO`, safe for the common colour
-  vision deficiencies), line styles cycling as well, so curves stay apart in
-  greyscale print. Heatmaps and contours use the "cividis" colour map.
+* Colours: curves of one numeric setting (a step size, a batch size, a
+  sigma) take `SEQUENTIAL` colours, dark to light as the values grow;
+  other curves the Okabe-Ito palette (`OKABE_ITO` but its faint yellow, safe
+  for the common colour vision deficiencies), line styles cycling as well, so
+  that no colour and line style pair repeats among 28 curves and curves stay
+  apart in greyscale print. Every curve keeps 2:1 contrast against white.
+  Heatmaps and contours use the "cividis" colour map.
+* Labels: an optimizer by its display name (`display_name`: "AdaGrad",
+  "Adam"), floats to 3 significant digits (more only where two would read
+  alike). A curve drawn at one step size (each group at its best) says it in
+  its legend entry: "AdaGrad (step 0.0316)". ``subtitle`` puts a line under a
+  figure's title; `describe_run` writes what was run into one.
 * Log scales where the data span a decade or more (``logx``/``logy`` force
   one either way); the step size axis is logarithmic whenever the step sizes
   span a decade.
@@ -38,34 +47,105 @@ Conventions shared by the figures:
 >>> fig.savefig("convergence.pdf")  # doctest: +SKIP
 """
 
-from adagrad_lab.plots.curves import convergence, sensitivity
-from adagrad_lab.plots.heatmap import heatmap
-from adagrad_lab.plots.labels import (
-    AXIS_LABELS,
-    OPTIMIZER_LABELS,
-    QUANTILE_COLUMN,
-    VALUE_COLUMNS,
-    VALUE_LABELS,
-)
-from adagrad_lab.plots.landscape import contour, paths_from_history, surface
-from adagrad_lab.plots.runtimes import performance_profile, runtime_ecdf
-from adagrad_lab.plots.style import (
-    BAND_ALPHA,
-    CMAP,
-    FACET_COLUMNS,
-    FIGSIZE,
-    FLOOR,
-    GREY,
-    HUGE,
-    LABEL_SIZE,
-    LEGEND_SIZE,
-    LINE_WIDTH,
-    LINESTYLES,
-    MARKERS,
-    OKABE_ITO,
-    TICK_SIZE,
-    TITLE_SIZE,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from adagrad_lab.plots.curves import (
+        convergence,
+        sensitivity,
+    )
+    from adagrad_lab.plots.heatmap import (
+        heatmap,
+    )
+    from adagrad_lab.plots.labels import (
+        AXIS_LABELS,
+        OPTIMIZER_LABELS,
+        QUANTILE_COLUMN,
+        VALUE_COLUMNS,
+        VALUE_LABELS,
+        describe_run,
+        display_name,
+    )
+    from adagrad_lab.plots.landscape import (
+        contour,
+        paths_from_history,
+        surface,
+    )
+    from adagrad_lab.plots.runtimes import (
+        performance_profile,
+        runtime_ecdf,
+    )
+    from adagrad_lab.plots.style import (
+        BAND_ALPHA,
+        CMAP,
+        FACET_COLUMNS,
+        FIGSIZE,
+        FLOOR,
+        GREY,
+        HUGE,
+        LABEL_SIZE,
+        LEGEND_SIZE,
+        LINE_COLOURS,
+        LINE_WIDTH,
+        LINESTYLES,
+        MARKERS,
+        OKABE_ITO,
+        SEQUENTIAL,
+        SEQUENTIAL_RANGE,
+        SUBTITLE_SIZE,
+        TICK_SIZE,
+        TITLE_SIZE,
+    )
+
+# where each public name lives: a submodule is imported when one of its names is first
+# used, so that the labels (a console summary's display names) come without matplotlib
+_HOMES = {
+    "convergence": "curves",
+    "sensitivity": "curves",
+    "heatmap": "heatmap",
+    "AXIS_LABELS": "labels",
+    "OPTIMIZER_LABELS": "labels",
+    "QUANTILE_COLUMN": "labels",
+    "VALUE_COLUMNS": "labels",
+    "VALUE_LABELS": "labels",
+    "describe_run": "labels",
+    "display_name": "labels",
+    "contour": "landscape",
+    "paths_from_history": "landscape",
+    "surface": "landscape",
+    "performance_profile": "runtimes",
+    "runtime_ecdf": "runtimes",
+    "BAND_ALPHA": "style",
+    "CMAP": "style",
+    "FACET_COLUMNS": "style",
+    "FIGSIZE": "style",
+    "FLOOR": "style",
+    "GREY": "style",
+    "HUGE": "style",
+    "LABEL_SIZE": "style",
+    "LEGEND_SIZE": "style",
+    "LINE_COLOURS": "style",
+    "LINE_WIDTH": "style",
+    "LINESTYLES": "style",
+    "MARKERS": "style",
+    "OKABE_ITO": "style",
+    "SEQUENTIAL": "style",
+    "SEQUENTIAL_RANGE": "style",
+    "SUBTITLE_SIZE": "style",
+    "TICK_SIZE": "style",
+    "TITLE_SIZE": "style",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AXIS_LABELS",
@@ -79,17 +159,23 @@ __all__ = [
     "LABEL_SIZE",
     "LEGEND_SIZE",
     "LINESTYLES",
+    "LINE_COLOURS",
     "LINE_WIDTH",
     "MARKERS",
     "OKABE_ITO",
     "OPTIMIZER_LABELS",
     "QUANTILE_COLUMN",
+    "SEQUENTIAL",
+    "SEQUENTIAL_RANGE",
+    "SUBTITLE_SIZE",
     "TICK_SIZE",
     "TITLE_SIZE",
     "VALUE_COLUMNS",
     "VALUE_LABELS",
     "contour",
     "convergence",
+    "describe_run",
+    "display_name",
     "heatmap",
     "paths_from_history",
     "performance_profile",

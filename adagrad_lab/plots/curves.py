@@ -12,17 +12,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from adagrad_lab.plots.labels import (
-    AXIS_LABELS,
     VALUE_LABELS,
     Hue,
     _band,
-    _hue_keys,
+    _groups,
     _label_groups,
-    _labelled,
-    _named,
     _quantile_columns,
     _require,
 )
+from adagrad_lab.plots.legends import _Legend
 from adagrad_lab.plots.scales import (
     _fill_band,
     _limits,
@@ -36,7 +34,9 @@ from adagrad_lab.plots.style import (
     FIGSIZE,
     FLOOR,
     LINE_WIDTH,
+    Entry,
     _band_handle,
+    _curve_style,
     _diverged_handle,
     _facet_size,
     _figure,
@@ -45,7 +45,6 @@ from adagrad_lab.plots.style import (
     _panel_edges,
     _panels,
     _place_legend,
-    _style,
 )
 
 
@@ -62,6 +61,7 @@ def convergence(
     scale_by: pd.DataFrame | None = None,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> Figure:
     """The median across seeds per iteration, one line per group, with its quantile band.
 
@@ -91,10 +91,7 @@ def convergence(
     quantiles = _quantile_columns(frame, "")
     lo, hi = band if band is not None else _band(quantiles)
     panels = _panels(frame, facet)
-    keys = [k for k in _hue_keys(frame, hue) if k != facet]
-    shown = [k for k in keys if frame[k].nunique(dropna=False) > 1] or keys
-    legend_title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
-    labels = _labelled(frame, shown)
+    groups = _groups(frame, hue, [facet] if facet else [], [facet] if facet else [])
     drawn = [c for c in ("q0.5", lo, hi) if c]
     values = frame[drawn].to_numpy(np.float64)
     if scale_by is None:
@@ -107,16 +104,18 @@ def convergence(
 
     fig = _figure(figsize or (FIGSIZE if facet is None else _facet_size(len(panels))))
     axes = _panel_axes(fig, len(panels))
-    handles: dict[str, Artist] = {}
+    legend = _Legend(groups)
+    bands: dict[str, str] = {}
     marks: dict[str, Artist] = {}
     diverged = False
     for i, (ax, (panel, part)) in enumerate(zip(axes, panels, strict=True)):
-        for label, g in _label_groups(part, shown, "iter"):
-            style = _style(labels.index(label))
+        for label, g in _label_groups(part, groups, "iter"):
+            style = _curve_style(groups, label)
             x = g["iter"].to_numpy(np.float64) + (1.0 if logx else 0.0)
             median = g["q0.5"].to_numpy(np.float64)
             if lo and hi:
                 _fill_band(ax, x, g[lo], g[hi], r, style["color"])
+                bands[label] = style["color"]
             (line,) = ax.plot(
                 x,
                 r.y(median),
@@ -126,7 +125,7 @@ def convergence(
                 label=label,
                 gid="median",
             )
-            handles.setdefault(label, line)
+            legend.add(ax, label, line, g)
             diverged |= _mark_inf(ax, x, median, r, style["color"], first_only=True)
         for mark in r.decorate(ax):
             marks.setdefault(str(mark.get_label()), mark)
@@ -140,16 +139,24 @@ def convergence(
             f"{VALUE_LABELS.get(value, value)} (median{' and band' if lo and hi else ''})"
             if first
             else None,
-            panel if facet is not None else title,
+            panel,
         )
-    legend = [handles[label] for label in labels if label in handles]
+    entries = legend.entries()
     if lo and hi:
-        legend.append(_band_handle(lo, hi))
+        band_handle = _band_handle(lo, hi, [bands[k] for k in groups.labels if k in bands])
+        entries.append((band_handle, str(band_handle[0].get_label())))
     if diverged:
-        legend.append(_diverged_handle("median diverged"))
-    legend += marks.values()
-    _place_legend(fig, axes, legend, legend_title, facet is not None, title)
+        entries.append(_entry(_diverged_handle("median diverged")))
+    entries += [_entry(m) for m in marks.values()]
+    _place_legend(fig, axes, entries, groups.title, facet is not None, title, subtitle)
     return fig
+
+
+DIVERGED_LABEL = "fraction diverged"  # the y label of a diverged fraction
+
+
+def _entry(artist: Artist) -> Entry:
+    return artist, str(artist.get_label())
 
 
 def _rows_of(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
@@ -171,6 +178,7 @@ def sensitivity(
     facet: str | None = None,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> Figure:
     """The median final f against the step size, one curve per optimizer, with the diverged share.
 
@@ -202,18 +210,8 @@ def sensitivity(
     if facet is not None and facet not in frame.columns:
         raise ValueError(f"facet: the frame has no column {facet}")
     lo, hi = _band(_quantile_columns(frame, which))
-    keys = [k for k in _hue_keys(frame, hue) if k not in ("step_size", facet)]
-    panels: list[tuple[str | None, pd.DataFrame]] = (
-        [(None, frame)]
-        if facet is None
-        else [
-            (_named(facet, v), g)
-            for v, g in frame.groupby(facet, observed=True, dropna=False, sort=True)
-        ]
-    )
-    shown = [k for k in keys if frame[k].nunique(dropna=False) > 1] or keys
-    legend_title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
-    labels = _labelled(frame, shown)
+    panels = _panels(frame, facet)
+    groups = _groups(frame, hue, ["step_size", *([facet] if facet else [])], [])
     r = _value_range(frame[[c for c in (median, lo, hi) if c]].to_numpy(np.float64), floor, logy)
     steps = frame["step_size"].to_numpy(np.float64)
     log_steps = _spans_decade(steps) if logx is None else logx
@@ -229,18 +227,20 @@ def sensitivity(
     for k in range(n, rows * columns):  # the empty places of the last row
         fig.delaxes(axes[2 * (k // columns), k % columns])
         fig.delaxes(axes[2 * (k // columns) + 1, k % columns])
-    handles: dict[str, Artist] = {}
+    legend = _Legend(groups)
+    bands: dict[str, str] = {}
     marks: dict[str, Artist] = {}
     diverged = False
     for j, (panel, part) in enumerate(panels):
         row, column = 2 * (j // columns), j % columns
         top, bottom = cast(Axes, axes[row, column]), cast(Axes, axes[row + 1, column])
-        for label, g in _label_groups(part, shown, "step_size"):
-            style = _style(labels.index(label))
+        for label, g in _label_groups(part, groups, "step_size"):
+            style = _curve_style(groups, label)
             x = g["step_size"].to_numpy(np.float64)
             y = g[median].to_numpy(np.float64)
             if lo and hi:
                 _fill_band(top, x, g[lo], g[hi], r, style["color"])
+                bands[label] = style["color"]
             (line,) = top.plot(
                 x,
                 r.y(y),
@@ -252,7 +252,7 @@ def sensitivity(
                 label=label,
                 gid="median",
             )
-            handles.setdefault(label, line)
+            legend.add(top, label, line, g)
             diverged |= _mark_inf(top, x, y, r, style["color"], first_only=False)
             bottom.plot(
                 x,
@@ -275,16 +275,18 @@ def sensitivity(
             top,
             None,
             f"median {which} {VALUE_LABELS.get(value, value)}" if column == 0 else None,
-            panel if facet is not None else title,
+            panel,
         )
         bottom.set_ylim(-0.05, 1.05)
         bottom.set_yticks([0.0, 0.5, 1.0])
-        _labels(bottom, "step size", "diverged" if column == 0 else None, None)
-    legend = [handles[label] for label in labels if label in handles]
+        _labels(bottom, "step size", DIVERGED_LABEL if column == 0 else None, None)
+    entries = legend.entries()
     if lo and hi:
-        legend.append(_band_handle(lo, hi))
+        band_handle = _band_handle(lo, hi, [bands[k] for k in groups.labels if k in bands])
+        entries.append((band_handle, str(band_handle[0].get_label())))
     if diverged:
-        legend.append(_diverged_handle("median diverged"))
-    legend += marks.values()
-    _place_legend(fig, [cast(Axes, axes[0, 0])], legend, legend_title, facet is not None, title)
+        entries.append(_entry(_diverged_handle("median diverged")))
+    entries += [_entry(m) for m in marks.values()]
+    top_left = [cast(Axes, axes[0, 0])]
+    _place_legend(fig, top_left, entries, groups.title, facet is not None, title, subtitle)
     return fig

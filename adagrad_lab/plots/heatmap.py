@@ -10,7 +10,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from adagrad_lab import analysis
-from adagrad_lab.plots.labels import AXIS_LABELS, _column_label, _hue_keys, _require, _tick
+from adagrad_lab.plots.labels import (
+    AXIS_LABELS,
+    _column_label,
+    _digits,
+    _hue_keys,
+    _require,
+    _tick,
+)
 from adagrad_lab.plots.scales import _spans_decade
 from adagrad_lab.plots.style import (
     FLOOR,
@@ -20,6 +27,7 @@ from adagrad_lab.plots.style import (
     TICK_SIZE,
     _cmap,
     _figure,
+    _headline,
     _labels,
     _luminance,
 )
@@ -37,6 +45,7 @@ def heatmap(
     annotate: bool | None = None,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> Figure:
     """A heatmap of the median final f over two swept hyperparameters, a colour bar beside it.
 
@@ -54,7 +63,8 @@ def heatmap(
     ``annotate`` writes each cell's value (default: up to 144 cells, each wide
     enough for its text). ``figsize`` defaults to 6.4 x 4.8 inches, wider and
     taller for many cells (at most 14 x 10); beyond 12 columns or rows, only
-    every other (third...) tick is labelled.
+    every other (third...) tick is labelled, floats to 3 significant digits.
+    ``subtitle``: a line under the title, e.g. `labels.describe_run`'s.
 
     >>> adagrad = res.trajectories.query("optimizer == 'adagrad'")  # doctest: +SKIP
     >>> heatmap(adagrad, x="step_size", y="eps").savefig("heatmap.png")  # doctest: +SKIP
@@ -165,7 +175,8 @@ def heatmap(
     for axis, key, values in ((ax.xaxis, x, table.columns), (ax.yaxis, y, table.index)):
         every = -(-len(values) // 12)  # at most 12 tick labels
         at = range(0, len(values), every)
-        axis.set_ticks(list(at), [_tick(key, values[i]) for i in at])
+        digits = _digits(pd.Series(values))
+        axis.set_ticks(list(at), [_tick(key, values[i], digits) for i in at])
     if nx > 6:
         ax.tick_params(axis="x", labelrotation=45)
     ax.set_xlim(-0.5, nx - 0.5)
@@ -173,7 +184,8 @@ def heatmap(
     colorbar = fig.colorbar(mesh, ax=ax, extend="min" if clipped else "neither")
     colorbar.set_label(_column_label(column, value), fontsize=LABEL_SIZE)
     colorbar.ax.tick_params(labelsize=TICK_SIZE)
-    _labels(ax, AXIS_LABELS.get(x, x), AXIS_LABELS.get(y, y), title, grid=False)
+    _labels(ax, AXIS_LABELS.get(x, x), AXIS_LABELS.get(y, y), None, grid=False)
+    _headline(fig, ax, title, subtitle, faceted=False)
     if handles:  # below the axes and their tick labels, however long
         fig.legend(
             handles=handles,

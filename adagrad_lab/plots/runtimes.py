@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
-from matplotlib.artist import Artist
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-from adagrad_lab.plots.labels import AXIS_LABELS, Hue, _hue_keys, _label_groups, _labelled, _require
+from adagrad_lab.plots.labels import VALUE_LABELS, Hue, _groups, _label_groups, _require, _short
+from adagrad_lab.plots.legends import _Legend
 from adagrad_lab.plots.scales import _limits
 from adagrad_lab.plots.style import (
     FIGSIZE,
     LINE_WIDTH,
+    Entry,
+    _curve_style,
     _facet_size,
     _figure,
     _labels,
@@ -19,7 +24,6 @@ from adagrad_lab.plots.style import (
     _panel_edges,
     _panels,
     _place_legend,
-    _style,
 )
 
 
@@ -27,9 +31,12 @@ def runtime_ecdf(
     frame: pd.DataFrame,
     hue: Hue = None,
     *,
+    targets: Sequence[float] | None = None,
+    value: str = "auto",
     facet: str | None = None,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> Figure:
     """The runtime ECDF: fraction of (trajectory, target) pairs solved by each iteration.
 
@@ -38,6 +45,10 @@ def runtime_ecdf(
     The x axis is logarithmic, at iteration + 1 (the number of gradient
     evaluations, COCO's x axis) so that iteration 0 has a place. Pairs never
     solved keep the curve below 1: its height at the right is the share solved.
+    ``targets`` (those the frame was computed with, e.g.
+    `analysis.DEFAULT_TARGETS`) are written in the legend, on ``value`` (as the
+    frame's: "auto" or "gap" f(x) - f*, "f" f(x)). ``subtitle``: a line under the title, e.g.
+    `labels.describe_run`'s.
 
     >>> ecdf = analysis.runtime_ecdf(analysis.runtimes(res), by=["optimizer"])  # doctest: +SKIP
     >>> runtime_ecdf(ecdf).savefig("ecdf.pdf")  # doctest: +SKIP
@@ -55,7 +66,18 @@ def runtime_ecdf(
         facet,
         figsize,
         title,
+        subtitle,
+        [] if targets is None else [_targets_entry(targets, value)],
     )
+
+
+def _targets_entry(targets: Sequence[float], value: str) -> Entry:
+    """A legend line naming the targets: 'targets on f(x) - f*: 1e2, 1e1, ..., 1e-8 (11)'."""
+    shown = [_short(float(t)) for t in targets]
+    listed = ", ".join(shown) if len(shown) <= 4 else f"{shown[0]}, {shown[1]}, ..., {shown[-1]}"
+    count = f" ({len(shown)})" if len(shown) > 4 else ""
+    text = f"targets on {VALUE_LABELS.get(value, value)}: {listed}{count}"
+    return Line2D([], [], linestyle="none", label=text, gid="targets"), text
 
 
 def performance_profile(
@@ -65,6 +87,7 @@ def performance_profile(
     facet: str | None = None,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> Figure:
     """The Dolan-More performance profile: fraction of problems solved within a factor tau.
 
@@ -90,6 +113,8 @@ def performance_profile(
         facet,
         figsize,
         title,
+        subtitle,
+        [],
     )
 
 
@@ -105,20 +130,19 @@ def _steps(
     facet: str | None,
     figsize: tuple[float, float] | None,
     title: str | None,
+    subtitle: str | None,
+    notes: list[Entry],
 ) -> Figure:
     panels = _panels(frame, facet)
-    keys = [k for k in _hue_keys(frame, hue) if k != facet]
-    shown = [k for k in keys if frame[k].nunique(dropna=False) > 1] or keys
-    legend_title = AXIS_LABELS.get(shown[0], shown[0]) if len(shown) == 1 else None
-    labels = _labelled(frame, shown)
+    groups = _groups(frame, hue, [facet] if facet else [], [facet] if facet else [])
     fig = _figure(figsize or (FIGSIZE if facet is None else _facet_size(len(panels))))
     axes = _panel_axes(fig, len(panels))
-    handles: dict[str, Artist] = {}
+    legend = _Legend(groups)
     xs = frame[x].to_numpy(np.float64) + shift
     right = float(np.nanmax(xs[np.isfinite(xs)])) * 1.25 if np.isfinite(xs).any() else 1.0
     for i, (ax, (panel, part)) in enumerate(zip(axes, panels, strict=True)):
-        for label, g in _label_groups(part, shown, x):
-            style = _style(labels.index(label))
+        for label, g in _label_groups(part, groups, x):
+            style = _curve_style(groups, label)
             fraction = g["fraction"].to_numpy(np.float64)
             # a fraction stays at its last value for every larger x: drawn to the right edge
             (line,) = ax.plot(
@@ -131,7 +155,7 @@ def _steps(
                 label=label,
                 gid=gid,
             )
-            handles.setdefault(label, line)
+            legend.add(ax, label, line, g)
         ax.set_xscale("log", base=base)
         _limits(ax, xs, True)
         ax.set_ylim(-0.02, 1.02)
@@ -140,8 +164,8 @@ def _steps(
             ax,
             xlabel if last else None,
             ylabel if first else None,
-            panel if facet is not None else title,
+            panel,
         )
-    legend = [handles[label] for label in labels if label in handles]
-    _place_legend(fig, axes, legend, legend_title, facet is not None, title)
+    entries = [*legend.entries(), *notes]
+    _place_legend(fig, axes, entries, groups.title, facet is not None, title, subtitle)
     return fig

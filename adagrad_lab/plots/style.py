@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -11,11 +13,12 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from adagrad_lab import analysis
-from adagrad_lab.plots.labels import _named
+from adagrad_lab.plots.labels import _digits, _Groups, _named
 
 Array = np.ndarray[Any, Any]
 
@@ -34,6 +37,10 @@ OKABE_ITO = (
 )
 
 
+# the curves' colours: Okabe-Ito but its yellow, each at least 2.2:1 against white
+LINE_COLOURS = OKABE_ITO[:7]
+
+
 LINESTYLES = ("-", "--", "-.", ":")
 
 
@@ -44,6 +51,13 @@ GREY = "#555555"
 
 
 CMAP = "cividis"  # sequential, readable with a colour vision deficiency and in greyscale
+
+
+# curves of a numeric setting (step size, batch size): this map's part from dark to light,
+# ordered in lightness as the values are; it stops short of viridis' yellow, so that its
+# lightest curve keeps 2:1 against white
+SEQUENTIAL = "viridis"
+SEQUENTIAL_RANGE = (0.0, 0.75)
 
 
 # default floor of log value axes, values <= FLOOR drawn at it: where the analysis ties them
@@ -73,6 +87,9 @@ LEGEND_SIZE = 9.5
 TITLE_SIZE = 12.5
 
 
+SUBTITLE_SIZE = 10.0
+
+
 LINE_WIDTH = 2.0
 
 
@@ -85,8 +102,9 @@ def _panels(frame: pd.DataFrame, facet: str | None) -> list[tuple[str | None, pd
         return [(None, frame)]
     if facet not in frame.columns:
         raise ValueError(f"facet: the frame has no column {facet}")
+    digits = _digits(frame[facet])
     return [
-        (_named(facet, v), g)
+        (_named(facet, v, digits), g)
         for v, g in frame.groupby(facet, observed=True, dropna=False, sort=True)
     ]
 
@@ -113,30 +131,62 @@ def _panel_edges(i: int, n: int) -> tuple[bool, bool]:
     return i % columns == 0, i + columns >= n
 
 
+Entry = tuple[Artist | tuple[Artist, ...], str]  # a legend entry: its handle, its text
+
+
+# a tuple of patches is one swatch split into their colours (a band drawn in each curve's)
+HANDLERS = {tuple: HandlerTuple(ndivide=None, pad=0.0)}
+
+
 def _place_legend(
     fig: Figure,
     axes: list[Axes],
-    handles: list[Artist],
+    entries: Sequence[Entry],
     title: str | None,
     below: bool,
     suptitle: str | None,
+    subtitle: str | None = None,
 ) -> None:
-    """Right of the single axes, or one legend for the figure below its panels."""
+    """Right of the single axes, or one legend for the figure below its panels; the
+    figure's title and subtitle above."""
+    _headline(fig, axes[0], suptitle, subtitle, below)
     if not below:
-        _legend(axes[0], handles, title)
+        _legend(axes[0], entries, title)
         return
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=TITLE_SIZE)
     width = fig.get_figwidth()
     fig.legend(
-        handles=handles,
+        handles=[h for h, _ in entries],
+        labels=[text for _, text in entries],
         title=title,
         loc="outside lower center",
-        ncols=max(1, min(len(handles), int(width // 3.1))),
+        ncols=max(1, min(len(entries), int(width // 3.1))),
         fontsize=LEGEND_SIZE,
         title_fontsize=LEGEND_SIZE,
         frameon=False,
+        handler_map=HANDLERS,
     )
+
+
+def _headline(
+    fig: Figure, ax: Axes, title: str | None, subtitle: str | None, faceted: bool
+) -> None:
+    """The title and, under it in smaller type, what was run (`labels.describe_run`),
+    wrapped to the figure's width. One axes: the title on it, or, with a subtitle,
+    the title above the figure and the subtitle on the axes; panels (whose titles
+    name them): both above the figure."""
+    if subtitle:
+        chars = max(40, int(fig.get_figwidth() * 72 / (0.55 * SUBTITLE_SIZE)))
+        subtitle = textwrap.fill(subtitle, chars)
+    if faceted:
+        text = "\n".join(t for t in (title, subtitle) if t)
+        if text:
+            fig.suptitle(text, fontsize=TITLE_SIZE if title else SUBTITLE_SIZE)
+    elif subtitle:
+        if title:
+            fig.suptitle(title, fontsize=TITLE_SIZE)
+        ax.set_title(subtitle, fontsize=SUBTITLE_SIZE, color=GREY)
+    elif title:
+        ax.set_title(title, fontsize=TITLE_SIZE)
 
 
 def _figure(figsize: tuple[float, float]) -> Figure:
@@ -152,11 +202,36 @@ def _cmap() -> Colormap:
 
 
 def _style(i: int) -> dict[str, str]:
+    """Curve ``i``'s colour, line style and marker: no colour and line style pair twice
+    among the first 28 curves (7 colours by 4 styles)."""
+    n = len(LINE_COLOURS)
     return {
-        "color": OKABE_ITO[i % len(OKABE_ITO)],
+        "color": LINE_COLOURS[i % n],
+        "linestyle": LINESTYLES[(i // n) % len(LINESTYLES)],
+        "marker": MARKERS[i % len(MARKERS)],
+    }
+
+
+def _sequential(i: int, n: int) -> dict[str, str]:
+    """The ``i``-th of ``n`` ordered values of a numeric setting: a colour of `SEQUENTIAL`,
+    from dark (the smallest) to light, evenly spaced by rank."""
+    import matplotlib as mpl
+    from matplotlib.colors import to_hex
+
+    low, high = SEQUENTIAL_RANGE
+    at = low + (high - low) * (i / (n - 1) if n > 1 else 0.0)
+    return {
+        "color": to_hex(mpl.colormaps[SEQUENTIAL](at)),
         "linestyle": LINESTYLES[i % len(LINESTYLES)],
         "marker": MARKERS[i % len(MARKERS)],
     }
+
+
+def _curve_style(groups: _Groups, label: str) -> dict[str, str]:
+    """The style of the curve ``label``, the same in every panel: sequential colours for
+    one numeric key, the palette otherwise."""
+    i = groups.labels.index(label)
+    return _sequential(i, len(groups.labels)) if groups.numeric else _style(i)
 
 
 def _labels(ax: Axes, x: str | None, y: str | None, title: str | None, grid: bool = True) -> None:
@@ -171,28 +246,51 @@ def _labels(ax: Axes, x: str | None, y: str | None, title: str | None, grid: boo
         ax.grid(True, which="major", linewidth=0.6, alpha=0.35)
 
 
-def _legend(ax: Axes, handles: list[Artist], title: str | None, below: bool = False) -> None:
-    """The legend outside the axes (right, or below): it never hides a curve."""
+def _legend(
+    ax: Axes, entries: Sequence[Entry | Artist], title: str | None, below: bool = False
+) -> None:
+    """The legend outside the axes (right, or below): it never hides a curve. An entry is
+    (handle, text), or an artist with its own label."""
     where: dict[str, Any] = (
         {"loc": "upper center", "bbox_to_anchor": (0.5, -0.14), "ncols": 3}
         if below
         else {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)}
     )
+    pairs = [e if isinstance(e, tuple) else (e, str(e.get_label())) for e in entries]
     ax.legend(
-        handles=handles,
+        handles=[h for h, _ in pairs],
+        labels=[text for _, text in pairs],
         title=title,
         fontsize=LEGEND_SIZE,
         title_fontsize=LEGEND_SIZE,
         frameon=False,
+        handler_map=HANDLERS,
         **where,
     )
 
 
-def _band_handle(lo: str, hi: str) -> Patch:
-    """ "25-75% of seeds" for the band between the columns q0.25 and q0.75 (or final_q...)."""
+def _panel_steps(ax: Axes, entries: Sequence[Entry]) -> None:
+    """A small legend inside a panel: each curve's step size there, where the figure's
+    legend says "step per panel"."""
+    if entries:
+        ax.legend(
+            handles=[h for h, _ in entries],
+            labels=[text for _, text in entries],
+            fontsize=LEGEND_SIZE - 1.5,
+            loc="best",
+            framealpha=0.8,
+        )
+
+
+def _band_handle(lo: str, hi: str, colours: Sequence[str]) -> tuple[Patch, ...]:
+    """ "25-75% of seeds" for the bands between the columns q0.25 and q0.75 (or final_q...):
+    one swatch split into the bands' colours, each as it is drawn."""
     q = [100 * float(c.rsplit("q", 1)[1]) for c in (lo, hi)]
     label = f"{q[0]:g}-{q[1]:g}% of seeds"
-    return Patch(color=GREY, alpha=BAND_ALPHA * 1.5, linewidth=0, label=label)
+    return tuple(
+        Patch(color=c, alpha=BAND_ALPHA, linewidth=0, label=label, gid="band")
+        for c in dict.fromkeys(colours or [GREY])
+    )
 
 
 def _diverged_handle(label: str) -> Line2D:

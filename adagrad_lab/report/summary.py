@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from adagrad_lab.plots.labels import display_name
 from adagrad_lab.store import parquet as storage
 
 
@@ -72,12 +73,13 @@ def summary_text(run_dir: Path) -> str:
 
 
 def summary_heading(run_dir: Path) -> str:
-    """'ellipsoid (dim 2), adagrad: 100 seeds, 1000 iterations, 1300 trajectories'."""
+    """'ellipsoid (dim 2), AdaGrad: 100 seeds, 1000 iterations, 1300 trajectories', the
+    optimizer by its display name."""
     config = storage.read_metadata(run_dir)["config"]
     traj = storage.read_trajectories(run_dir, columns=["trajectory", "seed"])
     objective, optimizer = config["objective"], config["optimizer"]
     return (
-        f"{objective['name']} (dim {objective['dim']}), {optimizer['name']}: "
+        f"{objective['name']} (dim {objective['dim']}), {display_name(optimizer['name'])}: "
         f"{count(traj['seed'].nunique(), 'seed')}, "
         f"{count(config['sweep']['n_iter'], 'iteration')}, {count(len(traj), 'trajectory')}"
     )

@@ -29,6 +29,7 @@ RECORD = coordinatewise(
     init=fill_state(SUM_SQUARES, INITIAL_ACCUMULATOR),
     n_state=1,
     formula="s += g*g; x -= step_size / (eps + sqrt(s)) * g",
+    display="AdaGrad",
     summary="the tutorial's AdaGrad",
     reference="Duchi, Hazan and Singer (2011); the tutorial's loop",
 )

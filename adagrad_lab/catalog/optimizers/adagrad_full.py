@@ -115,6 +115,7 @@ RECORD = Optimizer(
     matrix_state=True,
     max_dim=MAX_DIM,
     formula="G += g g^T; x -= step_size * (eps*I + G^(1/2))^-1 g",
+    display="AdaGrad (full matrix)",
     summary="full-matrix AdaGrad",
     reference="Duchi, Hazan and Singer (2011), full-matrix form",
 )

@@ -94,6 +94,7 @@ RECORD = coordinatewise(
     formula=(
         "lr = float32(step_size); x -= (x*weight_decay)*lr; s += g*g; x -= (lr*g) / sqrt(s + eps)"
     ),
+    display="AdaGrad (Keras)",
     summary="keras.optimizers.Adagrad (Keras 3)",
     reference="keras.optimizers.Adagrad (Keras 3, float64 variables, on its backends)",
     choices=(BACKEND,),

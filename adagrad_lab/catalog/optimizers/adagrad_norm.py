@@ -42,6 +42,7 @@ RECORD = Optimizer(
     n_state=1,
     n_coef=1,
     formula="b2 += g_i^2 for i = 1..d in turn; x -= step_size / (eps + sqrt(b2)) * g",
+    display="AdaGrad-Norm",
     summary="AdaGrad-Norm: one accumulator per trajectory",
     reference="Ward, Wu and Bottou (2019)",
 )

@@ -30,6 +30,7 @@ RECORD = coordinatewise(
     init=fill_state(SUM_SQUARES, INITIAL_ACCUMULATOR),
     n_state=1,
     formula="s += g*g; x += -step_size * ((s > 0 ? 1/sqrt(s + eps) : 0) * g)",
+    display="AdaGrad (Optax)",
     summary="optax.adagrad",
     reference="optax.adagrad (scale_by_rss, then scale by -learning_rate)",
 )

@@ -42,6 +42,7 @@ RECORD = coordinatewise(
         "s += g*g; a = step_size * (1/sqrt(s)); v = x - g*a;"
         " x = sign(v) max(abs(v) - a*l1, 0) / (1 + l2*a)"
     ),
+    display="AdaGrad (proximal)",
     summary="composite mirror descent (TensorFlow's ProximalAdagrad)",
     reference="Duchi, Hazan and Singer (2011); tf.compat.v1.train.ProximalAdagradOptimizer",
 )

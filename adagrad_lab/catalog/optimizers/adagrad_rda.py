@@ -52,6 +52,7 @@ RECORD = coordinatewise(
         "z += g; s += g*g; h = eps + sqrt(s); u = x_1 - step_size*z/h;"
         " x = sign(u) max(abs(u) - step_size*t*l1/h, 0)"
     ),
+    display="AdaGrad (RDA)",
     summary="regularized dual averaging with l1",
     reference="Duchi, Hazan and Singer (2011), section 3; Xiao (2010)",
 )

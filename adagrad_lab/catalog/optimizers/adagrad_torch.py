@@ -56,6 +56,7 @@ RECORD = coordinatewise(
         "g += weight_decay*x; s += g*g; clr = step_size / (1 + (t-1)*lr_decay);"
         " x += (-clr*g) / (sqrt(s) + eps)"
     ),
+    display="AdaGrad (PyTorch)",
     summary="torch.optim.Adagrad",
     reference="torch.optim.Adagrad (PyTorch 2)",
 )

@@ -74,6 +74,7 @@ RECORD = coordinatewise(
         " amsgrad: v = vmax = max(vmax, v); x += (-step_size/(1-beta1^t) * m)"
         " / (sqrt(v)/(1-beta2^t)^0.5 + eps)"
     ),
+    display="Adam",
     summary="torch.optim.Adam",
     reference="Kingma and Ba (2015); torch.optim.Adam",
 )

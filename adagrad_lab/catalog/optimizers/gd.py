@@ -19,6 +19,7 @@ RECORD = coordinatewise(
     (step_size(0.1),),
     elem,
     formula="x -= step_size * g",
+    display="gradient descent",
     summary="gradient descent",
     reference="Cauchy (1847)",
 )

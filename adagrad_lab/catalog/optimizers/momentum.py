@@ -61,6 +61,7 @@ RECORD = coordinatewise(
         "g += weight_decay*x; b = g (t=1) or momentum*b + (1-dampening)*g;"
         " x += -step_size * (nesterov ? g + momentum*b : b)"
     ),
+    display="SGD with momentum",
     summary="heavy ball / Nesterov (torch.optim.SGD)",
     reference="Polyak (1964); Sutskever et al. (2013); torch.optim.SGD",
 )

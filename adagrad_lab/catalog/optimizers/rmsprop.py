@@ -59,6 +59,7 @@ RECORD = coordinatewise(
         " momentum > 0: b = momentum*b + g/avg, x += -step_size*b;"
         " else x += (-step_size*g) / avg"
     ),
+    display="RMSprop",
     summary="torch.optim.RMSprop",
     reference="Tieleman and Hinton (2012); torch.optim.RMSprop",
 )
