@@ -3,6 +3,7 @@ area, the fixed-budget view. Each against a frame small enough to compute by han
 
 from __future__ import annotations
 
+import doctest
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,8 @@ SWEEP = _trajectories(
 
 def test_bootstrap_median_per_step_size_counts_diverged_as_inf():
     ci = analysis.bootstrap_median(SWEEP, seed=0)
-    assert list(ci.columns) == ["optimizer", "step_size", "n", "median", "lower", "upper"]
+    columns = ["optimizer", "step_size", "n", "median", "lower", "upper", "level"]
+    assert list(ci.columns) == columns and (ci["level"] == 0.95).all()
     assert ci["step_size"].tolist() == [0.1, 1.0] and ci["n"].tolist() == [4, 4]
     # finals 4, 1, 3, +inf: the median is (3 + 4) / 2
     assert ci["median"].tolist() == [3.5, 0.5]
@@ -133,7 +135,8 @@ def test_groups_of_one_size_resample_the_same_seeds():
 
 def test_bootstrap_fraction_of_converged_and_diverged():
     conv = analysis.bootstrap_fraction(SWEEP, seed=0)
-    assert list(conv.columns) == ["optimizer", "step_size", "n", "converged", "lower", "upper"]
+    columns = ["optimizer", "step_size", "n", "converged", "lower", "upper", "level"]
+    assert list(conv.columns) == columns
     assert conv["converged"].tolist() == [0.25, 1.0]
     assert conv.loc[1, ["lower", "upper"]].tolist() == [1.0, 1.0]
     # a resample's fraction is k / 4
@@ -393,3 +396,14 @@ def test_a_stored_run_gives_the_same_statistics_as_its_frames(make_cfg, tmp_path
     assert budget[budget["budget"] == 30]["q0.5"].tolist() == finals["final_q0.5"].tolist()
     ecdf = analysis.aggregated_ecdf(res, targets=targets)
     assert (ecdf["pairs"] == 2).all() and ecdf["fraction"].between(0, 1).all()
+
+
+def test_the_analysis_pages_worked_example_runs_as_written():
+    """docs/analysis.md's ``>>>`` lines, run as doctests (numbers to the digits shown)."""
+    text = (ROOT / "docs" / "analysis.md").read_text()
+    test = doctest.DocTestParser().get_doctest(text, {}, "analysis.md", "docs/analysis.md", 0)
+    assert len(test.examples) >= 10
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    out: list[str] = []
+    result = runner.run(test, out=out.append)
+    assert result.failed == 0, "".join(out)

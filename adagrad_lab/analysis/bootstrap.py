@@ -94,7 +94,7 @@ def bootstrap_median(
     final value is +inf. ``value`` is "f", "gap" or "auto" as there; ``column``
     "final" or "best". Columns: the group keys, ``n``, ``median``, ``lower``,
     ``upper`` (the ``level`` interval from ``resamples`` resamples drawn from
-    ``seed``, see `bootstrap_interval`).
+    ``seed``, see `bootstrap_interval`), ``level``.
 
     >>> bootstrap_median(res, resamples=2000, seed=1)  # doctest: +SKIP
     """
@@ -106,7 +106,8 @@ def bootstrap_median(
         v = g[column].to_numpy(np.float64)
         lo, hi = _interval(v, "median", resamples, level, seed)
         median = float(column_quantiles(v, [0.5])[0, 0])
-        return pd.DataFrame({"n": [len(v)], "median": [median], "lower": [lo], "upper": [hi]})
+        row = {"n": [len(v)], "median": [median], "lower": [lo], "upper": [hi], "level": [level]}
+        return pd.DataFrame(row)
 
     return _per_group(frame, keys, per_group, frame)
 
@@ -124,7 +125,7 @@ def bootstrap_fraction(
 
     Groups as in `bootstrap_median`. Columns: the group keys, ``n``, the
     ``outcome`` ("converged" or "diverged": the fraction, as `sensitivity`
-    names it), ``lower``, ``upper``. A fraction of exactly 0 or 1 has a
+    names it), ``lower``, ``upper``, ``level``. A fraction of exactly 0 or 1 has a
     zero-width interval: no resample can show what the sample never did (with
     n seeds and none diverged, the rule of three still allows up to 3/n).
 
@@ -137,7 +138,8 @@ def bootstrap_fraction(
     def per_group(g: pd.DataFrame) -> pd.DataFrame:
         v = g[outcome].to_numpy(np.float64)
         lo, hi = _interval(v, "mean", resamples, level, seed)
-        return pd.DataFrame({"n": [len(v)], outcome: [v.mean()], "lower": [lo], "upper": [hi]})
+        row = {"n": [len(v)], outcome: [v.mean()], "lower": [lo], "upper": [hi], "level": [level]}
+        return pd.DataFrame(row)
 
     return _per_group(frame, keys, per_group, frame)
 

@@ -31,6 +31,7 @@ from adagrad_lab.analysis.values import (
     column_quantiles,
     default_by,
 )
+from adagrad_lab.store.results import Results
 
 
 def fixed_budget(
@@ -64,13 +65,15 @@ def fixed_budget(
         raise ValueError(f"quantiles: numbers in [0, 1], not {quantiles!r}")
     traj = _trajectories(data)
     by = default_by(traj) if by is None else _columns(traj, by, "by")
-    hist = _history(data, ["trajectory", "iter", "f"])
-    if budgets is None:
+    ks = None if budgets is None else _iterations(budgets, "budgets")
+    # a Results reads only the rows up to the last budget, and its run lengths from the config
+    upto = None if ks is None or not isinstance(data, Results) else [("iter", "<=", int(ks[-1]))]
+    hist = _history(data, ["trajectory", "iter", "f"], upto)
+    if ks is None:
         top = int(hist["iter"].max())
         ks = np.unique([*(10 ** np.arange(len(str(top)))), top]).astype(np.int64)
-    else:
-        ks = _iterations(budgets, "budgets")
-    at = _values_at(traj, hist, ks, value, best, run_lengths((traj, hist)).to_numpy())
+    lengths = run_lengths(data if isinstance(data, Results) else (traj, hist))
+    at = _values_at(traj, hist, ks, value, best, lengths.to_numpy())
     frame = traj[list(dict.fromkeys([*_keys(traj), *by]))]
     wide = frame.assign(**{f"_k{i}": at[:, i] for i in range(len(ks))})
 

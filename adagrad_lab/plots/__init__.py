@@ -1,8 +1,10 @@
 """Figures from the frames of `adagrad_lab.analysis.frames`: matplotlib Figures, layout only.
 
 By family: `curves` (convergence, sensitivity), `heatmap`, `runtimes` (runtime
-ECDF, performance profile) and `landscape` (2-D contours and surfaces); `style`,
-`scales` and `labels` hold what they share.
+ECDF, performance profile), `landscape` (2-D contours and surfaces), `aggregate`
+(the ECDF over problems with its area, the fixed-budget view) and `intervals`
+(bootstrap intervals as bands or bars); `style`, `scales` and `labels` hold what
+they share.
 
 Every function takes the frame an `adagrad_lab.analysis.frames` function returns (or
 a 2-D objective's name) and returns a `matplotlib.figure.Figure` built
@@ -51,12 +53,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from adagrad_lab.plots.aggregate import (
+        aggregated_ecdf,
+        fixed_budget,
+    )
     from adagrad_lab.plots.curves import (
         convergence,
         sensitivity,
     )
     from adagrad_lab.plots.heatmap import (
         heatmap,
+    )
+    from adagrad_lab.plots.intervals import (
+        bootstrap_intervals,
+        interval_band,
     )
     from adagrad_lab.plots.labels import (
         AXIS_LABELS,
@@ -101,6 +111,10 @@ if TYPE_CHECKING:
 # where each public name lives: a submodule is imported when one of its names is first
 # used, so that the labels (a console summary's display names) come without matplotlib
 _HOMES = {
+    "aggregated_ecdf": "aggregate",
+    "fixed_budget": "aggregate",
+    "interval_band": "intervals",
+    "bootstrap_intervals": "intervals",
     "convergence": "curves",
     "sensitivity": "curves",
     "heatmap": "heatmap",
@@ -172,11 +186,15 @@ __all__ = [
     "TITLE_SIZE",
     "VALUE_COLUMNS",
     "VALUE_LABELS",
+    "aggregated_ecdf",
+    "bootstrap_intervals",
     "contour",
     "convergence",
     "describe_run",
     "display_name",
+    "fixed_budget",
     "heatmap",
+    "interval_band",
     "paths_from_history",
     "performance_profile",
     "runtime_ecdf",
