@@ -30,9 +30,9 @@ from adagrad_lab.kernel.driver import (
     compile_custom,
     n_blocks,
 )
-from adagrad_lab.run.heldout import heldout_columns
 from adagrad_lab.run.progress import watch
 from adagrad_lab.run.provenance import config_hash, cpu_model, git_revision, versions
+from adagrad_lab.run.tables import tables
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.store import rundir
 from adagrad_lab.store.rundir import RunDirError
@@ -258,28 +258,6 @@ def _advance(
         arithmetic=plan.arithmetic,
         progress=progress,
     )
-
-
-def tables(
-    plan: Plan, part: dict[str, np.ndarray], res: dict[str, np.ndarray]
-) -> tuple[storage.Table, storage.Table | None]:
-    """The (trajectories, history or None) Arrow tables for one computed range."""
-    labels = {"optimizer": plan.problem.optimizer, "objective": plan.problem.objective}
-    traj = storage.trajectory_table(part, res, list(plan.sweep.axes), labels)
-    if not len(plan.output.record_iters):
-        return traj, None
-    heldout = plan.problem.heldout if plan.output.record_test else None
-    derived = None
-    if heldout is not None:
-        kind, (test, y_test) = plan.problem.objective, heldout
-
-        def derived(x_flat: np.ndarray) -> dict[str, np.ndarray]:
-            return heldout_columns(kind, test, y_test, x_flat, plan.problem.dim)
-
-    hist = storage.history_table(
-        part["trajectory"], plan.output.record_iters, res, plan.output.record_points, derived
-    )
-    return traj, hist
 
 
 def _run_chunk(

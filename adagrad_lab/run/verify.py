@@ -19,7 +19,8 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from adagrad_lab.kernel.driver import CustomKernels
-from adagrad_lab.run.runner import compile_kernel, make_grid, run_trajectories, tables
+from adagrad_lab.run.runner import compile_kernel, make_grid, run_trajectories
+from adagrad_lab.run.tables import tables
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.store.integrity import integrity, same_bits, stored_rows
 from adagrad_lab.sweep.grid import Grid, default_block
