@@ -70,7 +70,10 @@ def test_an_experiment_that_sweeps_is_a_multirun_by_itself(compose_with_hydra, n
     assert (str(mode) == "RunMode.MULTIRUN" or mode == "MULTIRUN") == _sweeps(cfg), name
 
 
-@pytest.mark.parametrize(("name", "jobs"), [("lr_sensitivity", 6), ("conventions", 24)])
+@pytest.mark.parametrize(
+    ("name", "jobs"),
+    [("lr_sensitivity", 6), ("conventions", 24), ("sparse_logistic", 3), ("real_data", 10)],
+)
 def test_a_multirun_experiment_runs_all_its_jobs_without_dash_m(tmp_path, name, jobs):
     # a dry run: every job composes and prints its size, nothing is computed or kept
     done = run_cli([f"experiment={name}", "run.dry_run=true"], tmp_path)
@@ -86,3 +89,37 @@ def test_one_job_of_a_sweeping_config_is_one_warning_line(tmp_path):
     (line,) = [line for line in done.stderr.splitlines() if "warning" in line]
     assert line.startswith("adagrad-lab: warning: ") and "hydra.sweeper.params" in line
     assert "-m" in line
+
+
+def _axes(cfg) -> dict[str, list[str]]:
+    params = OmegaConf.to_container(cfg.hydra.sweeper.params)
+    assert isinstance(params, dict)
+    return {key: [v.strip() for v in str(value).split(",")] for key, value in params.items()}
+
+
+def test_sparse_logistic_compares_three_rules_on_sparse_minibatched_data(compose_with_hydra):
+    cfg = compose_with_hydra(["experiment=sparse_logistic"])
+    axes = _axes(cfg)
+    assert axes["objective"] == ["logistic"] and sorted(axes["optimizer"]) == [
+        "adagrad",
+        "adam",
+        "gd",
+    ]
+    for optimizer in axes["optimizer"]:
+        job = compose_with_hydra(
+            ["experiment=sparse_logistic", "objective=logistic", f"optimizer={optimizer}"]
+        )
+        assert job.objective.data == "synthetic" and job.objective.density == 0.01
+        assert job.objective.batch_size == 32 and job.record.test
+        steps = np.asarray(OmegaConf.to_container(job.optimizer.step_size, resolve=True))
+        assert steps.min() <= 1e-3 and steps.max() >= 1e3
+
+
+def test_real_data_runs_the_four_conventions_and_adam_on_two_datasets(compose_with_hydra):
+    cfg = compose_with_hydra(["experiment=real_data"])
+    axes = _axes(cfg)
+    assert sorted(axes["objective.data"]) == ["sklearn:breast_cancer", "sklearn:digits"]
+    conventions = {"adagrad", "adagrad_torch", "adagrad_keras", "adagrad_optax"}
+    assert set(axes["optimizer"]) == conventions | {"adam"}
+    job = compose_with_hydra(["experiment=real_data", "objective=logistic", "optimizer=adam"])
+    assert job.objective.standardize and job.objective.intercept and job.record.test

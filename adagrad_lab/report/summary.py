@@ -76,10 +76,12 @@ def summary_heading(run_dir: Path) -> str:
     """'ellipsoid (dim 2), AdaGrad: 100 seeds, 1000 iterations, 1300 trajectories', the
     optimizer by its display name."""
     config = storage.read_metadata(run_dir)["config"]
-    traj = storage.read_trajectories(run_dir, columns=["trajectory", "seed"])
+    traj = storage.read_trajectories(run_dir, columns=["trajectory", "seed", "dim"])
     objective, optimizer = config["objective"], config["optimizer"]
+    dim = int(traj["dim"].iloc[0]) if len(traj) else objective["dim"]
+    data = f"{objective['data']}, " if objective.get("data") else ""  # a learning problem's
     return (
-        f"{objective['name']} (dim {objective['dim']}), {display_name(optimizer['name'])}: "
+        f"{objective['name']} ({data}dim {dim}), {display_name(optimizer['name'])}: "
         f"{count(traj['seed'].nunique(), 'seed')}, "
         f"{count(config['sweep']['n_iter'], 'iteration')}, {count(len(traj), 'trajectory')}"
     )
