@@ -13,11 +13,13 @@ from conftest import FAST
 
 import adagrad_lab as al
 from adagrad_lab import analysis
+from adagrad_lab.analysis import bootstrap
 from adagrad_lab.commands.run import run
 
 INF = np.inf
 NA = pd.NA
 ROOT = Path(__file__).resolve().parents[1]
+STATS = ("median", "mean")
 
 
 def _trajectories(rows: list[tuple], extra: dict[str, list] | None = None) -> pd.DataFrame:
@@ -62,6 +64,13 @@ def test_the_bootstrap_is_deterministic_under_a_seed_and_differs_between_seeds()
         assert 0.0 <= lo < np.median(values) < hi <= 1.0
     # a median's ends are data values, often the same under another seed; a mean's are not
     assert analysis.bootstrap_interval(values, "mean", seed=12) != first
+
+
+def test_drawing_in_blocks_gives_the_intervals_of_one_draw(monkeypatch):
+    values = np.random.default_rng(0).lognormal(size=37)
+    whole = [analysis.bootstrap_interval(values, s, resamples=500, seed=9) for s in STATS]
+    monkeypatch.setattr(bootstrap, "_BLOCK", 37 * 7)  # 7 resamples a block, the last short
+    assert [analysis.bootstrap_interval(values, s, resamples=500, seed=9) for s in STATS] == whole
 
 
 def test_constant_data_and_infinities_give_exact_intervals():

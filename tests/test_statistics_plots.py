@@ -129,6 +129,8 @@ def test_intervals_draw_a_median_band_or_fraction_bars_per_group():
     assert "95% bootstrap interval" in _legend_texts(ax)
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert len(_gid(ax, "diverged")) == 1 and ax.get_ylabel() == "median final f"
+    (ax,) = intervals.bootstrap_intervals(medians[medians["optimizer"] == "adagrad"]).axes
+    assert [m.get_label() for m in _gid(ax, "median")] == [ADAGRAD]  # one curve: its name
 
     fractions = medians.drop(columns="median").assign(
         diverged=[0.0, 0.1, 0.5] * 2, lower=[0.0, 0.0, 0.2] * 2, upper=[0.0, 0.3, 0.8] * 2

@@ -55,8 +55,9 @@ def bootstrap_interval(
 ) -> tuple[float, float]:
     """The percentile bootstrap interval of the median (or mean) of ``values``.
 
-    The indices of all ``resamples`` resamples are drawn in one call of
-    ``numpy.random.default_rng(seed).integers(0, n, (resamples, n))``. +inf is a
+    The indices of the ``resamples`` resamples are those of one call of
+    ``numpy.random.default_rng(seed).integers(0, n, (resamples, n))`` (drawn in
+    blocks of rows, the same numbers, so a group of many seeds stays in memory). +inf is a
     value like any other (a median over mostly diverged seeds is +inf, and so is
     its upper end); NaN is refused. Constant values give a zero-width interval.
 
@@ -167,11 +168,13 @@ def _interval(
 ) -> tuple[float, float]:
     """The percentile interval of ``statistic`` over ``resamples`` resamples of ``v``."""
     n = len(v)
-    picks = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    rng = np.random.default_rng(seed)
     stats = np.empty(resamples)
     rows = max(1, _BLOCK // n)
+    # drawn in blocks of rows, the same stream as one (resamples, n) call: memory stays
+    # bounded for a group of many seeds
     for start in range(0, resamples, rows):
-        drawn = v[picks[start : start + rows]]
+        drawn = v[rng.integers(0, n, size=(min(rows, resamples - start), n))]
         stats[start : start + rows] = (
             np.median(drawn, axis=1) if statistic == "median" else drawn.mean(axis=1)
         )

@@ -165,9 +165,9 @@ def _hue(frame: pd.DataFrame, hue: str | Sequence[str] | None, values: set[str])
 def _curves(
     frame: pd.DataFrame, keys: list[str], x: str
 ) -> list[tuple[str, pd.DataFrame, dict[str, str]]]:
-    """(label, rows sorted by ``x``, style) per curve. Only the keys that vary name a curve;
+    """(label, rows sorted by ``x``, style) per curve. The keys that vary name a curve;
     the values of one numeric key take ranked sequential colours, others the palette."""
-    shown = _shown(frame, keys)
+    shown = _shown(frame, keys) or keys  # one curve: named by all its keys
     groups = (
         [
             (k if isinstance(k, tuple) else (k,), g)
