@@ -224,13 +224,15 @@ def test_convergence_counts_diverged_as_inf_and_keeps_stopped_values():
 
 
 def test_convergence_of_the_gap_uses_the_known_minimum():
-    traj = CURVES.iloc[:1].assign(objective="styblinski_tang", dim=1)
+    # f*: the f_star column the store loads from the run's manifest
     f_star = -39.16616570377142  # -39.166 d, at x_i = -2.9035...
+    traj = CURVES.iloc[:1].assign(objective="styblinski_tang", dim=1, f_star=f_star)
     hist = _history({0: [f_star + 1.0, f_star + 0.25, f_star]})
     out = analysis.convergence((traj, hist), by=[], value="gap", quantiles=(0.5,))
     assert out["q0.5"].tolist() == pytest.approx([1.0, 0.25, 0.0], abs=1e-12)
+    unknown = traj.assign(objective="custom", f_star=np.nan)
     with pytest.raises(ValueError, match="minimum of custom is not known"):
-        analysis.convergence((traj.assign(objective="custom"), hist), value="gap")
+        analysis.convergence((unknown, hist), value="gap")
 
 
 SENSITIVITY = _trajectories(

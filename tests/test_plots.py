@@ -16,12 +16,10 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.colors import LogNorm
-from matplotlib.contour import QuadContourSet
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from adagrad_lab import analysis, plots
-from adagrad_lab.plots import landscape
 
 INF = np.inf
 NA = pd.NA
@@ -299,49 +297,6 @@ def test_runtime_ecdf_and_performance_profile_step_curves():
     assert ax.get_xlabel().startswith("tau") and ax.get_ylabel() == "fraction of problems"
     single = plots.performance_profile(profile[profile["tau"] == 1.0])  # one tau: finite limits
     _render(single)
-
-
-def test_contour_draws_the_objective_and_every_path_point():
-    good = np.array([[-4.0, -4.0], [-1.0, 0.0], [1.0, 1.0], [2.5, 1.8], [3.0, 2.0]])
-    lost = np.array([[4.0, -4.0], [4.5, -4.5], [INF, -INF], [np.nan, np.nan]])
-    fig = plots.contour("himmelblau", paths=[good, lost], labels=["seed 0", "seed 1"])
-    _render(fig)
-    ax = fig.axes[0]
-    assert any(isinstance(c, QuadContourSet) for c in ax.collections)
-    paths = _gid(ax, "path")
-    assert [len(p.get_xdata()) for p in paths] == [5, 4]  # every iterate, non-finite as gaps
-    assert len(_gid(ax, "start")) == 2 and len(_gid(ax, "end")) == 1
-    (diverged,) = _gid(ax, "diverged")
-    assert diverged.get_xdata().tolist() == [4.5]  # the last finite point of the lost path
-    assert ax.get_xlim() == (-5.0, 5.0) and ax.get_xlabel() == "$x_1$"
-    texts = _legend_texts(ax)
-    assert {"seed 0", "seed 1", "start", "end", "minimum x*"} <= set(texts)
-    # one path as an array, explicit bounds, a linear colour scale
-    fig = plots.contour("booth", bounds=((-2.0, 4.0), (0.0, 6.0)), paths=good, log=False)
-    ax = fig.axes[0]
-    assert len(_gid(ax, "path")) == 1 and ax.get_ylim() == (0.0, 6.0)
-    with pytest.raises(ValueError, match="not one of"):
-        plots.contour("nope")
-    with pytest.raises(ValueError, match=r"\(k, 2\)"):
-        plots.contour("booth", paths=[np.zeros((3, 3))])
-
-
-def test_the_grid_is_the_objective():
-    xs, ys, f = landscape._grid("booth", (-10.0, 10.0), (-10.0, 10.0), 7, None)
-    np.testing.assert_allclose(f, (xs + 2 * ys - 7) ** 2 + (2 * xs + ys - 5) ** 2, rtol=1e-12)
-    xs, ys, f = landscape._grid("ellipsoid", (-1.0, 1.0), (-1.0, 1.0), 5, np.array([1.0, 100.0]))
-    np.testing.assert_allclose(f, xs**2 + 100 * ys**2, rtol=1e-12)
-
-
-def test_surface_is_3d():
-    fig = plots.surface("sphere", resolution=21)
-    _render(fig)
-    (ax,) = fig.axes
-    assert ax.name == "3d" and ax.get_zlabel() == "f(x)" and ax.collections
-    (ax,) = plots.surface("rosenbrock", resolution=21, log=True).axes
-    assert ax.get_zlabel() == "log10(f(x) - f*)"
-    with pytest.raises(ValueError, match="bounds"):
-        plots.surface("rosenbrock", bounds=(1.0, 0.0))
 
 
 def test_paths_from_history():

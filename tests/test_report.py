@@ -20,7 +20,7 @@ from conftest import FAST, run_cli
 from matplotlib.figure import Figure
 
 from adagrad_lab import plots
-from adagrad_lab.report import compare
+from adagrad_lab.report import compare, reading
 from adagrad_lab.report import page as report_page
 
 # FAST turns reports off (each costs ~2 s); these runs turn them on again
@@ -50,7 +50,7 @@ def _named(index: Path) -> _Links:
 def _check_page(index: Path) -> _Links:
     assert index.is_file()
     names = _named(index)
-    assert names.images and names.links
+    assert names.images
     for name in names.images + names.links:
         assert (index.parent / name).is_file(), name
     text = index.read_text()
@@ -68,7 +68,14 @@ def runs(tmp_path_factory):
         tmp,
     )
     multi = run_cli(
-        ["-m", *TINY, "objective=sphere,booth", "optimizer=adagrad,gd", f"hydra.sweep.dir={tmp}/m"],
+        [
+            "-m",
+            *TINY,
+            "objective=sphere,booth",
+            "optimizer=adagrad,gd",
+            "report.format=both",
+            f"hydra.sweep.dir={tmp}/m",
+        ],
         tmp,
     )
     return tmp, single, multi
@@ -81,8 +88,11 @@ def test_a_run_writes_its_report_and_prints_its_path(runs):
     assert f"report: {index}" in single.stdout
     names = _check_page(index)
     for stem in ("convergence", "sensitivity", "runtime_ecdf", "contour_himmelblau"):
-        assert f"{stem}.png" in names.images and f"{stem}.svg" in names.links
+        assert f"{stem}.png" in names.images
     assert "surface_himmelblau.png" in names.images
+    # PNG only by default: every figure written once, none that the page does not show
+    assert sorted(p.name for p in index.parent.iterdir()) == sorted([*names.images, "index.html"])
+    assert not names.links
     text = index.read_text()
     assert "with 2 trajectories" in text  # record.points=true: paths drawn on the contour
     assert "sweep.seeds=3" in text and "objective=himmelblau" in text
@@ -96,6 +106,8 @@ def test_a_multirun_writes_one_comparison_report(runs):
     names = _check_page(index)
     assert "performance_profile.png" in names.images
     assert {"contour_sphere.png", "contour_booth.png"} <= set(names.images)
+    # report.format=both: each figure shown as PNG, its SVG linked beside it
+    assert names.links == [name.replace(".png", ".svg") for name in names.images]
     assert "adagrad-lab -m " in index.read_text()
 
 
@@ -127,8 +139,8 @@ def test_a_path_that_is_not_a_run_exits_2_in_one_line(tmp_path):
 
 def test_a_large_history_is_read_at_log_spaced_iterations(runs, tmp_path, monkeypatch):
     tmp, _, _ = runs
-    monkeypatch.setattr(report_page, "HISTORY_LIMIT", 10)
-    monkeypatch.setattr(report_page, "SAMPLED_ITERS", 4)  # the run records iterations 0..10
+    monkeypatch.setattr(reading, "HISTORY_LIMIT", 10)
+    monkeypatch.setattr(reading, "SAMPLED_ITERS", 4)  # the run records iterations 0..10
     index = report_page.write_report(tmp / "run", tmp_path / "r")
     assert "log-spaced iterations of the 11 recorded in 0..10 were read" in index.read_text()
     _check_page(index)
@@ -138,7 +150,7 @@ def test_a_large_history_of_few_iterations_is_read_whole_and_the_page_says_so(
     runs, tmp_path, monkeypatch
 ):
     tmp, _, _ = runs
-    monkeypatch.setattr(report_page, "HISTORY_LIMIT", 10)  # 11 recorded iterations < 60
+    monkeypatch.setattr(reading, "HISTORY_LIMIT", 10)  # 11 recorded iterations < 60
     text = report_page.write_report(tmp / "run", tmp_path / "r").read_text()
     assert "every recorded iteration (11 of 0..10" in text
     assert "log-spaced iterations" not in text and "only" not in text.split("Used:")[1][:300]
@@ -146,8 +158,8 @@ def test_a_large_history_of_few_iterations_is_read_whole_and_the_page_says_so(
 
 def test_a_large_run_is_reported_from_a_deterministic_sample(runs, tmp_path, monkeypatch):
     tmp, _, _ = runs
-    monkeypatch.setattr(report_page, "TRAJECTORY_LIMIT", 2)  # the run has 2 x 3 trajectories
-    monkeypatch.setattr(report_page, "SAMPLED_SEEDS", 1)
+    monkeypatch.setattr(reading, "TRAJECTORY_LIMIT", 2)  # the run has 2 x 3 trajectories
+    monkeypatch.setattr(reading, "SAMPLED_SEEDS", 1)
     index = report_page.write_report(tmp / "run", tmp_path / "r")
     text = index.read_text()
     assert "a deterministic sample of 2 of the 6 trajectories" in text
@@ -172,6 +184,60 @@ def test_report_enabled_false_writes_none(tmp_path):
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "run" / "report").exists()
     assert "report:" not in done.stdout
+
+
+def test_report_format_svg_shows_svg_and_writes_no_png(runs, tmp_path):
+    tmp, _, _ = runs
+    index = report_page.write_report(tmp / "run", tmp_path / "r", figure_format="svg")
+    names = _check_page(index)
+    assert names.images and all(name.endswith(".svg") for name in names.images)
+    assert not list((tmp_path / "r").glob("*.png")) and not names.links
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["report.format=jpeg"], ["report.format=[png,svg]"]],
+    ids=["unknown", "a list"],
+)
+def test_a_bad_report_format_stops_the_run_in_one_line(tmp_path, args):
+    done = run_cli([*FAST, *args, f"hydra.run.dir={tmp_path / 'run'}"], tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "report.format" in lines[0], lines
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_report_command_refuses_a_bad_format_before_loading_matplotlib(runs, tmp_path):
+    tmp, _, _ = runs
+    code = (
+        "import sys\n"
+        "from adagrad_lab.commands.report import main\n"
+        "try:\n"
+        f"    main([{str(tmp / 'run')!r}, '--out', {str(tmp_path / 'r')!r}, '--format', 'gif'])\n"
+        "except SystemExit as exc:\n"
+        "    print(exc.code, 'matplotlib' in sys.modules, 'pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["2", "False", "False"], done.stderr
+    assert done.stderr.count("\n") == 1 and "--format" in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_run_without_a_report_never_loads_matplotlib_or_pandas(tmp_path):
+    overrides = [*FAST, f"hydra.run.dir={tmp_path / 'run'}"]
+    code = (
+        "import sys\n"
+        f"sys.argv = ['adagrad-lab', *{overrides!r}]\n"
+        "from adagrad_lab.commands.run import main\n"
+        "main()\n"
+        "print('matplotlib' in sys.modules, 'pandas' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["False", "False"]
+    assert (tmp_path / "run" / "manifest.json").is_file()
 
 
 # what the browser reports for each <img> and <a> of the page, after its load event

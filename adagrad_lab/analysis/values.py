@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adagrad_lab.catalog import OBJECTIVES
 from adagrad_lab.store.results import Results
 
 Data = Results | pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]
@@ -23,7 +22,7 @@ Array = np.ndarray[Any, Any]  # float64
 NOT_COORDINATES = frozenset(
     {"job", "trajectory", "seed", "x0", "x_final", "f_final", "f_best", "iters_to_target"}
     | {"status", "diverged_at", "target", "runtime", "iter", "f", "grad_norm", "x", "v"}
-    | {"n", "cost", "ratio", "tau", "fraction", "median"}
+    | {"n", "cost", "ratio", "tau", "fraction", "median", "f_star"}
 )
 
 
@@ -119,21 +118,28 @@ def _keys(frame: pd.DataFrame) -> list[str]:
 
 
 def _optimum(traj: pd.DataFrame, value: str) -> Array:
-    """f* per trajectory for ``value``: 0 for "f", the known minimum for "gap" and "auto"."""
+    """f* per trajectory for ``value``: 0 for "f", the known minimum for "gap" and "auto".
+
+    The known minimum is the ``f_star`` column the store loaded (the run recorded it);
+    "auto" takes 0 where it is unknown, "gap" refuses."""
     if value not in ("f", "gap", "auto"):
         raise ValueError(f"value: {value!r} is not one of 'f', 'gap', 'auto'")
-    if value == "f" or (value == "auto" and "objective" not in traj):
+    if value == "f":
         return np.zeros(len(traj))
-    problems = traj[["objective", "dim"]].astype({"objective": str, "dim": int})
-    known = {
-        (name, dim): OBJECTIVES[name].f_min(dim) if name in OBJECTIVES else np.nan
-        for name, dim in set(problems.itertuples(index=False, name=None))
-    }
-    fstar = np.array([known[p] for p in problems.itertuples(index=False, name=None)], np.float64)
-    if value == "gap" and np.isnan(fstar).any():
-        names = sorted({n for (n, _), v in known.items() if np.isnan(v)})
+    fstar: Array = (
+        traj["f_star"].to_numpy(np.float64, na_value=np.nan)
+        if "f_star" in traj
+        else np.full(len(traj), np.nan)
+    )
+    unknown = np.isnan(fstar)
+    if value == "gap" and unknown.any():
+        names = (
+            sorted({str(n) for n in traj["objective"].to_numpy()[unknown]})
+            if "objective" in traj
+            else ["these trajectories"]
+        )
         raise ValueError(f"value='gap': the minimum of {', '.join(names)} is not known; use 'f'")
-    return np.nan_to_num(fstar, nan=0.0)
+    return np.where(unknown, 0.0, fstar)
 
 
 def _diverged_at(traj: pd.DataFrame) -> Array:

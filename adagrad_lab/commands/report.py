@@ -9,17 +9,17 @@ from pathlib import Path
 
 from adagrad_lab.commands.exits import fail, quiet_when_the_reader_leaves
 from adagrad_lab.commands.found import add_recursive, announce
-from adagrad_lab.report.page import write_report
 from adagrad_lab.store import discover
 from adagrad_lab.store import parquet as storage
+from adagrad_lab.sweep.report_keys import REPORT_FORMATS
 
 PROG = "adagrad-lab-report"
 
 
 @quiet_when_the_reader_leaves
 def main(argv: Sequence[str] | None = None) -> None:
-    """``adagrad-lab-report PATH [PATH...] [--out DIR] [--max-diverged F]``: write the report,
-    print index.html."""
+    """``adagrad-lab-report PATH [PATH...] [--out DIR] [--max-diverged F] [--format F]``: write
+    the report, print index.html. matplotlib and pandas load once the arguments are checked."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Write the figures and index.html of runs or multiruns.",
@@ -33,10 +33,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the largest fraction of seeds diverged at which a step size can be a group's "
         "best (default: the run's report.max_diverged, 0)",
     )
+    parser.add_argument(
+        "--format",
+        metavar="|".join(REPORT_FORMATS),
+        help="the figures' files: png, svg or both (default: the run's report.format, png)",
+    )
     add_recursive(parser)
     args = parser.parse_args(argv)
     if args.max_diverged is not None and not 0 <= args.max_diverged <= 1:
         fail(f"--max-diverged: a fraction in [0, 1], e.g. 0.1 (got {args.max_diverged})", prog=PROG)
+    if args.format is not None and args.format not in REPORT_FORMATS:
+        fail(f"--format: one of {', '.join(REPORT_FORMATS)} (got {args.format!r})", prog=PROG)
     try:
         found = discover.find_all(args.paths, args.recursive)
     except discover.NoRunError as exc:
@@ -50,8 +57,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not found.runs:
         fail(f"{' '.join(map(str, found.missing))}: no job of the multirun is left", prog=PROG)
     announce(PROG, found.runs)
+    from adagrad_lab.report.page import write_report  # matplotlib, pandas: only from here on
+
     try:
-        index = write_report(found.runs, out, args.max_diverged)
+        index = write_report(found.runs, out, args.max_diverged, args.format)
     except storage.RunDataError as exc:
         fail(str(exc), prog=PROG)
     print(index)

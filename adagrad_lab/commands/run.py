@@ -73,16 +73,16 @@ class ResultsComplete(KeyboardInterrupt):
 
 
 def _finish(cfg: DictConfig, plan: Plan, run_dir: Path, result: RunResult) -> None:
-    """What follows the written results: the echo ``plan`` asks for, then the report."""
-    from adagrad_lab.report import (
-        summary as report,  # pandas: imported once the results are written, not at startup
-    )
-
-    if plan.output.echo == "tutorial":
-        print("\n".join(report.tutorial_lines(run_dir)))
-    elif plan.output.echo == "summary":
-        print(report.summary_text(run_dir))
+    """What follows the written results: the echo ``plan`` asks for, then the report (pandas
+    and matplotlib load only for what is printed or written, never for echo=none without
+    a report)."""
     if plan.output.echo != "none":
+        from adagrad_lab.report import summary as report
+
+        if plan.output.echo == "tutorial":
+            print("\n".join(report.tutorial_lines(run_dir)))
+        elif plan.output.echo == "summary":
+            print(report.summary_text(run_dir))
         history = (
             f"{run_dir}/history/  " if len(plan.output.record_iters) else ""
         )  # none when final

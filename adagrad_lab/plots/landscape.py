@@ -1,4 +1,6 @@
-"""2-D objectives: filled contours with the iterates' paths, and the 3-D surface."""
+"""2-D objectives: filled contours with the iterates' paths, and the 3-D surface, drawn from
+a `Landscape` (the values on a grid that a run writes, or `adagrad_lab.landscape` computes):
+nothing here evaluates an objective."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatterSciNotation, NullFormatter
 
-from adagrad_lab.catalog import OBJECTIVES, Objective
 from adagrad_lab.plots.labels import _require
 from adagrad_lab.plots.style import (
     FLOOR,
@@ -30,121 +31,108 @@ from adagrad_lab.plots.style import (
     _labels,
     _legend,
 )
-
-Bounds = tuple[float, float] | tuple[tuple[float, float], tuple[float, float]]
+from adagrad_lab.store.landscape import Landscape
 
 
 def contour(
-    objective: str,
-    bounds: Bounds | None = None,
+    landscape: Landscape,
     paths: Sequence[Array] | Array | None = None,
-    params: Array | None = None,
     *,
     labels: Sequence[str] | None = None,
     log: bool = True,
     levels: int = 24,
-    resolution: int = 201,
     figsize: tuple[float, float] = (6.0, 6.2),
     title: str | None = None,
 ) -> Figure:
-    """Filled contours of a built-in objective in 2-D, with trajectories as connected dots.
+    """Filled contours of a 2-D objective, with trajectories as connected dots.
 
-    ``objective`` names one of `OBJECTIVES` (it must allow d = 2); ``bounds``
-    is ``(lo, hi)`` for both coordinates or ``((x1_lo, x1_hi), (x2_lo,
-    x2_hi))`` (default: the objective's box); ``params`` its parameter vector
-    (default ``OBJECTIVES[name].params(2)``). The objective is evaluated on a
-    ``resolution`` x ``resolution`` grid by its own block evaluator, and drawn
-    as f(x) - f* on a log colour scale (``log=False``: linear), so the
-    valleys show. ``paths``: one ``(k, 2)`` array of iterates or a list of
-    them (one per seed; `paths_from_history` builds them from a history with
-    points), each drawn as dots joined by a line, its start circled and its end
-    starred; rows that are not finite (after a divergence) break the line and
-    the last finite point gets an X, labelled "diverged". The known minimum
-    is marked with a plus. The view is ``bounds``: widen them to see iterates
-    that leave the box.
+    ``landscape``: the objective's values on a grid (`Landscape`: what a run wrote
+    into its ``landscape.npz``, or ``adagrad_lab.landscape(name)``), drawn as
+    f(x) - f* on log-spaced levels (``log=False``: linear), so the valleys show;
+    an axis the landscape marks as squeezed (an ill-conditioned objective) is
+    drawn on a symmetric-log scale whose linear core holds the level sets. Every
+    known global minimizer is marked with a plus. ``paths``: one ``(k, 2)`` array
+    of iterates or a list of them (one per seed; `paths_from_history` builds them
+    from a history with points), each drawn as dots joined by a line, its start
+    circled and its end starred; rows that are not finite (after a divergence)
+    break the line and the last finite point gets an X, labelled "diverged". The
+    view is the landscape's box.
 
-    >>> import numpy as np  # doctest: +SKIP
+    >>> import numpy as np, adagrad_lab as al  # doctest: +SKIP
     >>> path = np.array([[-4.0, 4.0], [-2.0, 3.0], [0.5, 2.9], [1.0, 3.0]])  # doctest: +SKIP
-    >>> contour("booth", paths=[path]).savefig("booth.png")  # doctest: +SKIP
+    >>> contour(al.landscape("booth"), paths=[path]).savefig("booth.png")  # doctest: +SKIP
     """
-    spec = _objective(objective)
-    (x_lo, x_hi), (y_lo, y_hi) = _bounds(bounds, spec.bounds)
-    xs, ys, f = _grid(objective, (x_lo, x_hi), (y_lo, y_hi), resolution, params)
-    f_star = float(spec.f_min(2))
-    z = f - f_star
+    (x_lo, x_hi), (y_lo, y_hi) = landscape.bounds
+    known = np.isfinite(landscape.f_star)
+    f_star = landscape.f_star if known else float(np.nanmin(landscape.f))
+    z = landscape.f - f_star
     fig = _figure(figsize)
     ax = fig.add_subplot()
-    cmap = _cmap()
-    top = float(np.nanmax(z))
-    if log and top > 0:
-        positive = z[z > 0]
-        bottom = max(float(positive.min()) if positive.size else top * 1e-12, top * 1e-12)
-        z = np.clip(z, bottom, None)
-        edges = np.geomspace(bottom, top, levels + 1)
-        norm: Normalize = LogNorm(bottom, top)
-    else:
-        edges = np.linspace(float(np.nanmin(z)), top if top > np.nanmin(z) else top + 1, levels + 1)
-        norm = Normalize(float(edges[0]), float(edges[-1]))
-    filled = ax.contourf(xs, ys, z, levels=edges, norm=norm, cmap=cmap)
-    ax.contour(xs, ys, z, levels=edges[::3], norm=norm, colors="black", linewidths=0.4, alpha=0.35)
-    colorbar = fig.colorbar(filled, ax=ax)
+    edges, norm = _levels(z, log, levels)
     if isinstance(norm, LogNorm):
-        decades = 10.0 ** np.arange(np.ceil(np.log10(edges[0])), np.floor(np.log10(edges[-1])) + 1)
-        if decades.size >= 2:
-            colorbar.set_ticks(decades.tolist())
-            colorbar.ax.yaxis.set_major_formatter(LogFormatterSciNotation())
-            colorbar.ax.yaxis.set_minor_formatter(NullFormatter())
-    colorbar.set_label(
-        f"f(x) - f*{' (log scale)' if log else ''},  f* = {f_star:.6g}", fontsize=LABEL_SIZE
+        z = np.clip(z, edges[0], None)
+    filled = ax.contourf(landscape.x, landscape.y, z, levels=edges, norm=norm, cmap=_cmap())
+    ax.contour(
+        landscape.x,
+        landscape.y,
+        z,
+        levels=edges[::3],
+        norm=norm,
+        colors="black",
+        linewidths=0.4,
+        alpha=0.35,
     )
-    colorbar.ax.tick_params(labelsize=TICK_SIZE)
+    reference = f"f* = {f_star:.6g}" if known else f"f* unknown: min f on the grid {f_star:.6g}"
+    _colorbar(
+        fig, ax, filled, norm, edges, f"f(x) - f*{' (log scale)' if log else ''},  {reference}"
+    )
+    minima = landscape.minima
     handles: list[Artist] = []
-    minimum = np.asarray(spec.x_min(2), np.float64)
-    (mark,) = ax.plot(
-        [minimum[0]],
-        [minimum[1]],
-        marker="P",
-        markersize=11,
-        color="white",
-        markeredgecolor="black",
-        linestyle="none",
-        label="minimum x*",
-        gid="minimum",
-    )
-    handles.append(mark)
+    if len(minima):
+        (mark,) = ax.plot(
+            minima[:, 0],
+            minima[:, 1],
+            marker="P",
+            markersize=11,
+            color="white",
+            markeredgecolor="black",
+            linestyle="none",
+            label="minimum x*" if len(minima) == 1 else f"the {len(minima)} global minima x*",
+            gid="minimum",
+        )
+        handles.append(mark)
     handles += _paths(ax, _as_paths(paths), labels)
+    _scales(ax, landscape)
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
-    if max(x_hi - x_lo, y_hi - y_lo) <= 4 * min(x_hi - x_lo, y_hi - y_lo):
+    square = max(x_hi - x_lo, y_hi - y_lo) <= 4 * min(x_hi - x_lo, y_hi - y_lo)
+    if square and not landscape.conditioned:
         ax.set_aspect("equal", adjustable="box")
-    _labels(ax, "$x_1$", "$x_2$", title or objective, grid=False)
+    _labels(ax, "$x_1$", "$x_2$", title or landscape.objective or None, grid=False)
     _legend(ax, handles, None, below=True)
     return fig
 
 
 def surface(
-    objective: str,
-    bounds: Bounds | None = None,
-    params: Array | None = None,
+    landscape: Landscape,
     *,
     log: bool = False,
     floor: float = FLOOR,
-    resolution: int = 81,
     figsize: tuple[float, float] = (6.4, 5.2),
     title: str | None = None,
 ) -> Figure:
-    """The 3-D surface of a built-in objective in 2-D (the tutorial's bowl).
+    """The 3-D surface of a 2-D objective (the tutorial's bowl) from its ``landscape``.
 
-    ``objective``, ``bounds`` and ``params`` as in `contour`. The height is f(x),
-    or ``log10(max(f(x) - f*, floor))`` with ``log=True`` (3-D axes draw log
-    scales badly, so the values are transformed and the axis says so).
+    The height is f(x), or ``log10(max(f(x) - f*, floor))`` with ``log=True`` (3-D
+    axes draw log scales badly, so the values are transformed and the axis says
+    so). The coordinates are drawn as they are, on linear axes.
 
-    >>> surface("sphere", bounds=(-1.0, 1.0)).savefig("bowl.png")  # doctest: +SKIP
+    >>> surface(al.landscape("sphere", bounds=(-1.0, 1.0))).savefig("bowl.png")  # doctest: +SKIP
     """
-    spec = _objective(objective)
-    x_range, y_range = _bounds(bounds, spec.bounds)
-    xs, ys, f = _grid(objective, x_range, y_range, resolution, params)
-    z = np.log10(np.maximum(f - spec.f_min(2), floor)) if log else f
+    xs, ys = np.meshgrid(landscape.x, landscape.y)
+    f = landscape.f
+    f_star = landscape.f_star if np.isfinite(landscape.f_star) else float(np.nanmin(f))
+    z = np.log10(np.maximum(f - f_star, floor)) if log else f
     fig = _figure(figsize)
     # "3d" is registered by matplotlib itself; mpl_toolkits has no type marker: Any
     ax: Any = fig.add_subplot(projection="3d")
@@ -153,8 +141,44 @@ def surface(
     ax.set_ylabel("$x_2$", fontsize=LABEL_SIZE)
     ax.set_zlabel("log10(f(x) - f*)" if log else "f(x)", fontsize=LABEL_SIZE)
     ax.tick_params(labelsize=TICK_SIZE - 1)
-    ax.set_title(title or objective, fontsize=TITLE_SIZE)
+    ax.set_title(title or landscape.objective, fontsize=TITLE_SIZE)
     return fig
+
+
+def _levels(z: Array, log: bool, levels: int) -> tuple[Array, Normalize]:
+    """The filled contours' edges and colour norm: log-spaced over twelve decades below the
+    top (or down to the smallest positive value), else evenly spaced."""
+    top = float(np.nanmax(z))
+    if log and top > 0:
+        positive = z[z > 0]
+        bottom = max(float(positive.min()) if positive.size else top * 1e-12, top * 1e-12)
+        return np.geomspace(bottom, top, levels + 1), LogNorm(bottom, top)
+    low = float(np.nanmin(z))
+    edges = np.linspace(low, top if top > low else top + 1, levels + 1)
+    return edges, Normalize(float(edges[0]), float(edges[-1]))
+
+
+def _colorbar(
+    fig: Figure, ax: Axes, filled: Any, norm: Normalize, edges: Array, label: str
+) -> None:
+    colorbar = fig.colorbar(filled, ax=ax)
+    if isinstance(norm, LogNorm):
+        decades = 10.0 ** np.arange(np.ceil(np.log10(edges[0])), np.floor(np.log10(edges[-1])) + 1)
+        if decades.size >= 2:
+            colorbar.set_ticks(decades.tolist())
+            colorbar.ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+            colorbar.ax.yaxis.set_minor_formatter(NullFormatter())
+    colorbar.set_label(label, fontsize=LABEL_SIZE)
+    colorbar.ax.tick_params(labelsize=TICK_SIZE)
+
+
+def _scales(ax: Axes, landscape: Landscape) -> None:
+    """A symmetric-log scale on each axis the landscape marks as squeezed."""
+    lx, ly = landscape.linthresh
+    if lx > 0:
+        ax.set_xscale("symlog", linthresh=lx, linscale=1.0)
+    if ly > 0:
+        ax.set_yscale("symlog", linthresh=ly, linscale=1.0)
 
 
 def paths_from_history(history: pd.DataFrame) -> list[Array]:
@@ -171,45 +195,6 @@ def paths_from_history(history: pd.DataFrame) -> list[Array]:
     ordered = history.sort_values([*keys, "iter"])
     groups = ordered.groupby(keys, observed=True, sort=True) if keys else [((), ordered)]
     return [np.stack([np.asarray(p, np.float64) for p in g["x"]]) for _, g in groups]
-
-
-def _objective(name: str) -> Objective:
-    if name not in OBJECTIVES:
-        raise ValueError(f"objective: {name!r} is not one of {', '.join(OBJECTIVES)}")
-    spec = OBJECTIVES[name]
-    smallest, largest = spec.dims
-    if smallest > 2 or (largest is not None and largest < 2):
-        raise ValueError(f"objective: {name} is not defined in 2-D")
-    return spec
-
-
-def _bounds(
-    bounds: Bounds | None, default: tuple[float, float]
-) -> tuple[tuple[float, float], tuple[float, float]]:
-    b = np.asarray(default if bounds is None else bounds, np.float64)
-    if b.shape == (2,):
-        b = np.stack([b, b])
-    if b.shape != (2, 2) or not np.isfinite(b).all() or (b[:, 1] <= b[:, 0]).any():
-        raise ValueError(f"bounds: (lo, hi) or ((x1_lo, x1_hi), (x2_lo, x2_hi)), got {bounds!r}")
-    return (float(b[0, 0]), float(b[0, 1])), (float(b[1, 0]), float(b[1, 1]))
-
-
-def _grid(
-    name: str,
-    x_range: tuple[float, float],
-    y_range: tuple[float, float],
-    resolution: int,
-    params: Array | None,
-) -> tuple[Array, Array, Array]:
-    """The objective on a grid, by its jitted block evaluator: (X, Y, F), each (n, n)."""
-    spec = OBJECTIVES[name]
-    xs, ys = np.meshgrid(np.linspace(*x_range, resolution), np.linspace(*y_range, resolution))
-    block = np.ascontiguousarray(np.stack([xs.ravel(), ys.ravel()]))
-    grad = np.empty_like(block)
-    f = np.empty(block.shape[1])
-    p = spec.params(2) if params is None else np.ascontiguousarray(params, np.float64)
-    spec.evaluate(block, grad, f, p)
-    return xs, ys, f.reshape(xs.shape)
 
 
 def _as_paths(paths: Sequence[Array] | Array | None) -> list[Array]:

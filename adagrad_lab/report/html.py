@@ -81,7 +81,9 @@ def _page(
     used: str,
     notes: list[str],
     max_diverged: float = 0.0,
+    formats: Sequence[str] = ("png",),
 ) -> str:
+    """The page: the figures shown in the first of ``formats``, a link to each other one."""
     e = html.escape
     table, best = summary
     parts = [
@@ -105,10 +107,12 @@ def _page(
         "</div>",
         "<h2>Figures</h2>",
     ]
+    shown, *linked = formats
     for stem, caption in figures:
+        links = ", ".join(f'<a href="{e(stem)}.{ext}">{ext.upper()}</a>' for ext in linked)
         parts.append(
-            f'<figure><img src="{e(stem)}.png" alt="{e(caption)}">'
-            f'<figcaption>{e(caption)} (<a href="{e(stem)}.svg">SVG</a>)</figcaption></figure>'
+            f'<figure><img src="{e(stem)}.{shown}" alt="{e(caption)}">'
+            f"<figcaption>{e(caption)}{f' ({links})' if links else ''}</figcaption></figure>"
         )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

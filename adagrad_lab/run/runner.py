@@ -23,13 +23,9 @@ from numba.core import config as numba_config
 from tqdm import tqdm
 
 from adagrad_lab.catalog.custom import explain_error
-from adagrad_lab.kernel.driver import (
-    CustomKernels,
-    advance,
-    block_evaluator,
-    compile_custom,
-    n_blocks,
-)
+from adagrad_lab.kernel.custom import CustomKernels, block_evaluator, compile_custom
+from adagrad_lab.kernel.driver import advance, n_blocks
+from adagrad_lab.run import landscape
 from adagrad_lab.run.progress import watch
 from adagrad_lab.run.provenance import config_hash, cpu_model, git_revision, versions
 from adagrad_lab.run.tables import tables
@@ -102,7 +98,9 @@ def run_plan(
             rundir.remove_temporaries(run_dir)
             size = chunk_size(plan, block)
             manifest = _open_manifest(run_dir, plan, config, overrides, size, provenance)
+            manifest["f_star"] = landscape.known_minimum(plan)  # what analysis reads as f*
             run_s = _run_chunks(plan, grid, manifest, run_dir, block, kernel)
+            landscape.write(run_dir, plan, grid.slice(0, 1)["hp"], block)
             manifest["timings"] = {"compile_s": compile_s, "run_s": run_s}
             manifest["threads"] = numba.get_num_threads()
             manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -5,7 +5,8 @@ multirun directory), unions the shards of one sweep into one job, and reads
 the finished chunks of each. `Results.trajectories` holds every job's
 trajectories with a ``job`` column and a column for each coordinate that
 differs between jobs (``objective``, ``optimizer``, ``dim``, ``sweep.n_iter``,
-...); `Results.history` reads the history of all jobs, only the columns and
+...), and ``f_star``, the known minimum (the manifest's, NaN when unknown);
+`Results.history` reads the history of all jobs, only the columns and
 rows asked for.
 """
 
@@ -382,7 +383,10 @@ def _trajectories(
                 grid = _grid({job.name: runs[job.name]})
                 names = pq.read_schema(files[0]).names
                 mine = [c for c in names if c in wanted or c in grid]
-            frames.append(_with_job(storage.read_parts(files, mine, where), job.name))
+            frame = storage.read_parts(files, mine, where)
+            if "f_star" not in frame and (wanted is None or "f_star" in wanted):
+                frame["f_star"] = _f_star(job)  # per job, from the manifest (the run wrote it)
+            frames.append(_with_job(frame, job.name))
     if not frames:
         empty: pd.DataFrame = pd.DataFrame({"job": pd.Series([], dtype=job_dtype)})
         return empty
@@ -399,6 +403,12 @@ def _trajectories(
     expanded = table.iloc[df["job"].cat.codes.to_numpy()].reset_index(drop=True)
     out: pd.DataFrame = pd.concat([df[["job"]], expanded, df.drop(columns="job")], axis=1)
     return out
+
+
+def _f_star(job: Job) -> float:
+    """The job's known minimum f* from its manifest; NaN when unknown or not recorded."""
+    value = job.manifest.get("f_star")
+    return float("nan") if value is None else float(value)
 
 
 def _job_columns(jobs: list[Job]) -> dict[str, dict[str, Any]]:

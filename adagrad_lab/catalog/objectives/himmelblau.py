@@ -37,4 +37,5 @@ RECORD = Objective(
     point(*MINIMA[0]),
     dims=(2, 2),
     summary="2-D, four minima of value 0, one at (3, 2)",
+    minima=MINIMA,
 )
