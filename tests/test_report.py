@@ -111,6 +111,37 @@ def test_a_multirun_writes_one_comparison_report(runs):
     assert "adagrad-lab -m " in index.read_text()
 
 
+def test_a_multirun_writes_no_job_reports_unless_asked(runs, tmp_path):
+    tmp, _, multi = runs
+    assert multi.returncode == 0, multi.stderr
+    jobs = sorted(p.parent for p in (tmp / "m").glob("*/manifest.json"))
+    assert len(jobs) == 4 and not any((job / "report").exists() for job in jobs)
+    assert multi.stdout.count("report: ") == 1  # the sweep's comparison report, once
+    sweep = tmp_path / "m"
+    asked = run_cli(
+        ["-m", *TINY, "objective=sphere,booth", "report.jobs=true", f"hydra.sweep.dir={sweep}"],
+        tmp_path,
+    )
+    assert asked.returncode == 0, asked.stderr
+    for job in ("0", "1"):
+        _check_page(sweep / job / "report" / "index.html")
+    assert asked.stdout.count("report: ") == 3  # each job's, then the comparison
+    assert asked.stdout.rstrip().endswith(f"report: {sweep / 'report' / 'index.html'}")
+
+
+def test_a_rerun_of_a_multirun_writes_its_comparison_report(runs, tmp_path):
+    from adagrad_lab.commands import rerun
+
+    tmp, _, _ = runs
+    out = tmp_path / "again"
+    assert rerun.main([str(tmp / "m"), "--out", str(out)]) == 0
+    assert not any((job / "report").exists() for job in out.glob("[0-9]"))
+    names = _check_page(out / "report" / "index.html")
+    assert {"contour_sphere.png", "contour_booth.png", "performance_profile.png"} <= set(
+        names.images
+    )
+
+
 def test_the_command_writes_a_report_where_asked(runs, tmp_path):
     tmp, _, _ = runs
     out = tmp_path / "r"

@@ -27,7 +27,7 @@ from adagrad_lab.commands.exits import (
     quiet_when_the_reader_leaves,
 )
 from adagrad_lab.commands.found import add_recursive, announce
-from adagrad_lab.commands.run import ResultsComplete, run
+from adagrad_lab.commands.run import ResultsComplete, run, write_report_safely
 from adagrad_lab.store import discover, rundir
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.sweep.plan import ConfigError
@@ -88,7 +88,9 @@ def default_out() -> Path:
 
 def rerun(run_dir: Path, out: Path, overrides: list[str], recursive: bool = False) -> list[Path]:
     """Rerun ``run_dir`` (each job of a multirun, or with ``recursive`` every run below it)
-    into ``out``, each job into its path below ``run_dir``; the directories written.
+    into ``out``, each job into its path below ``run_dir``; the directories written. Of
+    several jobs, as in a multirun, one comparison report is written into ``out/report``
+    (each job's own only with ``report.jobs=true``).
 
     A job the multirun should hold but lacks, and a manifest that cannot be
     read (the config then comes from config.yaml alone), are one warning line
@@ -109,16 +111,19 @@ def rerun(run_dir: Path, out: Path, overrides: list[str], recursive: bool = Fals
         make_plan(cfg)  # every job's values checked before any is run
         plans.append((job, target, cfg, rerun_of(job)))
     announce(PROG, found.runs)
+    many = len(plans) > 1 or found.runs[0] != run_dir
     written = []
     for n, (job, target, cfg, origin) in enumerate(plans, 1):
         try:
-            run(cfg, target, overrides, provenance={"rerun_of": origin})
+            run(cfg, target, overrides, provenance={"rerun_of": origin}, job_of_many=many)
         except ResultsComplete:
             if n < len(plans):  # jobs not yet rerun: the same command resumes them
                 raise KeyboardInterrupt from None
             raise
         print(f"rerun of {job}: {target}")
         written.append(target)
+    if many and OmegaConf.select(plans[0][2], "report.enabled", default=True):
+        write_report_safely(out, out / "report")  # the comparison report, as the multirun's
     return written
 
 

@@ -38,11 +38,14 @@ def run(
     run_dir: Path,
     overrides: list[str] | None = None,
     provenance: dict[str, Any] | None = None,
+    job_of_many: bool = False,
 ) -> RunResult | None:
     """Validate ``cfg``, run the sweep into ``run_dir`` and print what ``echo`` asks for.
 
     With ``run.dry_run=true`` only print the size of the sweep and return None;
-    ``provenance`` (e.g. ``rerun_of``) goes into the manifest.
+    ``provenance`` (e.g. ``rerun_of``) goes into the manifest. ``job_of_many``: one
+    job of a multirun, whose own report is written only with ``report.jobs=true`` (the
+    multirun writes one comparison report when its last job is done).
     """
     plan = make_plan(cfg)
     if (identical := identical_seeds(plan)) is not None:
@@ -54,7 +57,7 @@ def run(
     result = run_plan(plan, run_dir, config, overrides, provenance)
     OmegaConf.save(OmegaConf.create(config), Path(run_dir) / "config.yaml")
     try:
-        _finish(cfg, plan, run_dir, result)
+        _finish(cfg, plan, run_dir, result, job_of_many)
     except KeyboardInterrupt:
         raise ResultsComplete(Path(run_dir)) from None
     return result
@@ -72,7 +75,9 @@ class ResultsComplete(KeyboardInterrupt):
         self.run_dir = run_dir
 
 
-def _finish(cfg: DictConfig, plan: Plan, run_dir: Path, result: RunResult) -> None:
+def _finish(
+    cfg: DictConfig, plan: Plan, run_dir: Path, result: RunResult, job_of_many: bool = False
+) -> None:
     """What follows the written results: the echo ``plan`` asks for, then the report (pandas
     and matplotlib load only for what is printed or written, never for echo=none without
     a report)."""
@@ -92,8 +97,16 @@ def _finish(cfg: DictConfig, plan: Plan, run_dir: Path, result: RunResult) -> No
             f"{result.run_s:.2f} s (+{result.compile_s:.2f} s compile/load)\n"
             f"results: {run_dir}/trajectories/  {history}{run_dir}/manifest.json"
         )
-    if OmegaConf.select(cfg, "report.enabled", default=True):
+    if report_due(cfg, job_of_many):
         write_report_safely(run_dir, Path(run_dir) / "report")
+
+
+def report_due(cfg: DictConfig, job_of_many: bool = False) -> bool:
+    """Whether a run writes its own report: ``report.enabled``, and for one job of a
+    multirun also ``report.jobs`` (off by default: the sweep's comparison report is)."""
+    if not OmegaConf.select(cfg, "report.enabled", default=True):
+        return False
+    return not job_of_many or bool(OmegaConf.select(cfg, "report.jobs", default=False))
 
 
 def write_report_safely(source: Path, out_dir: Path) -> Path | None:
@@ -132,7 +145,8 @@ def _hydra_main(cfg: DictConfig) -> None:
         _warn_one_job_of_a_sweep(hc)
         # the overrides as typed: iterating them would resolve a ${logspace:...} unchecked
         overrides = cast("list[str]", OmegaConf.to_container(hc.overrides.task, resolve=False))
-        if run(cfg, run_dir, overrides) is None:
+        multirun = hc.mode is not None and hc.mode.name == "MULTIRUN"
+        if run(cfg, run_dir, overrides, job_of_many=multirun) is None:
             _remove_empty(run_dir)
     except (ConfigError, RunDirError, RunDataError) as exc:
         _remove_empty(run_dir)
