@@ -3,6 +3,7 @@ the command are there; the run and the multirun write theirs; a bad path exits 2
 
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from matplotlib.figure import Figure
 
 from adagrad_lab import plots
 from adagrad_lab.report import compare, reading
+from adagrad_lab.report import html as report_html
 from adagrad_lab.report import page as report_page
 
 # FAST turns reports off (each costs ~2 s); these runs turn them on again
@@ -109,6 +111,22 @@ def test_a_multirun_writes_one_comparison_report(runs):
     # report.format=both: each figure shown as PNG, its SVG linked beside it
     assert names.links == [name.replace(".png", ".svg") for name in names.images]
     assert "adagrad-lab -m " in index.read_text()
+
+
+def test_the_header_says_what_was_run_and_wraps_the_multirun_command(runs):
+    tmp, _, _ = runs
+    single = (tmp / "run" / "report" / "index.html").read_text()
+    assert '<p id="what">himmelblau, d = 2; 10 iterations, 3 seeds, target f &lt;= 1e-8' in single
+    text = (tmp / "m" / "report" / "index.html").read_text()
+    head = text[: text.index("<h2>Data")]
+    assert "booth, sphere" in head or "sphere, booth" in head
+    block = head[head.index("<pre><code>") + 11 : head.index("</code></pre>")]
+    lines = html.unescape(block).splitlines()
+    assert len(lines) > 1 and all(len(line) <= report_html.WIDTH for line in lines)
+    assert all(line.endswith(" \\") for line in lines[:-1])
+    typed = " ".join(line.removesuffix(" \\").strip() for line in lines)
+    assert typed.startswith("adagrad-lab -m ") and "objective=sphere,booth" in typed
+    assert "report.format=both" in typed and "optimizer=adagrad,gd" in typed
 
 
 def test_a_multirun_writes_no_job_reports_unless_asked(runs, tmp_path):

@@ -56,6 +56,22 @@ def command(overrides: Sequence[str], multirun: bool = False) -> str:
     return " ".join(["adagrad-lab", *(["-m"] if multirun else []), *map(shlex.quote, overrides)])
 
 
+WIDTH = 88  # a command longer than this is shown on several lines, as a shell continues it
+
+
+def wrapped(line: str, width: int = WIDTH) -> str:
+    """A command line broken between its words into lines of at most ``width`` characters
+    where it can be (a longer word stands alone), each but the last ending in " \\"."""
+    words = shlex.split(line)
+    lines: list[str] = []
+    for word in map(shlex.quote, words):
+        if lines and len(lines[-1]) + 1 + len(word) + 2 <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word if not lines else "    " + word)
+    return " \\\n".join(lines)
+
+
 def _commands(res: Results) -> list[str]:
     """The multirun's command (from its multirun.yaml) or each job's command."""
     out = []
@@ -82,8 +98,10 @@ def _page(
     notes: list[str],
     max_diverged: float = 0.0,
     formats: Sequence[str] = ("png",),
+    what: str = "",
 ) -> str:
-    """The page: the figures shown in the first of ``formats``, a link to each other one."""
+    """The page: what was run (``what``, e.g. `plots.describe_run`'s line) and the commands in
+    its header, the figures shown in the first of ``formats``, a link to each other one."""
     e = html.escape
     table, best = summary
     parts = [
@@ -93,8 +111,9 @@ def _page(
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
         "img{max-width:100%}figure{margin:1em 0}</style></head><body>",
         "<h1>adagrad-lab report</h1>",
+        *([f'<p id="what">{e(what)}</p>'] if what else []),
         "<h2>Command</h2>",
-        *(f"<pre><code>{e(c)}</code></pre>" for c in _commands(res)),
+        *(f"<pre><code>{e(wrapped(c))}</code></pre>" for c in _commands(res)),
         "<h2>Data</h2>",
         "<ul>",
         *(f"<li>{e(job.name)}: {e(', '.join(str(p) for p in job.paths))}</li>" for job in res.jobs),

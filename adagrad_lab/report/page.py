@@ -180,6 +180,7 @@ def write_report(
     landscapes.draw(res, save, notes)
     index = out / INDEX
     summary = _summary(traj, max_diverged)
-    page = _page(res, shelf.figures, summary, used, notes, max_diverged, shelf.formats)
+    what = plots.describe_run(traj, [job.config for job in res.jobs])
+    page = _page(res, shelf.figures, summary, used, notes, max_diverged, shelf.formats, what)
     index.write_text(page, encoding="utf-8")
     return index
