@@ -19,14 +19,13 @@ from hypothesis import strategies as st
 import adagrad_lab
 from adagrad_lab.catalog import OBJECTIVES, TEST_FUNCTIONS
 from adagrad_lab.jit.tools import square
+from adagrad_lab.kernel.custom import block_evaluator, compile_custom
 from adagrad_lab.kernel.driver import (
     N_HP,
     RULE_ADAGRAD,
     RULE_GD,
     advance,
-    block_evaluator,
     block_group,
-    compile_custom,
     spread_stride,
 )
 
@@ -501,7 +500,7 @@ def test_custom_objective_equals_builtin(custom_sphere_kernel, rule):
     builtin = advance(x0, hp, code=OBJECTIVES["sphere"].code, **kw)
     custom = advance(x0, hp, kernel=custom_sphere_kernel, **kw)
     for key in builtin:
-        if key.startswith("h_"):
+        if key.startswith("h_") and builtin[key].size:  # h_e: a learning problem's
             for j in range(50):
                 last = builtin["last_iter"][j]
                 assert same_bits(custom[key][j, : last + 1], builtin[key][j, : last + 1]), key

@@ -307,3 +307,41 @@ def test_record_test_needs_a_test_set(make_cfg, overrides, message):
     with pytest.raises(ConfigError, match=message) as err:
         make_plan(make_cfg([*overrides, "record.test=true"]))
     assert err.value.key == "record.test"
+
+
+@pytest.mark.parametrize("batch_size", ["null", "6"])
+def test_regret_and_the_polyak_average_are_direct_computations(make_cfg, tmp_path, batch_size):
+    base = [*STOCHASTIC[:-4], f"objective.batch_size={batch_size}", "sweep.seeds=2"]
+    base += ["record.regret=true", "record.average=true", "record.points=true", "sweep.n_iter=12"]
+    run(make_cfg(base), tmp_path)
+    plan = make_plan(make_cfg(base))
+    traj, hist = read_trajectories(tmp_path), read_history(tmp_path)
+    about = read_manifest(tmp_path)["data"]
+    n, l2 = about["n_train"], 1e-3  # logistic's default l2
+    ds = build(DataSpec(kind="logistic", n_samples=50, n_features=5, density=0.4))
+    a, y = as_dense(ds.train), ds.y_train
+    assert a.shape[0] == n
+    f_star, x_star = optimum.solve("logistic", ds.train, y, l2, False)
+    for t, rows in hist.groupby("trajectory"):
+        seed = int(traj.loc[traj["trajectory"] == t, "seed"].iloc[0])
+        points = np.stack(rows["x"].to_numpy())
+        regret = 0.0
+        for k, x in enumerate(points):
+            picks = np.arange(n) if batch_size == "null" else np.array(batch(seed, k, 6, n, False))
+            f_x, _ = gradient("logistic", a[picks], y[picks], x, l2, False)
+            f_opt, _ = gradient("logistic", a[picks], y[picks], x_star, l2, False)
+            regret += f_x - f_opt
+            assert rows["regret"].iloc[k] == pytest.approx(regret, rel=1e-9, abs=1e-12)
+            f_avg, _ = gradient("logistic", a, y, points[: k + 1].mean(axis=0), l2, False)
+            assert rows["f_avg"].iloc[k] == pytest.approx(f_avg, rel=1e-12)
+        mean = np.stack(traj.loc[traj["trajectory"] == t, "x_avg"].to_numpy())[0]
+        np.testing.assert_allclose(mean, points.mean(axis=0), rtol=1e-12)
+    assert plan.output.extras == ("regret", "average")
+    assert f_star == pytest.approx(float(next(iter(about["f_star"].values()))))
+
+
+@pytest.mark.parametrize("key", ["regret", "average"])
+def test_a_test_function_refuses_the_learning_records(make_cfg, key):
+    with pytest.raises(ConfigError) as err:
+        make_plan(make_cfg(["objective=sphere", f"record.{key}=true"]))
+    assert err.value.key == f"record.{key}"

@@ -20,10 +20,12 @@ from adagrad_lab.run.provenance import cpu_model
 from .agree import RTOL, mode_lines, mode_note
 from .baselines import Peer, load_peers
 from .end_to_end import run_end_to_end
+from .learning import run_learning
 from .measure import Result, bench_workload, diverged_lines, peer_table, results_table
 from .numpy_rules import bound
 from .overview import agreed, measure_row, overview_header, overview_table
 from .plans import plan_workload, with_grad_norm
+from .report_time import run_report_times
 from .startup import COLD_RUNS, WARM_RUNS, run_startup
 from .workloads import (
     DEFAULT_OPTIMIZER,
@@ -129,11 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="kernel and NumPy write into the output arrays of an untimed first call (as the "
         "runner reuses them chunk after chunk): first-touch page faults are not timed")  # fmt: skip
     add("--overview", action="store_true",
-        help="the README's speed table: the cold and warm start (as --startup), then on each "
+        help="the README's speed table: the cold and warm start (as --startup), the report of "
+        "the default sweep and of the tutorial (bench.report_time), then on each "
         "workload (AdaGrad) the exact and the fast (run.fastmath) kernel and NumPy, each with "
         "fresh and with reused outputs, timed in turn, and with --peers C, JAX and PyTorch; "
         "every cell a median and its ratio to the exact kernel (bench.overview); takes "
         "--workloads, --scale, --repeats, --threads, --peers")  # fmt: skip
+    add("--learning", action="store_true",
+        help="the learning problems alone: full-batch least squares and logistic regression "
+        "on data of the digits' shape and sparse logistic regression with minibatches, "
+        "4,096 AdaGrad trajectories, against NumPy (its matmul and the whole loop) "
+        "(bench.learning); takes --scale, --repeats, --threads")  # fmt: skip
     add("--flush-subnormals", action="store_true",
         help="kernel of W1-W4 (and --end-to-end): flush subnormal numbers to zero (x86 FTZ/DAZ); "
         "judged by f's relative error against NumPy (max < 1e-9), not bit for bit")  # fmt: skip
@@ -256,7 +264,8 @@ OVERVIEW_ALONE = ("end_to_end", "startup", "fastmath", "reuse_outputs", "flush_s
 
 
 def run_overview(args: argparse.Namespace) -> int:
-    """--overview: the startup table, then the speed table (`overview`); 1 if any disagree."""
+    """--overview: the startup table, the report rows, then the speed table (`overview`);
+    1 if any disagree."""
     clash = [k for k in OVERVIEW_ALONE if getattr(args, k)]
     clash += ["optimizers"] * (args.optimizers != DEFAULT_OPTIMIZER)
     clash += ["precision"] * (args.precision != "float64")
@@ -267,6 +276,8 @@ def run_overview(args: argparse.Namespace) -> int:
         return 2
     repeats = args.repeats or 5
     if code := run_startup(min(COLD_RUNS, repeats), repeats):
+        return code
+    if code := run_report_times(repeats):
         return code
     peers, notes = _load_peers(args.peers)
     head = overview_header(repeats, numba.get_num_threads(), os.cpu_count())
@@ -287,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if code := _set_threads(args.threads):
         return code
+    if args.learning:
+        return run_learning(args.scale, args.repeats or 3)
     if args.overview:
         return run_overview(args)
     if args.startup:

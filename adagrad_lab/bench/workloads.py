@@ -46,7 +46,7 @@ from adagrad_lab.kernel.driver import N_HP, advance
 from adagrad_lab.sweep.grid import default_block
 
 if TYPE_CHECKING:
-    from adagrad_lab.kernel.driver import CustomKernels
+    from adagrad_lab.kernel.custom import CustomKernels
     from adagrad_lab.sweep.plan import Plan
 
 OPTIMIZER_NAMES = tuple(OPTIMIZERS)  # every rule of the registry, in its order

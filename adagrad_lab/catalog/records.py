@@ -212,6 +212,7 @@ class Objective:
     # a learning problem's evaluator (`objectives.learning`): it reads data, a seed per
     # trajectory and the iteration; its data, not `params`, fix dim, f* and x*
     evaluate_data: JitFn | None = None
+    value_data: JitFn | None = None  # its value alone (f at the Polyak average)
     # every global minimizer where there are several (x_min is one of them): on the contour
     minima: tuple[tuple[float, ...], ...] = ()
     code: int = -1  # the kernel's integer code: its position in the catalog (set there)

@@ -134,8 +134,16 @@ def _with_ones(a: Matrix) -> Matrix:
     return np.hstack([a, np.ones((a.shape[0], 1))])
 
 
-def pack(dataset: Dataset, replacement: bool, noise_kind: str) -> tuple[Array, Array]:
-    """The kernel's (float, integer) arrays for the training set (layout: `learning`)."""
+def pack(
+    dataset: Dataset,
+    replacement: bool,
+    noise_kind: str,
+    optima: list[tuple[float, Array]] | None = None,
+    extras: tuple[str, ...] = (),
+) -> tuple[Array, Array]:
+    """The kernel's (float, integer) arrays for the training set (layout: `learning`):
+    ``optima`` the (f*, x*) of each l2 value, ``extras`` the recorded extras in slot
+    order ("regret", "average")."""
     train = dataset.train
     n, d = train.shape
     sparse = isinstance(train, Csr)
@@ -145,12 +153,18 @@ def pack(dataset: Dataset, replacement: bool, noise_kind: str) -> tuple[Array, A
     header[learning.INTERCEPT] = int(dataset.intercept)
     header[learning.REPLACEMENT] = int(replacement)
     header[learning.NOISE_KIND] = learning.NOISE_KINDS.index(noise_kind)
+    for slot, name in ((learning.REGRET_SLOT, "regret"), (learning.AVERAGE_SLOT, "average")):
+        header[slot] = extras.index(name) if name in extras else -1
+    solved = optima or [(float("nan"), np.full(d, np.nan))]
+    stars = np.concatenate([x for _, x in solved] + [np.array([f for f, _ in solved])])
     if isinstance(train, Csr):
         header[learning.NNZ] = train.nnz
-        floats = np.concatenate([train.values, dataset.y_train])
+        floats = np.concatenate([train.values, dataset.y_train, stars])
         ints = np.concatenate([header, train.indptr, train.indices])
     else:
         header[learning.NNZ] = n * d
-        floats = np.concatenate([np.ascontiguousarray(train).ravel(), dataset.y_train])
+        floats = np.concatenate([np.ascontiguousarray(train).ravel(), dataset.y_train, stars])
         ints = header
+    ints[learning.XSTAR] = header[learning.NNZ] + n
+    ints[learning.FSTAR] = ints[learning.XSTAR] + len(solved) * d
     return np.ascontiguousarray(floats, np.float64), np.ascontiguousarray(ints, np.int64)

@@ -15,9 +15,10 @@ from adagrad_lab.jit.tools import jit
 
 
 @jit(parallel=True)
-def _fill(traj, rec, last, h_f, h_gn, h_x, start, o_traj, o_iter, o_f, o_gn, o_x):
+def _fill(traj, rec, last, h_f, h_gn, h_x, h_e, start, o_traj, o_iter, o_f, o_gn, o_x, o_e):
     n, r = h_f.shape
     d = h_x.shape[2]
+    e = h_e.shape[2]
     rec_gn = h_gn.shape[1] > 0
     for t in prange(n):
         row = start[t]
@@ -31,16 +32,29 @@ def _fill(traj, rec, last, h_f, h_gn, h_x, start, o_traj, o_iter, o_f, o_gn, o_x
                 o_gn[row] = h_gn[t, k]
             for i in range(d):
                 o_x[row * d + i] = h_x[t, k, i]
+            for i in range(e):
+                o_e[row * e + i] = h_e[t, k, i]
             row += 1
 
 
 def history_columns(
     trajectory: np.ndarray, rec_iters: np.ndarray, res: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
-    """trajectory, iter (int32), f, grad_norm (if recorded) and flat x (if recorded) columns."""
+    """trajectory, iter (int32), f, grad_norm (if recorded), flat x (if recorded) and flat
+    extra (a learning problem's regret and f at the average, if recorded) columns."""
     if len(rec_iters) and np.all(res["last_iter"] >= rec_iters[-1]):
-        return _unmasked_columns(trajectory, rec_iters, res["h_f"], res["h_gn"], res["h_x"])
+        n, r = res["h_f"].shape
+        cols = _unmasked_columns(trajectory, rec_iters, res["h_f"], res["h_gn"], res["h_x"])
+        return {**cols, "extra": np.ravel(np.asarray(_extra(res, n, r), np.float64))}
     return _masked_columns(trajectory, rec_iters, res)
+
+
+def _extra(res: dict[str, np.ndarray], n: int, r: int) -> np.ndarray:
+    """The (n, r, extras) array of extra records; (n, r, 0) when none is recorded."""
+    h_e = res.get("h_e")
+    if h_e is None or h_e.shape[0] != n:
+        return np.zeros((n, r, 0), res["h_f"].dtype)
+    return h_e
 
 
 def _masked_columns(
@@ -49,6 +63,7 @@ def _masked_columns(
     """The columns with each trajectory's records past its last iteration left out."""
     h_f, h_gn, h_x = res["h_f"], res["h_gn"], res["h_x"]
     n = h_f.shape[0]
+    h_e = _extra(res, n, h_f.shape[1])
     counts = np.searchsorted(rec_iters, res["last_iter"], side="right")
     start = np.zeros(n, np.int64)
     np.cumsum(counts[:-1], out=start[1:])
@@ -60,11 +75,12 @@ def _masked_columns(
         "f": np.empty(rows),
         "grad_norm": np.empty(rows if h_gn.shape[1] else 0),
         "x": np.empty(rows * d),
+        "extra": np.empty(rows * h_e.shape[2]),
     }
     _fill(
         np.ascontiguousarray(trajectory, np.int64), np.ascontiguousarray(rec_iters, np.int32),
-        np.ascontiguousarray(res["last_iter"]), h_f, h_gn, h_x, start,
-        cols["trajectory"], cols["iter"], cols["f"], cols["grad_norm"], cols["x"],
+        np.ascontiguousarray(res["last_iter"]), h_f, h_gn, h_x, h_e, start,
+        cols["trajectory"], cols["iter"], cols["f"], cols["grad_norm"], cols["x"], cols["extra"],
     )  # fmt: skip
     return cols
 

@@ -32,16 +32,29 @@ from adagrad_lab.catalog import (
     objective_by_code,
     optimizer_by_code,
 )
-from adagrad_lab.catalog.objectives.learning import no_data
+from adagrad_lab.catalog.objectives.learning import (
+    AVERAGE_SLOT,
+    REGRET_SLOT,
+    no_data,
+    no_value,
+)
 from adagrad_lab.catalog.optimizers import adagrad
 from adagrad_lab.jit import fp_control
 from adagrad_lab.jit.arithmetic import EXACT, FASTMATH_FLAGS, Arithmetic
 from adagrad_lab.jit.fp_control import FLUSH_SUBNORMALS_BITS
 from adagrad_lab.jit.tools import JitFn
-from adagrad_lab.kernel.steps import grad_norm, make_fused_pass, record, retire, scan
+from adagrad_lab.kernel.steps import (
+    accumulate,
+    grad_norm,
+    make_fused_pass,
+    record,
+    record_extra,
+    retire,
+    scan,
+)
 
 if TYPE_CHECKING:
-    from adagrad_lab.catalog.custom import ValueAndGrad
+    pass
 
 SPHERE = OBJECTIVES["sphere"].code  # advance()'s default objective
 
@@ -67,6 +80,7 @@ __all__ = ["N_HP", "RULE_ADAGRAD", "RULE_GD", "advance", "specialize"]
 # coefficients. None here (Any: _advance, which calls them, only runs with them bound).
 evaluate: Any = None
 evaluate_data: Any = None
+value_data: Any = None
 DATA = False
 fused_pass: Any = None
 init_state: Any = None
@@ -130,6 +144,8 @@ def _advance(
     h_f,
     h_gn,
     h_x,
+    h_e,
+    x_avg,
     progress,
 ):
     n, d = x0.shape
@@ -170,6 +186,15 @@ def _advance(
         hf_rows = h_f[j0 : j0 + b]
         hgn_rows = h_gn[j0 : j0 + b]
         hx_rows = h_x[j0 : j0 + b]
+        # a learning problem's extra records: the regret so far, f at the Polyak average
+        he_rows = h_e[j0 : j0 + b]
+        slot_r, slot_a = iparams[REGRET_SLOT], iparams[AVERAGE_SLOT]
+        if not DATA:
+            slot_r = slot_a = -1
+        XA = np.zeros((d, b) if slot_a >= 0 else (0, 0), dt)
+        RS = np.zeros(b, dt)
+        RG = np.zeros(b, dt)
+        FA = np.empty(b, dt)
         for i in range(d):
             for j in range(b):
                 X[i, j] = x0[j0 + j, i]
@@ -186,15 +211,19 @@ def _advance(
                 fused_pass(X, XN, S, F, GN, HB, C, k, params, rec and rec_gn)
             else:
                 if DATA:
-                    exact = evaluate_data(
-                        X, G, F, params, iparams, HB[N_HP:], k, rec or k == n_iter
-                    )
+                    want_f = rec or k == n_iter
+                    exact = evaluate_data(X, G, F, RS, params, iparams, HB[N_HP:], k, want_f)
+                    accumulate(X, XA, RS, RG, LIVE, k, slot_r, slot_a)
+                    if rec and slot_a >= 0:
+                        value_data(XA, FA, params, iparams, HB[N_HP:])
                 else:
                     evaluate(X, G, F, params)
                 if rec and rec_gn:
                     grad_norm(G, GN)
             if rec:
                 record(X, GN, F, r, rec_gn, rec_points, hf_rows, hgn_rows, hx_rows)
+                if DATA:
+                    record_extra(he_rows, r, RG, FA, slot_r, slot_a)
                 r += 1
             n_bad, n_hit = scan(F, FB, HIT, LIVE, k, target, has_target, exact)
             if n_bad > 0 or (stop_at_target and n_hit > 0) or k == n_iter:
@@ -205,6 +234,10 @@ def _advance(
                 X, XN = XN, X
             else:
                 update(X, G, S, HB, C, k)
+        if slot_a >= 0:
+            for j in range(b):
+                for i in range(d):
+                    x_avg[j0 + j, i] = XA[i, j]
         if flush_subnormals:
             set_fp_control(control)
         # trajectories done, one slot per block: a thread polling the array (the kernel
@@ -241,6 +274,7 @@ def specialize(
         "evaluate": evaluate_fn,
         "DATA": learning,
         "evaluate_data": objective.evaluate_data if learning and objective else no_data,
+        "value_data": objective.value_data if learning and objective else no_value,
         "FUSED": fused,
         "fused_pass": make_fused_pass(term, source.constant, elem),
         "init_state": optimizer.init,
@@ -263,31 +297,6 @@ def builtin_kernel(objective: str, optimizer: str, fastmath: bool) -> JitFn:
     obj = OBJECTIVES[objective]
     name = f"_advance_{objective}_{optimizer}{'_fastmath' if fastmath else ''}"
     return specialize(name, obj.evaluate, OPTIMIZERS[optimizer], obj, fastmath)
-
-
-class CustomKernels:
-    """Kernels for a user's block evaluator, one per optimizer, compiled on first use.
-
-    Not cached on disk: Numba cannot key a cache on a user's function.
-    """
-
-    def __init__(self, evaluate_custom: JitFn, fastmath: bool = False) -> None:
-        self.evaluate = evaluate_custom
-        self.fastmath = fastmath
-        self._kernels: dict[str, JitFn] = {}
-
-    def __call__(self, optimizer: str) -> JitFn:
-        if optimizer not in self._kernels:
-            name = f"_advance_custom_{optimizer}"
-            self._kernels[optimizer] = specialize(
-                name, self.evaluate, OPTIMIZERS[optimizer], None, self.fastmath, cache=False
-            )
-        return self._kernels[optimizer]
-
-
-def compile_custom(evaluate_custom: JitFn, fastmath: bool = False) -> CustomKernels:
-    """Kernels that evaluate a user's block evaluator instead of a built-in."""
-    return CustomKernels(evaluate_custom, fastmath)
 
 
 def advance(
@@ -333,6 +342,8 @@ def advance(
     """
     n, d = x0.shape
     dt = np.dtype(arithmetic.precision)
+    slots = [-1, -1] if iparams is None else [int(iparams[REGRET_SLOT]), int(iparams[AVERAGE_SLOT])]
+    n_extra, averaged = sum(s >= 0 for s in slots), slots[1] >= 0
     rec = np.zeros(0, np.int64) if rec_iters is None else np.ascontiguousarray(rec_iters, np.int64)
     n_rec = rec.shape[0]
     shapes: dict[str, tuple[tuple[int, ...], DTypeLike]] = {
@@ -345,6 +356,8 @@ def advance(
         "h_f": ((n, n_rec), dt),
         "h_gn": ((n, n_rec if rec_grad_norm else 0), dt),
         "h_x": ((n, n_rec, d) if rec_points else (0, 0, 0), dt),
+        "h_e": ((n, n_rec, n_extra) if n_extra else (0, 0, 0), dt),
+        "x_avg": ((n, d) if averaged else (0, d), dt),
     }
     old = out or {}
     out = {
@@ -384,36 +397,8 @@ def advance(
         out["h_f"],
         out["h_gn"],
         out["h_x"],
+        out["h_e"],
+        out["x_avg"],
         progress,
     )
     return out
-
-
-def block_evaluator(value_and_grad: ValueAndGrad) -> JitFn:
-    """Adapt a user's per-point ``value_and_grad(x, grad) -> f`` to the kernel's block form.
-
-    ``x`` is a 1-D float64 point, ``grad`` a 1-D array to fill; the returned
-    value is forced to NaN when the point is not finite, so divergence is
-    detected from the value alone, as with the built-ins.
-    """
-    # cast: numba's stubs take a callable passed to njit for a signature
-    jitted = value_and_grad if hasattr(value_and_grad, "py_func") else njit(value_and_grad)
-    fn = cast("ValueAndGrad", jitted)
-
-    @njit
-    def evaluate_custom(x, g, f, p):
-        d, b = x.shape
-        xi = np.empty(d, x.dtype)
-        gi = np.empty(d, x.dtype)
-        for j in range(b):
-            finite = True
-            for i in range(d):
-                xi[i] = x[i, j]
-                finite = finite and math.isfinite(xi[i])
-            value = fn(xi, gi)
-            f[j] = value if finite else np.nan
-            for i in range(d):
-                g[i, j] = gi[i]
-
-    evaluator: JitFn = evaluate_custom  # Numba's stubs type a bare @njit as Any
-    return evaluator

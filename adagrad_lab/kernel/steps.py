@@ -127,3 +127,27 @@ def retire(X, F, FB, HIT, LIVE, k, n_iter, n_live, j0, stop_at_target, finals):
         LIVE[j] = 0
         n_live -= 1
     return n_live
+
+
+@njit(inline="always")
+def accumulate(X, XA, RS, RG, LIVE, k, slot_r, slot_a):
+    """Add iteration k's regret and point to each live lane's sums (a running mean)."""
+    d, b = X.shape
+    for j in range(b):
+        if LIVE[j] == 0:
+            continue
+        if slot_r >= 0:
+            RG[j] += RS[j]
+        if slot_a >= 0:
+            for i in range(d):
+                XA[i, j] += (X[i, j] - XA[i, j]) / (k + 1)
+
+
+@njit(inline="always")
+def record_extra(he_rows, r, RG, FA, slot_r, slot_a):
+    """Store record r of the regret and of f at the average into their history slots."""
+    for j in range(RG.shape[0]):
+        if slot_r >= 0:
+            he_rows[j, r, slot_r] = RG[j]
+        if slot_a >= 0:
+            he_rows[j, r, slot_a] = FA[j]

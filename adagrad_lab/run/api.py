@@ -27,8 +27,8 @@ from adagrad_lab.catalog import (
 from adagrad_lab.catalog.custom import ValueAndGrad
 from adagrad_lab.jit.arithmetic import Arithmetic
 from adagrad_lab.jit.tools import JitFn
+from adagrad_lab.kernel.custom import block_evaluator, compile_custom
 from adagrad_lab.kernel.driver import advance as run_kernel
-from adagrad_lab.kernel.driver import block_evaluator, compile_custom
 from adagrad_lab.sweep.grid import default_block
 from adagrad_lab.sweep.schedule import MAX_N_ITER
 

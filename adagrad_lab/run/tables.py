@@ -9,6 +9,8 @@ from adagrad_lab.run.heldout import heldout_columns
 from adagrad_lab.store import parquet as storage
 from adagrad_lab.sweep.plan import Plan
 
+EXTRA_COLUMNS = {"regret": "regret", "average": "f_avg"}  # history columns of the extras
+
 
 def tables(
     plan: Plan, part: dict[str, np.ndarray], res: dict[str, np.ndarray]
@@ -27,6 +29,11 @@ def tables(
             return heldout_columns(kind, test, y_test, x_flat, plan.problem.dim)
 
     hist = storage.history_table(
-        part["trajectory"], plan.output.record_iters, res, plan.output.record_points, derived
+        part["trajectory"],
+        plan.output.record_iters,
+        res,
+        plan.output.record_points,
+        derived,
+        [EXTRA_COLUMNS[name] for name in plan.output.extras],
     )
     return traj, hist

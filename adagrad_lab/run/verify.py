@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
-from adagrad_lab.kernel.driver import CustomKernels
+from adagrad_lab.kernel.custom import CustomKernels
 from adagrad_lab.run.runner import compile_kernel, make_grid, run_trajectories
 from adagrad_lab.run.tables import tables
 from adagrad_lab.store import parquet as storage

@@ -79,6 +79,7 @@ def trajectory_table(
         **({"f_star": numbers(grid["f_star"])} if "f_star" in grid else {}),
         "x0": _points(grid["x0"], dim),
         "x_final": _points(res["x_final"], dim),
+        **({"x_avg": _points(res["x_avg"], dim)} if len(res.get("x_avg", ())) else {}),
         "f_final": numbers(res["f_final"].astype(np.float64, copy=False)),
         "f_best": numbers(res["f_best"].astype(np.float64, copy=False)),
         "iters_to_target": _nullable(res["hit_at"]),
@@ -94,16 +95,20 @@ def history_table(
     res: dict[str, np.ndarray],
     points: bool,
     derived: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
+    extras: Sequence[str] = (),
 ) -> pa.Table:
     """Long format, one row per trajectory per recorded iteration up to where it stopped.
     ``derived``: more columns computed from the rows' points (flat), e.g. held-out metrics;
-    the points themselves are stored only with ``points``."""
+    the points themselves are stored only with ``points``. ``extras``: the names of the
+    kernel's extra records (``h_e``), one column each."""
     cols = history_columns(trajectory, rec_iters, res)
     table = {name: numbers(cols[name]) for name in ("trajectory", "iter", "f")}
     if res["h_gn"].shape[1]:
         table["grad_norm"] = numbers(cols["grad_norm"])
     for name, values in (derived(cols["x"]) if derived else {}).items():
         table[name] = numbers(values)
+    for slot, name in enumerate(extras):
+        table[name] = numbers(np.ascontiguousarray(cols["extra"][slot :: len(extras)]))
     if points:
         table["x"] = _points(cols["x"], res["h_x"].shape[2])
     return _required(pa.table(table))

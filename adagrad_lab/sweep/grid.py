@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from adagrad_lab.catalog import N_HP
+from adagrad_lab.catalog.objectives.learning import PROBLEM_ROWS
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,9 @@ class Grid:
         seeds = seeds_at(self.seeds, seed_pos)
         out["seed"] = seeds
         rows = self.rows or {name: row for row, name in enumerate(self.axes)}
-        n_rows = max(
-            N_HP, len(self.axes), *(r + 1 for r in rows.values()), (self.seed_row or 0) + 1
-        )
+        used = [r + 1 for r in rows.values()]
+        used += [] if self.seed_row is None else [self.seed_row + len(PROBLEM_ROWS)]
+        n_rows = max(N_HP, len(self.axes), *used)
         hp = np.zeros((n_rows, stop - start))
         for name, values in reversed(list(self.axes.items())):
             pos = rest % len(values)
@@ -67,6 +68,8 @@ class Grid:
             hp[self.seed_row] = seeds
         if self.optima is not None:
             out["f_star"] = np.array([self.optima[v] for v in out["objective_l2"]])
+            which = np.searchsorted(sorted(self.optima), out["objective_l2"])
+            hp[(self.seed_row or 0) + PROBLEM_ROWS.index("optimum")] = which  # its x*, f*
         out["hp"] = hp if self.kernel_values is None else self.kernel_values(hp)
         out["x0"] = self.start_points(seeds)
         return out

@@ -38,6 +38,7 @@ class Learning:
     axes: dict[str, list[float]]
     noise_kind: str
     optima: dict[float, float] = field(default_factory=dict)  # l2 -> f*
+    extras: tuple[str, ...] = ()  # the kernel's extra records, in slot order
 
     def about(self) -> dict[str, Any]:
         """The dataset and the solved minima, as the manifest records them."""
@@ -62,8 +63,10 @@ def refuse_learning_keys(obj: dict[str, Any], noise: dict[str, Any], name: str) 
         )
 
 
-def learning(obj: dict[str, Any], noise: dict[str, Any], objective: Objective) -> Learning:
-    """Check the data keys, build the data and its kernel arrays, solve for f*."""
+def learning(
+    obj: dict[str, Any], noise: dict[str, Any], rec: dict[str, Any], objective: Objective
+) -> Learning:
+    """Check the data keys, build the data and its kernel arrays, solve for f* and x*."""
     if obj.get("dim") is not None:
         raise ConfigError(
             "objective.dim", "a learning problem's data fix it: set objective.n_features instead"
@@ -81,12 +84,14 @@ def learning(obj: dict[str, Any], noise: dict[str, Any], objective: Objective) -
     }
     if kind == "none" and any(s > 0 for s in axes["noise_sigma"]):
         raise ConfigError("noise.sigma", "set noise.kind (additive or multiplicative) to use it")
-    params, iparams = pack(dataset, bool(obj.get("replacement")), kind)
-    optima = {
-        l2: optimum.solve(objective.name, dataset.train, dataset.y_train, l2, dataset.intercept)[0]
+    solved = [
+        optimum.solve(objective.name, dataset.train, dataset.y_train, l2, dataset.intercept)
         for l2 in sorted(set(axes["objective_l2"]))
-    }
-    return Learning(dataset, params, iparams, axes, kind, optima)
+    ]
+    extras = tuple(name for name in ("regret", "average") if rec.get(name))
+    params, iparams = pack(dataset, bool(obj.get("replacement")), kind, solved, extras)
+    optima = {l2: f for l2, (f, _) in zip(sorted(set(axes["objective_l2"])), solved, strict=True)}
+    return Learning(dataset, params, iparams, axes, kind, optima, extras)
 
 
 def hp_rows(n_hp: int) -> dict[str, int]:

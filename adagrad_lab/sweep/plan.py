@@ -79,6 +79,7 @@ class Output:
     record_grad_norm: bool
     echo: str
     record_test: bool = False  # held-out loss and error (a learning problem with a test set)
+    extras: tuple[str, ...] = ()  # the kernel's extra records: "regret", "average" (slot order)
 
     @property
     def kernel_points(self) -> bool:

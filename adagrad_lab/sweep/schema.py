@@ -89,6 +89,8 @@ class RecordConfig:
     points: bool = False
     grad_norm: bool = True
     test: bool = False  # learning problems: held-out loss and error at each record
+    regret: bool = False  # learning problems: the cumulative regret on the sampled losses
+    average: bool = False  # learning problems: f at the Polyak average; its final point
 
 
 @dataclass

@@ -67,7 +67,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         raise _interpolation_error(exc) from None
     obj, ocfg = raw["objective"], raw["optimizer"]
     objective, user_fn = _objective(obj)
-    learned = _learning(obj, raw.get("noise") or {}, objective)
+    learned = _learning(obj, raw.get("noise") or {}, raw["record"], objective)
     dim = learned.dataset.dim if learned else _dimension(obj, objective)
     bounds = _bounds(obj, objective)
     sweep, rec, run = raw["sweep"], raw["record"], raw["run"]
@@ -108,6 +108,7 @@ def make_plan(cfg: DictConfig) -> Plan:
         record_points=bool(rec["points"]),
         record_grad_norm=bool(rec["grad_norm"]),
         record_test=_record_test(rec, learned),
+        extras=learned.extras if learned else (),
         echo=_choice("echo", raw["echo"], ECHOES),
     )
     execution = Execution(
@@ -149,14 +150,17 @@ def _objective(obj: dict[str, Any]) -> tuple[Objective | None, ValueAndGrad | No
 
 
 def _learning(
-    obj: dict[str, Any], noise: dict[str, Any], objective: Objective | None
+    obj: dict[str, Any], noise: dict[str, Any], rec: dict[str, Any], objective: Objective | None
 ) -> Learning | None:
     """A learning problem's data and axes, checked; None for a test function (which is
-    refused any of a learning problem's keys)."""
+    refused any of a learning problem's keys and records)."""
     if objective is None or not objective.learning:
         refuse_learning_keys(obj, noise, obj["name"])
+        for key in ("regret", "average"):
+            if rec.get(key):
+                raise ConfigError(f"record.{key}", "only least_squares and logistic have it")
         return None
-    return learning(obj, noise, objective)
+    return learning(obj, noise, rec, objective)
 
 
 def _record_test(rec: dict[str, Any], learned: Learning | None) -> bool:

@@ -28,11 +28,14 @@ from adagrad_lab.jit.tools import JitFn, jit
 
 # the integer header of ``ip``
 SPARSE, N, D, NNZ, INTERCEPT, REPLACEMENT, NOISE_KIND = range(7)
-HEADER = 7
+# where x* (one per l2 value, d each) and f* start in ``p``; the history slots of the
+# cumulative regret and of f at the Polyak average (-1: not recorded)
+XSTAR, FSTAR, REGRET_SLOT, AVERAGE_SLOT = range(7, 11)
+HEADER = 11
 NOISE_KINDS = ("none", "additive", "multiplicative")
 # the problem's rows of the hyperparameter matrix, after the optimizers' N_HP rows
-PROBLEM_ROWS = ("seed", "batch_size", "noise_sigma", "objective_l2")
-SEED, BATCH, SIGMA, L2 = range(4)
+PROBLEM_ROWS = ("seed", "batch_size", "noise_sigma", "objective_l2", "optimum")
+SEED, BATCH, SIGMA, L2, OPTIMUM = range(5)  # optimum: which x* and f* (the l2 value's)
 
 
 @jit(inline="always")
@@ -100,12 +103,14 @@ def make_data_evaluate(loss: JitFn) -> JitFn:
 
     ``loss(z, y)`` returns (loss, d loss / d z). ``full``: F must hold the
     training objective (a recorded or final iteration); otherwise a sampled
-    lane's F is its batch's value. Returns whether F is the training objective
-    in every lane (what the kernel may compare with the target).
+    lane's F is its batch's value. With the regret recorded, R receives
+    f_k(x_k) - f_k(x*) on the iteration's sampled objective f_k. Returns whether
+    F is the training objective in every lane (what the kernel may compare with
+    the target).
     """
 
     @jit(inline="always")
-    def evaluate_data(X, G, F, p, ip, PB, k, full):
+    def evaluate_data(X, G, F, R, p, ip, PB, k, full):
         d, b = X.shape
         n = ip[N]
         y0 = ip[NNZ]
@@ -113,8 +118,13 @@ def make_data_evaluate(loss: JitFn) -> JitFn:
         sampled = False
         for j in range(b):
             sampled = sampled or _draws(ip, PB[BATCH, j], n) or PB[SIGMA, j] > 0.0
+        regret = ip[REGRET_SLOT] >= 0
         if not sampled:
             _full_batch(loss, X, G, F, p, ip, y0, n)
+            for j in range(b):
+                F[j] += penalty(X, G, j, PB[L2, j], penalized)
+                if regret:
+                    R[j] = F[j] - p[ip[FSTAR] + np.int64(PB[OPTIMUM, j])]
         else:
             perm = np.arange(n)
             picks = np.empty(n, np.int64)
@@ -126,13 +136,16 @@ def make_data_evaluate(loss: JitFn) -> JitFn:
                 else:
                     size = n
                     picks[:n] = perm
-                F[j] = _lane(loss, X, G, j, p, ip, y0, picks, size)
+                value = _lane(loss, X, G, j, p, ip, y0, picks, size)
                 if PB[SIGMA, j] > 0.0:
                     _noise(G, j, ip[NOISE_KIND], np.int64(PB[SEED, j]), k, PB[SIGMA, j])
+                pen = penalty(X, G, j, PB[L2, j], penalized)
+                F[j] = value + pen
+                if regret:
+                    R[j] = F[j] - _at_optimum(loss, p, ip, PB, j, y0, picks, size, drawn)
                 if full and drawn:
-                    F[j] = _lane_value(loss, X, j, p, ip, y0, n)
+                    F[j] = _lane_value(loss, X, j, p, ip, y0, n) + pen
         for j in range(b):
-            F[j] += penalty(X, G, j, PB[L2, j], penalized)
             finite = math.isfinite(F[j])
             for i in range(d):
                 finite = finite and math.isfinite(X[i, j])
@@ -140,6 +153,52 @@ def make_data_evaluate(loss: JitFn) -> JitFn:
         return full or not sampled
 
     return evaluate_data
+
+
+@jit(inline="always")
+def _at_optimum(loss, p, ip, PB, j, y0, picks, size, drawn):
+    """Lane j's sampled objective at x* (its batch ``picks[:size]``), or f* for the full batch."""
+    o = np.int64(PB[OPTIMUM, j])
+    if not drawn:
+        return p[ip[FSTAR] + o]
+    d = ip[D]
+    base = ip[XSTAR] + o * d
+    total = 0.0
+    for t in range(size):
+        s = picks[t]
+        z = 0.0
+        if ip[SPARSE]:
+            cols = HEADER + ip[N] + 1
+            for e in range(ip[HEADER + s], ip[HEADER + s + 1]):
+                z += p[e] * p[base + ip[cols + e]]
+        else:
+            for i in range(d):
+                z += p[s * d + i] * p[base + i]
+        value, _ = loss(z, p[y0 + s])
+        total += value
+    squares = 0.0
+    for i in range(d - ip[INTERCEPT]):
+        squares += p[base + i] * p[base + i]
+    return total / size + 0.5 * PB[L2, j] * squares
+
+
+def make_data_value(loss: JitFn) -> JitFn:
+    """The training objective of every lane of a block (no gradient): f at the Polyak average."""
+
+    @jit(inline="always")
+    def value_data(X, F, p, ip, PB):
+        d, b = X.shape
+        for j in range(b):
+            total = _lane_value(loss, X, j, p, ip, ip[NNZ], ip[N])
+            squares = 0.0 * X[0, j]
+            for i in range(d - ip[INTERCEPT]):
+                squares += X[i, j] * X[i, j]
+            finite = math.isfinite(total)
+            for i in range(d):
+                finite = finite and math.isfinite(X[i, j])
+            F[j] = total + 0.5 * PB[L2, j] * squares if finite else np.nan
+
+    return value_data
 
 
 @jit(inline="always")
@@ -207,9 +266,15 @@ def _noise(G, j, kind, seed, k, sigma):
 
 
 @jit(inline="always")
-def no_data(X, G, F, p, ip, PB, k, full):
+def no_data(X, G, F, R, p, ip, PB, k, full):
     """The evaluator a test function's kernel is typed with and never runs."""
     return True
+
+
+@jit(inline="always")
+def no_value(X, F, p, ip, PB):
+    """The value function a test function's kernel is typed with and never runs."""
+    return None
 
 
 @jit(inline="always")

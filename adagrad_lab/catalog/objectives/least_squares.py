@@ -5,6 +5,7 @@ from __future__ import annotations
 from adagrad_lab.catalog.objectives.learning import (
     SETTINGS,
     make_data_evaluate,
+    make_data_value,
     no_block,
     unknown,
     unknown_point,
@@ -29,4 +30,5 @@ RECORD = Objective(
     summary="||Xw - y||^2 / (2n) + l2/2 ||w||^2 on data (synthetic, sklearn:NAME, a file)",
     settings=SETTINGS,
     evaluate_data=make_data_evaluate(loss),
+    value_data=make_data_value(loss),
 )

@@ -7,6 +7,7 @@ import math
 from adagrad_lab.catalog.objectives.learning import (
     SETTINGS,
     make_data_evaluate,
+    make_data_value,
     no_block,
     unknown,
     unknown_point,
@@ -32,4 +33,5 @@ RECORD = Objective(
     summary="mean log(1 + exp(-y a.w)) + l2/2 ||w||^2 on data, labels -1/+1",
     settings={**SETTINGS, "l2": 1e-3},
     evaluate_data=make_data_evaluate(loss),
+    value_data=make_data_value(loss),
 )
