@@ -33,6 +33,7 @@ from adagrad_lab.bench import (
     numpy_rules,
     overview,
     plans,
+    report_time,
     startup,
     workloads,
 )
@@ -965,7 +966,7 @@ BENCH = Path(workloads.__file__).parent
 ORDER = (
     "workloads", "plans", "agree", "numpy_base", "numpy_adagrad", "numpy_moments", "numpy_rules",
     "c_peer", "baselines", "measure", "end_to_end", "learning",
-    "startup", "overview", "command",
+    "startup", "report_time", "overview", "command",
 )  # fmt: skip
 
 
@@ -1051,10 +1052,11 @@ CELL = re.compile(r"\d+\.\d{3} \(\d+\.\d{2}x\)")
 
 def test_overview_times_every_implementation_in_one_table(monkeypatch, capsys):
     monkeypatch.setattr(command, "run_startup", lambda cold, warm: print("STARTUP", cold, warm))
+    monkeypatch.setattr(command, "run_report_times", lambda repeats: print("REPORT", repeats))
     argv = ["--overview", "--workloads", "W3,W4", "--scale", "0.0005", "--repeats", "2"]
     assert command.main(argv) == 0
     out = capsys.readouterr().out
-    assert out.startswith("STARTUP 2 2\n") and "speed table: CPU " in out
+    assert out.startswith("STARTUP 2 2\nREPORT 2\n") and "speed table: CPU " in out
     header, rows = table_rows(out)
     assert header[6:12] == overview.TIMED and set(rows) == {"W3", "W4"}
     for row in rows.values():
@@ -1063,6 +1065,19 @@ def test_overview_times_every_implementation_in_one_table(monkeypatch, capsys):
     assert rows["W3"]["history"] == "-" and rows["W4"]["history"] == "f:1001"
     assert 0 <= float(rows["W4"]["fast max rel err f"]) < 1e-12
     assert out.rstrip().endswith("outputs agree")
+
+
+def test_the_report_rows_time_a_report_in_fresh_processes(monkeypatch, capsys):
+    # a tiny run instead of the default sweep: its page shows the contour and convergence
+    tiny = ("objective=booth", "sweep.seeds=2", "sweep.n_iter=5", "optimizer.step_size=0.1")
+    monkeypatch.setattr(report_time, "CASES", (("tiny", tiny, 1.0),))
+    assert report_time.run_report_times(2) == 0
+    out = capsys.readouterr().out
+    header, rows = parse_table(out, "report")
+    assert list(header) == ["report", "figures", "median s", "min s", "goal s"]
+    (row,) = rows.values()
+    assert row["figures"] == "4"  # convergence, runtime ECDF, contour, surface
+    assert 0 < float(row["min s"]) <= float(row["median s"]) and row["goal s"] == "1"
 
 
 @pytest.mark.parametrize("flag", ["--fastmath", "--reuse-outputs", "--end-to-end", "--startup"])
