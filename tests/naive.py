@@ -160,6 +160,23 @@ def himmelblau(x: list[float], params) -> tuple[float, list[float]]:
     return a * a + c * c, [4.0 * u * a + 2.0 * c, 2.0 * a + 4.0 * v * c]
 
 
+def rotated_ellipsoid(x: list[float], params) -> tuple[float, list[float]]:
+    """sum_r w_r (Qx)_r^2: params holds w (d), then Q row by row."""
+    d = len(x)
+    f = 0.0
+    g = [0.0] * d
+    for r in range(d):
+        w = float(params[r])
+        z = 0.0
+        for c in range(d):
+            z += float(params[d + r * d + c]) * x[c]
+        f += w * (z * z)
+        z = 2.0 * w * z
+        for c in range(d):
+            g[c] += float(params[d + r * d + c]) * z
+    return f, g
+
+
 OBJECTIVES: dict[str, Callable] = {
     "sphere": sphere,
     "ellipsoid": ellipsoid,
@@ -170,6 +187,7 @@ OBJECTIVES: dict[str, Callable] = {
     "beale": beale,
     "booth": booth,
     "himmelblau": himmelblau,
+    "rotated_ellipsoid": rotated_ellipsoid,
 }
 
 

@@ -345,3 +345,30 @@ def test_a_test_function_refuses_the_learning_records(make_cfg, key):
     with pytest.raises(ConfigError) as err:
         make_plan(make_cfg(["objective=sphere", f"record.{key}=true"]))
     assert err.value.key == f"record.{key}"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["objective=sphere", "objective.instance=2"],
+        ["objective=rotated_ellipsoid", "objective.instance=-1"],
+        ["objective=logistic", "objective.density=0.5", "objective.instance=1"],
+    ],
+)
+def test_bad_instances_name_their_key(make_cfg, overrides):
+    with pytest.raises(ConfigError) as err:
+        make_plan(make_cfg(overrides))
+    assert err.value.key == "objective.instance"
+
+
+def test_rotated_synthetic_features_have_rotated_principal_axes():
+    plain = build(DataSpec(kind="least_squares", n_samples=4000, n_features=4, log10_condition=2))
+    turned = build(
+        DataSpec(kind="least_squares", n_samples=4000, n_features=4, log10_condition=2, instance=1)
+    )
+    for ds, aligned in ((plain, True), (turned, False)):
+        cov = np.cov(as_dense(ds.train).T)
+        off = np.abs(cov - np.diag(np.diag(cov))).max() / np.abs(cov).max()
+        assert (off < 0.05) == aligned
+        eig = np.linalg.eigvalsh(cov)
+        assert eig.max() / eig.min() == pytest.approx(100.0, rel=0.2)  # the same spectrum

@@ -145,6 +145,7 @@ ST_F = 0.5 * (ST_X**4 - 16.0 * ST_X**2 + 5.0 * ST_X)  # per coordinate
 LITERATURE = {
     "sphere": (lambda d: [0.0] * d, lambda d: 0.0),
     "ellipsoid": (lambda d: [0.0] * d, lambda d: 0.0),
+    "rotated_ellipsoid": (lambda d: [0.0] * d, lambda d: 0.0),
     "rosenbrock": (lambda d: [1.0] * d, lambda d: 0.0),
     "rastrigin": (lambda d: [0.0] * d, lambda d: 0.0),
     "ackley": (lambda d: [0.0] * d, lambda d: 0.0),
@@ -234,6 +235,7 @@ KERNEL_ORDER = (
     "himmelblau",
     "rastrigin",
     "rosenbrock",
+    "rotated_ellipsoid",
     "sphere",
     "styblinski_tang",
 )
@@ -277,3 +279,24 @@ def test_ellipsoid_weights(d, c):
             assert w[-1] / w[0] == pytest.approx(10.0**c, rel=1e-12)
             assert (w[1:] / w[:-1]).tolist() == pytest.approx([10.0 ** (c / (d - 1))] * (d - 1))
     assert TEST_FUNCTIONS["sphere"].params(d, c).size >= 1  # the kernel always gets an array
+
+
+@pytest.mark.parametrize("d", [2, 5, 12])
+def test_the_rotation_is_orthogonal_and_its_own_per_instance(d):
+    from adagrad_lab.catalog.objectives.rotated_ellipsoid import rotation
+
+    q1, q2 = rotation(d, 1), rotation(d, 2)
+    np.testing.assert_allclose(q1 @ q1.T, np.eye(d), atol=1e-12)
+    assert not np.allclose(q1, q2) and np.array_equal(q1, rotation(d, 1))
+    assert np.array_equal(rotation(d, 0), np.eye(d))
+
+
+def test_the_rotated_ellipsoid_keeps_the_condition_and_moves_the_axes():
+    d, c = 6, 4.0
+    params = TEST_FUNCTIONS["rotated_ellipsoid"].params(d, c, 3)
+    w, q = params[:d], params[d:].reshape(d, d)
+    hessian = 2.0 * q.T @ np.diag(w) @ q  # f = x^T Q^T W Q x
+    eig = np.linalg.eigvalsh(hessian)
+    assert eig.max() / eig.min() == pytest.approx(10.0**c, rel=1e-9)
+    off_diagonal = hessian - np.diag(np.diag(hessian))
+    assert np.abs(off_diagonal).max() > 1e-2 * np.abs(hessian).max()  # not axis-aligned

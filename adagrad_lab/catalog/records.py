@@ -225,10 +225,17 @@ class Objective:
     def learning(self) -> bool:
         return self.evaluate_data is not None
 
-    def params(self, dim: int, log10_condition: float | None = None) -> np.ndarray:
+    def params(
+        self, dim: int, log10_condition: float | None = None, instance: int | None = None
+    ) -> np.ndarray:
         """The parameter vector the kernel reads (the ellipsoid's weights; empty otherwise),
-        from the record's settings, with ``log10_condition`` in place of its default."""
-        given = {} if log10_condition is None else {"log10_condition": log10_condition}
+        from the record's settings, with ``log10_condition`` and ``instance`` in place of
+        their defaults."""
+        given: dict[str, Any] = (
+            {} if log10_condition is None else {"log10_condition": log10_condition}
+        )
+        if instance is not None:
+            given["instance"] = instance
         return self.parameters(dim, {**self.settings, **given})
 
 

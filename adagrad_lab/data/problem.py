@@ -26,6 +26,7 @@ class DataSpec:
     density: float = 1.0
     noise: float = 0.1
     log10_condition: float = 0.0
+    instance: int = 0  # > 0: dense features in random rotated axes (`rotated_ellipsoid.rotation`)
     intercept: bool = False
     standardize: bool = False
     test_fraction: float = 0.2
@@ -88,6 +89,7 @@ def _source(spec: DataSpec) -> tuple[Matrix, Array, dict[str, Any]]:
             spec.log10_condition,
             spec.data_seed,
             binary=spec.kind == "logistic",
+            instance=spec.instance,
         )
         return features, labels, {"source": "synthetic"}
     if spec.data.startswith("sklearn:"):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from adagrad_lab.catalog.objectives.rotated_ellipsoid import rotation
 from adagrad_lab.data.matrix import Array, Csr, Matrix
 
 
@@ -27,15 +28,20 @@ def generate(
     log10_condition: float,
     data_seed: int,
     binary: bool,
+    instance: int = 0,
 ) -> tuple[Matrix, Array, Array]:
-    """(features, labels, planted weights) for a regression or (``binary``) classification."""
+    """(features, labels, planted weights) for a regression or (``binary``) classification;
+    ``instance`` > 0 rotates dense features by that instance's random orthogonal matrix, so
+    the principal axes of their covariance are not the coordinates."""
     rng = np.random.default_rng(data_seed)
     scale = 10.0 ** (-log10_condition * np.arange(n_features) / (2 * max(1, n_features - 1)))
     w_star = rng.standard_normal(n_features)
     features: Matrix
     if density >= 1.0:
-        features = rng.standard_normal((n_samples, n_features)) * scale
-        z = features @ w_star
+        dense = rng.standard_normal((n_samples, n_features)) * scale
+        if instance:
+            dense = dense @ rotation(n_features, instance).T
+        features, z = dense, dense @ w_star
     else:
         features = _sparse(rng, n_samples, n_features, density).scaled(scale)
         z = _product(features, w_star)

@@ -18,6 +18,7 @@ DATA_KEYS = ("objective", "optimizer", "sweep", "start", "record")
 QUIET_NOISE = {"kind": "none", "sigma": 0.0}  # the default noise: left out of the hash
 # a learning problem's objective keys, left out of the hash where null (every test function)
 LEARNING_KEYS = frozenset(SETTINGS) - {"log10_condition"}
+LEARNING_RECORDS = frozenset({"test", "regret", "average"})  # left out of the hash when off
 
 
 def config_hash(
@@ -36,12 +37,16 @@ def config_hash(
     Its ``file`` entry is left out: where the module lies does not change the data, its
     bytes (``sha256``) do, so a checkout moved elsewhere still resumes its runs; so is
     a learning problem's data file: ``data_sha256``, its bytes, are hashed.
-    Learning keys left null (every test function's) and the default noise are left out,
+    Learning keys left null (every test function's), learning records left off and the
+    default noise are left out,
     so the hashes of runs made before those keys existed stay as they were.
     """
     relevant = {k: config[k] for k in DATA_KEYS}
     relevant["objective"] = {
         k: v for k, v in config["objective"].items() if not (k in LEARNING_KEYS and v is None)
+    }
+    relevant["record"] = {
+        k: v for k, v in config["record"].items() if not (k in LEARNING_RECORDS and not v)
     }
     if config.get("noise", QUIET_NOISE) != QUIET_NOISE:
         relevant["noise"] = config["noise"]

@@ -113,6 +113,11 @@ def _spec(obj: dict[str, Any], kind: str) -> DataSpec:
     if noise < 0 or (kind == "logistic" and noise >= 0.5):
         limit = "in [0, 0.5) (a label-flip probability)" if kind == "logistic" else ">= 0"
         raise ConfigError("objective.noise", f"must be {limit} (got {noise!r})")
+    instance = _count("objective.instance", obj.get("instance") or 0, 0)
+    if instance and density < 1.0:
+        raise ConfigError(
+            "objective.instance", "rotating fills sparse features in: use objective.density=1"
+        )
     condition = _number("objective.log10_condition", obj.get("log10_condition") or 0.0)
     if not 0.0 <= condition <= 300.0:
         raise ConfigError("objective.log10_condition", f"must be in [0, 300] (got {condition!r})")
@@ -125,6 +130,7 @@ def _spec(obj: dict[str, Any], kind: str) -> DataSpec:
         density=density,
         noise=noise,
         log10_condition=condition,
+        instance=instance,
         intercept=bool(obj.get("intercept")),
         standardize=bool(obj.get("standardize")),
         test_fraction=fraction,

@@ -27,6 +27,7 @@ class ObjectiveConfig:
     bounds: list[float] | None = None  # [low, high] of the start box; null: the objective's own
     log10_condition: float | None = None  # ellipsoid; synthetic data's feature scales
     target: str | None = None  # custom only: dotted path of value_and_grad(x, grad) -> f
+    instance: int | None = None  # rotated_ellipsoid: which random rotation (0: none)
     # learning problems only (least_squares, logistic); null elsewhere
     data: str | None = None  # synthetic | sklearn:NAME | a .npz or svmlight file
     data_seed: int | None = None

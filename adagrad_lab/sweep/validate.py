@@ -142,10 +142,14 @@ def _objective(obj: dict[str, Any]) -> tuple[Objective | None, ValueAndGrad | No
         raise ConfigError("objective.name", f"unknown objective {name!r}; one of {allowed}")
     if obj.get("target") is not None:
         raise ConfigError("objective.target", "only objective=custom takes a target function")
-    if obj.get("log10_condition") is not None and not (
-        name == "ellipsoid" or OBJECTIVES[name].learning
+    if (
+        obj.get("log10_condition") is not None
+        and "log10_condition" not in OBJECTIVES[name].settings
     ):
-        raise ConfigError("objective.log10_condition", f"only the ellipsoid has one, not {name}")
+        raise ConfigError(
+            "objective.log10_condition",
+            f"only the ellipsoids and synthetic data have one, not {name}",
+        )
     return OBJECTIVES[name], None
 
 
@@ -246,7 +250,15 @@ def _params(obj: dict[str, Any], objective: Objective | None, dim: int) -> np.nd
     c = obj.get("log10_condition")
     if c is not None and not (_is_number(c) and 0.0 <= c <= 300.0):
         raise ConfigError("objective.log10_condition", f"must be a number in [0, 300] (got {c!r})")
-    return objective.params(dim, None if c is None else float(c))
+    instance = obj.get("instance")
+    if instance is not None:
+        if "instance" not in objective.settings:
+            raise ConfigError(
+                "objective.instance", f"only rotated_ellipsoid has one, not {objective.name}"
+            )
+        if isinstance(instance, bool) or not isinstance(instance, int) or instance < 0:
+            raise ConfigError("objective.instance", f"must be an integer >= 0 (got {instance!r})")
+    return objective.params(dim, None if c is None else float(c), instance)
 
 
 def _optimizer_dimension(optimizer: Optimizer, dim: int) -> None:

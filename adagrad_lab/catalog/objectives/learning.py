@@ -303,6 +303,7 @@ SETTINGS = {
     "density": 1.0,
     "noise": 0.1,
     "log10_condition": 0.0,
+    "instance": 0,
     "intercept": False,
     "standardize": False,
     "test_fraction": 0.2,
