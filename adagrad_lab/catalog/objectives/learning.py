@@ -78,7 +78,7 @@ def penalty(X, G, j, l2, penalized):
     return 0.5 * l2 * total
 
 
-@jit(inline="always")
+@jit
 def batch_of(ip, seed, k, size, perm, out):
     """Sample indices of lane's batch at iteration ``k`` into ``out[:size]``, sorted when
     drawn without replacement (``perm``: the identity, restored on return)."""
@@ -256,7 +256,7 @@ def _lane_value(loss, X, j, p, ip, y0, n):
     return total / n
 
 
-@jit(inline="always")
+@jit
 def _noise(G, j, kind, seed, k, sigma):
     """Perturb lane j's gradient: + sigma z_i (additive) or * (1 + sigma z_i), z ~ N(0, 1)."""
     key = counter.stream(seed, counter.NOISE, k)
