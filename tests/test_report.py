@@ -4,6 +4,7 @@ the command are there; the run and the multirun write theirs; a bad path exits 2
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import subprocess
 import sys
@@ -110,7 +111,11 @@ def test_a_multirun_writes_one_comparison_report(runs):
     assert {"contour_sphere.png", "contour_booth.png"} <= set(names.images)
     # report.format=both: each figure shown as PNG, its SVG linked beside it
     assert names.links == [name.replace(".png", ".svg") for name in names.images]
-    assert "adagrad-lab -m " in index.read_text()
+    text = index.read_text()
+    assert "adagrad-lab -m " in text
+    # the tables name the optimizers as the figures do
+    assert "<td>gradient descent</td>" in text and "<td>AdaGrad</td>" in text
+    assert "<td>gd</td>" not in text and "<td>adagrad</td>" not in text
 
 
 def test_the_header_says_what_was_run_and_wraps_the_multirun_command(runs):
@@ -379,6 +384,18 @@ def _capture(monkeypatch) -> dict[str, Figure]:
     return drawn
 
 
+def _texts(fig: Figure) -> str:
+    """Every title of ``fig``: the figure's and each axes', one per line."""
+    titles = [fig.get_suptitle()]
+    titles += [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+    return "\n".join(t for t in titles if t)
+
+
+def _legend_texts(fig: Figure) -> list[str]:
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    return [t.get_text() for legend in legends for t in legend.get_texts()]
+
+
 def _legend_entries(fig: Figure) -> int:
     legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
     return sum(len(legend.get_texts()) for legend in legends)
@@ -408,8 +425,18 @@ def test_a_multirun_report_compares_each_group_at_its_best_step_size_per_objecti
         gid = "median" if name == "convergence" else "ecdf"
         for ax in fig.axes:
             labels = [a.get_label() for a in ax.get_children() if a.get_gid() == gid]
-            assert labels == ["AdaGrad", "gradient descent"], (name, labels)
+            assert len(labels) == 2, (name, labels)
+            for label, optimizer in zip(labels, ["AdaGrad", "gradient descent"], strict=True):
+                assert label.startswith(optimizer), (name, labels)
+                # each curve at its best step size, which its legend entry names
+                assert re.fullmatch(rf"{optimizer} \(step 0\.1\)|{optimizer} \(step 0\.01\)", label)
         assert "each at its best step size" in fig.get_suptitle()
+    # every figure says what was run under its title
+    what = "booth, sphere, d = 2; 10 iterations, 3 seeds, target f <= 1e-8"
+    for name, fig in drawn.items():
+        assert what in _texts(fig).replace("\n", " "), name
+    ecdf_legend = _legend_texts(drawn["runtime_ecdf"])
+    assert "targets on f(x) - f*: 100, 10, ..., 1e-8 (11)" in ecdf_legend
     assert "each at its best step size" in text
     assert len([a for a in drawn["sensitivity"].axes if a.get_title()]) == 2  # one per objective
     # the best step size per group comes first: 2 optimizers x 2 objectives
@@ -439,3 +466,25 @@ def test_the_curves_of_one_group_are_thinned_and_many_groups_capped():
     assert sorted(capped.trajectories["eps"].unique()) == list(range(8))
     assert (capped.trajectories.groupby("eps")["step_size"].nunique() == 1).all()
     assert "8 of the 12 groups" in capped.dropped
+
+
+def test_a_group_left_out_for_diverging_is_named_as_the_figures_name_it():
+    rows = [
+        (t, optimizer, step, seed)
+        for t, (optimizer, step, seed) in enumerate(
+            (o, s, seed) for o in ("adagrad", "gd") for s in (0.1, 1.0) for seed in range(2)
+        )
+    ]
+    traj = pd.DataFrame(rows, columns=["trajectory", "optimizer", "step_size", "seed"])
+    gd = traj["optimizer"] == "gd"
+    traj = traj.assign(
+        f_final=np.where(gd, np.inf, 0.5),
+        f_best=0.5,
+        status=np.where(gd, "diverged", "max_iter"),
+        diverged_at=pd.array([3 if g else None for g in gd], dtype="Int32"),
+        iters_to_target=pd.NA,
+    )
+    chosen = compare._compared(traj, None)
+    assert set(chosen.trajectories["optimizer"]) == {"adagrad"}
+    assert chosen.dropped.endswith("seeds diverged: gradient descent")
+    assert chosen.by_step == ["optimizer", "step_size"]

@@ -32,6 +32,13 @@ class _Comparison:
     caption: str  # appended to its caption on the page
     dropped: str  # appended to a caption when groups were left out
     scale_by: pd.DataFrame | None = None  # the curves that set the value axis (None: all)
+    tuned: bool = False  # each group drawn at its best step size
+
+    @property
+    def by_step(self) -> list[str]:
+        """The group keys of the analysis frames with ``step_size`` where each group is drawn
+        at its best step, so that a figure's legend says it: "AdaGrad (step 0.0316)"."""
+        return list(dict.fromkeys([*self.by, "step_size"])) if self.tuned else self.by
 
 
 def _compared(traj: pd.DataFrame, facet: str | None, max_diverged: float = 0.0) -> _Comparison:
@@ -106,6 +113,7 @@ def _compared(traj: pd.DataFrame, facet: str | None, max_diverged: float = 0.0) 
         )
         + dropped,
         dropped,
+        tuned=tuned,
     )
 
 
@@ -124,10 +132,17 @@ def _unstable(traj: pd.DataFrame, chosen: pd.DataFrame, keys: list[str], limit: 
     if missing.empty:
         return ""
     names = "; ".join(
-        ", ".join(f"{plots.AXIS_LABELS.get(str(k), str(k))} {v}" for k, v in row.items())
-        for row in missing.to_dict("records")
+        ", ".join(_named(str(k), v) for k, v in row.items()) for row in missing.to_dict("records")
     )
     return f"; not drawn, no step size where at most {limit:.0%} of the seeds diverged: {names}"
+
+
+def _named(key: str, value: object) -> str:
+    """'gradient descent', 'objective sphere': a group key's value as the page writes it, an
+    optimizer by its display name."""
+    if key == "optimizer":
+        return plots.display_name(str(value))
+    return f"{plots.AXIS_LABELS.get(key, key)} {value}"
 
 
 def _distinguishing(traj: pd.DataFrame, keys: list[str], facet: str | None) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from adagrad_lab import analysis
+from adagrad_lab import analysis, plots
 from adagrad_lab.store.results import Results
 
 SUMMARY_ROWS = 40  # a summary table of more rows is folded (HTML <details>) on the page
@@ -143,8 +143,10 @@ def _tables(table: pd.DataFrame, best: pd.DataFrame, max_diverged: float) -> lis
 
     def html_table(frame: pd.DataFrame) -> str:
         shares = {c: frame[c].map(_percent) for c in ("converged", "diverged") if c in frame}
-        return frame.assign(**shares).to_html(
-            index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0
+        return (
+            _named(frame)
+            .assign(**shares)
+            .to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0)
         )
 
     several = "step_size" in table and table["step_size"].nunique() > 1
@@ -163,6 +165,13 @@ def _tables(table: pd.DataFrame, best: pd.DataFrame, max_diverged: float) -> lis
         html_table(table),
         "</details>",
     ]
+
+
+def _named(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each optimizer by its display name ("AdaGrad", "gradient descent")."""
+    if "optimizer" not in frame:
+        return frame
+    return frame.assign(optimizer=frame["optimizer"].astype(str).map(plots.display_name))
 
 
 def _percent(share: float) -> str:

@@ -90,9 +90,10 @@ def write_report(
 
     facet = "objective" if _n(traj, "objective") > 1 else None
     chosen = _compared(traj, facet, max_diverged)
+    what = plots.describe_run(traj, [job.config for job in res.jobs])
     per_panel = ", one panel per objective" if facet else ""
     if hist is not None:
-        curves = analysis.convergence((chosen.trajectories, hist), by=chosen.by)
+        curves = analysis.convergence((chosen.trajectories, hist), by=chosen.by_step)
         save(
             plots.convergence(
                 curves,
@@ -102,6 +103,7 @@ def write_report(
                 scale_by=chosen.scale_by,
                 figsize=None if facet else _size(curves),
                 title=f"Convergence{' per objective' if facet else ''}{chosen.title}",
+                subtitle=what,
             ),
             "convergence",
             "Convergence: median f across seeds per iteration, 25-75% band"
@@ -115,7 +117,7 @@ def write_report(
         hue = _hue(table, facet)
         table = _keep_groups(table, chosen.groups)
         save(
-            plots.sensitivity(table, hue=hue, facet=facet),
+            plots.sensitivity(table, hue=hue, facet=facet, subtitle=what),
             "sensitivity",
             "Step-size sensitivity: median final f and the fraction diverged"
             + per_panel
@@ -123,15 +125,17 @@ def write_report(
         )
     has_target = any(job.config["sweep"].get("target") is not None for job in res.jobs)
     if hist is not None and has_target:
-        times = analysis.runtimes((chosen.trajectories, hist), by=chosen.by)
-        ecdf = analysis.runtime_ecdf(times, by=chosen.by)
+        times = analysis.runtimes((chosen.trajectories, hist), by=chosen.by_step)
+        ecdf = analysis.runtime_ecdf(times, by=chosen.by_step)
         save(
             plots.runtime_ecdf(
                 ecdf,
                 hue=chosen.hue,
+                targets=[float(t) for t in analysis.DEFAULT_TARGETS],
                 facet=facet,
                 figsize=None if facet else _size(ecdf),
                 title=f"Runtime ECDF{' per objective' if facet else ''}{chosen.title}",
+                subtitle=what,
             ),
             "runtime_ecdf",
             "Runtime ECDF over the targets 1e2..1e-8 on f - f*" + per_panel + chosen.caption,
@@ -161,6 +165,7 @@ def write_report(
                     hue=solver,
                     figsize=_size(profile),
                     title=f"Performance profile{chosen.title}",
+                    subtitle=what,
                 ),
                 "performance_profile",
                 "Performance profile: a problem is one ("
@@ -180,7 +185,6 @@ def write_report(
     landscapes.draw(res, save, notes)
     index = out / INDEX
     summary = _summary(traj, max_diverged)
-    what = plots.describe_run(traj, [job.config for job in res.jobs])
     page = _page(res, shelf.figures, summary, used, notes, max_diverged, shelf.formats, what)
     index.write_text(page, encoding="utf-8")
     return index
