@@ -379,7 +379,8 @@ def _capture(monkeypatch) -> dict[str, Figure]:
 
         return draw
 
-    for name in ("convergence", "sensitivity", "runtime_ecdf", "performance_profile"):
+    names = ("convergence", "sensitivity", "runtime_ecdf", "performance_profile")
+    for name in (*names, "aggregated_ecdf", "fixed_budget"):
         monkeypatch.setattr(plots, name, drawing(name))
     return drawn
 
@@ -413,7 +414,10 @@ def test_a_multirun_report_compares_each_group_at_its_best_step_size_per_objecti
         warnings.simplefilter("error")  # no "constrained_layout not applied", nothing else
         index = report_page.write_report(tmp / "m", tmp_path / "r")
     text = index.read_text()
-    assert set(drawn) == {"convergence", "sensitivity", "runtime_ecdf", "performance_profile"}
+    assert set(drawn) == {
+        *("convergence", "sensitivity", "runtime_ecdf", "performance_profile"),
+        *("aggregated_ecdf", "fixed_budget"),
+    }
     for name, fig in drawn.items():
         assert _legend_entries(fig) <= 12, name
         png = imread(tmp_path / "r" / f"{name}.png")
@@ -488,3 +492,74 @@ def test_a_group_left_out_for_diverging_is_named_as_the_figures_name_it():
     assert set(chosen.trajectories["optimizer"]) == {"adagrad"}
     assert chosen.dropped.endswith("seeds diverged: gradient descent")
     assert chosen.by_step == ["optimizer", "step_size"]
+
+
+def _table_after(text: str, heading: str) -> list[list[str]]:
+    """The cells of the first table after ``heading`` on a page, row by row (header first)."""
+    table = text[text.index(heading) :]
+    table = table[table.index("<table") : table.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    return [[html.unescape(c) for c in re.findall(r"<t[dh]>(.*?)</t[dh]>", r, re.S)] for r in rows]
+
+
+def test_the_summary_shows_bootstrap_intervals_and_the_runtimes_per_target(runs):
+    import adagrad_lab as al
+
+    tmp, _, _ = runs
+    text = (tmp / "run" / "report" / "index.html").read_text()
+    assert (
+        "95% percentile bootstrap interval over the seeds of each row (1000 resamples, seed 0"
+        in text
+    )
+    rows = _table_after(text, "Every group and step size")
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["optimizer", "step_size", "n"]
+    converged = header.index("converged")
+    median = header.index("median_f_final")
+    res = al.load(tmp / "run")
+    for row in body:
+        step = float(row[1])
+        finals = res.trajectories.loc[np.isclose(res.trajectories["step_size"], step), "f_final"]
+        assert row[median].startswith(f"{np.median(finals):.4g} [")
+        assert re.fullmatch(r"[0-9.]+% \[[0-9.]+%, [0-9.]+%\]", row[converged])
+    # aRT per (step size, target), against the history by hand: f* of himmelblau is 0, every
+    # trajectory ran its 10 iterations unless it diverged
+    art = _table_after(text, "Runtime per target")
+    assert art[0] == ["optimizer", "step_size", "target", "n", "success", "aRT", "median_runtime"]
+    hist = res.history(["trajectory", "iter", "f"])
+    checked = 0
+    for row in art[1:]:
+        step, target = float(row[1]), float(row[2])
+        mine = res.trajectories[np.isclose(res.trajectories["step_size"], step)]
+        spent, wins = 0, 0
+        for t, died in zip(mine["trajectory"], mine["diverged_at"], strict=True):
+            f = hist.loc[hist["trajectory"] == t].set_index("iter")["f"]
+            hit = [i for i, v in f.items() if v <= target and (pd.isna(died) or i < died)]
+            wins += bool(hit)
+            spent += hit[0] if hit else (10 if pd.isna(died) else int(died))
+        assert row[4] == f"{wins / len(mine):.1%}"
+        assert row[5] == ("inf" if not wins else f"{spent / wins:.4g}"), row
+        checked += bool(wins)
+    assert len(art) - 1 == 2 * 11 and checked  # two step sizes, 11 targets, some reached
+    assert "aggregated_ecdf" not in text and "fixed_budget" not in text  # one problem
+
+
+def test_a_multirun_over_problems_adds_the_aggregated_ecdf_and_the_fixed_budget(
+    runs, tmp_path, monkeypatch
+):
+    tmp, _, _ = runs
+    drawn = _capture(monkeypatch)
+    text = report_page.write_report(tmp / "m", tmp_path / "r").read_text()
+    names = _named(tmp_path / "r" / "index.html")
+    assert {"aggregated_ecdf.png", "fixed_budget.png"} <= set(names.images)
+    entries = _legend_texts(drawn["aggregated_ecdf"])
+    assert any(e.startswith("AdaGrad (AUC 0.") or e == "AdaGrad (AUC 1.00)" for e in entries)
+    assert any(e.startswith("gradient descent (AUC ") for e in entries)
+    assert "22 (problem, target) pairs" in text  # 2 objectives x 11 targets
+    budget = [line for ax in drawn["fixed_budget"].axes for line in ax.lines]
+    assert {tuple(line.get_xdata().round()) for line in budget if line.get_gid() == "median"} == {
+        (10.0,)
+    }  # 10 iterations: the budget of 10 alone
+    bars = [c for ax in drawn["sensitivity"].axes for c in ax.collections if c.get_gid() == "ci"]
+    assert len(bars) == 2 * 4  # median and fraction diverged, per optimizer and objective
+    assert "bars: the 95% bootstrap interval of each median and fraction" in text

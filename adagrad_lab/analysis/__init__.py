@@ -15,6 +15,7 @@ from adagrad_lab.analysis.bootstrap import (
     bootstrap_fraction,
     bootstrap_interval,
     bootstrap_median,
+    bootstrap_outcomes,
 )
 from adagrad_lab.analysis.budget import fixed_budget
 from adagrad_lab.analysis.expected import expected_runtime, run_lengths
@@ -49,6 +50,7 @@ __all__ = [
     "bootstrap_fraction",
     "bootstrap_interval",
     "bootstrap_median",
+    "bootstrap_outcomes",
     "column_quantiles",
     "convergence",
     "default_by",

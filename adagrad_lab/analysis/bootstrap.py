@@ -145,6 +145,43 @@ def bootstrap_fraction(
     return _per_group(frame, keys, per_group, frame)
 
 
+def bootstrap_outcomes(
+    data: Data,
+    by: Sequence[str] | None = None,
+    value: str = "f",
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Per group, the median final f and the fractions converged and diverged, each with its
+    bootstrap interval, from one set of resamples per group.
+
+    The numbers equal `bootstrap_median`'s and `bootstrap_fraction`'s with the same
+    arguments (which draw the same indices for a group), for a third of the draws: what
+    a summary table shows in one pass. Columns: the group keys, ``n``, then ``median``,
+    ``converged`` and ``diverged``, each followed by its ``_lower`` and ``_upper``, and
+    ``level``.
+
+    >>> bootstrap_outcomes(res, seed=0)  # doctest: +SKIP
+    """
+    frame, keys = _prepared(data, by, value)
+    resamples, level, seed = _settings(resamples, level, seed)
+    # (the column named, the outcome resampled, the statistic)
+    names = [("median", "final", "median"), ("converged", "converged", "mean")]
+    names.append(("diverged", "diverged", "mean"))
+
+    def per_group(g: pd.DataFrame) -> pd.DataFrame:
+        columns = [g[c].to_numpy(np.float64) for _, c, _ in names]
+        found = _intervals(columns, [s for _, _, s in names], resamples, level, seed)
+        row: dict[str, list[float]] = {"n": [len(g)]}
+        for (name, _, statistic), v, (lo, hi) in zip(names, columns, found, strict=True):
+            centre = column_quantiles(v, [0.5])[0, 0] if statistic == "median" else v.mean()
+            row |= {name: [float(centre)], f"{name}_lower": [lo], f"{name}_upper": [hi]}
+        return pd.DataFrame(row | {"level": [level]})
+
+    return _per_group(frame, keys, per_group, frame)
+
+
 def _prepared(data: Data, by: Sequence[str] | None, value: str) -> tuple[pd.DataFrame, list[str]]:
     """The outcomes per trajectory in seed order, and the group keys (step size last)."""
     _data(data, history=False)
@@ -167,17 +204,27 @@ def _interval(
     v: Array, statistic: str, resamples: int, level: float, seed: int
 ) -> tuple[float, float]:
     """The percentile interval of ``statistic`` over ``resamples`` resamples of ``v``."""
-    n = len(v)
+    return _intervals([v], [statistic], resamples, level, seed)[0]
+
+
+def _intervals(
+    columns: Sequence[Array], statistics: Sequence[str], resamples: int, level: float, seed: int
+) -> list[tuple[float, float]]:
+    """The percentile interval of each ``statistics[i]`` of ``columns[i]`` (all of one length),
+    every column resampled at the same indices: those `_interval` draws for one."""
+    n = len(columns[0])
     rng = np.random.default_rng(seed)
-    stats = np.empty(resamples)
+    stats = np.empty((len(columns), resamples))
     rows = max(1, _BLOCK // n)
     # drawn in blocks of rows, the same stream as one (resamples, n) call: memory stays
     # bounded for a group of many seeds
     for start in range(0, resamples, rows):
-        drawn = v[rng.integers(0, n, size=(min(rows, resamples - start), n))]
-        stats[start : start + rows] = (
-            np.median(drawn, axis=1) if statistic == "median" else drawn.mean(axis=1)
-        )
+        at = rng.integers(0, n, size=(min(rows, resamples - start), n))
+        for i, (v, statistic) in enumerate(zip(columns, statistics, strict=True)):
+            drawn = v[at]
+            stats[i, start : start + rows] = (
+                np.median(drawn, axis=1) if statistic == "median" else drawn.mean(axis=1)
+            )
     alpha = (1.0 - level) / 2
-    lo, hi = column_quantiles(stats, [alpha, 1.0 - alpha])[:, 0]
-    return float(lo), float(hi)
+    bounds = column_quantiles(stats.T, [alpha, 1.0 - alpha])
+    return [(float(lo), float(hi)) for lo, hi in bounds.T]

@@ -75,6 +75,7 @@ def expected_runtime(
     value: str = "auto",
     n_iter: int | None = None,
     stop_at_target: bool | None = None,
+    times: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per group and target: COCO's aRT, the success rate and the median runtime.
 
@@ -87,7 +88,9 @@ def expected_runtime(
     +inf once half fail), as `performance_ratios` does. Columns: the group
     keys, ``target``, ``n``, ``successes``, ``success`` (their fraction),
     ``evaluations`` (the sum), ``art``, ``median_runtime``. ``n_iter`` and
-    ``stop_at_target`` as in `run_lengths`.
+    ``stop_at_target`` as in `run_lengths`. ``times``: the `runtimes` frame of the same
+    trajectories, ``by`` and ``value`` where one is at hand (a report's ECDF), so the
+    history is not searched again; its targets are then the ones used.
 
     >>> expected_runtime(res, targets=[1e-2, 1e-6], by=["optimizer", "step_size"])  # doctest: +SKIP
     """
@@ -98,7 +101,11 @@ def expected_runtime(
     by = default_by(traj) if by is None else _columns(traj, by, "by")
     keys = _keys(traj)
     lengths = traj[keys].assign(run_length=run_lengths(data, n_iter, stop_at_target).to_numpy())
-    hits = runtimes(data, targets, by, value).merge(lengths, on=keys, how="left")
+    if times is None:
+        times = runtimes(data, targets, by, value)
+    else:
+        _columns(times, [*keys, *by, "target", "runtime"], "times")
+    hits = times.merge(lengths, on=keys, how="left")
     frame = traj[list(dict.fromkeys([*keys, *by]))]
 
     def per_group(g: pd.DataFrame) -> pd.DataFrame:

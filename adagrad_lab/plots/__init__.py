@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from adagrad_lab.plots.intervals import (
         bootstrap_intervals,
         interval_band,
+        sensitivity_intervals,
     )
     from adagrad_lab.plots.labels import (
         AXIS_LABELS,
@@ -115,6 +116,7 @@ _HOMES = {
     "fixed_budget": "aggregate",
     "interval_band": "intervals",
     "bootstrap_intervals": "intervals",
+    "sensitivity_intervals": "intervals",
     "convergence": "curves",
     "sensitivity": "curves",
     "heatmap": "heatmap",
@@ -199,5 +201,6 @@ __all__ = [
     "performance_profile",
     "runtime_ecdf",
     "sensitivity",
+    "sensitivity_intervals",
     "surface",
 ]

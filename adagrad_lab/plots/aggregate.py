@@ -27,6 +27,7 @@ from adagrad_lab.plots.style import (
     LEGEND_SIZE,
     LINE_WIDTH,
     _figure,
+    _headline,
     _labels,
     _legend,
 )
@@ -44,6 +45,7 @@ def aggregated_ecdf(
     targets: Sequence[float] | None = None,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> Figure:
     """The runtime ECDF over problems: one step curve per solver, its area in the legend.
 
@@ -52,7 +54,8 @@ def aggregated_ecdf(
     whole range, which the legend's title states). The x axis is logarithmic at
     iteration + 1 (gradient evaluations, COCO's axis). ``targets``, when given,
     are written on the figure with the number of (problem, target) pairs.
-    Artists: "ecdf" (the curves), "note" (the targets).
+    ``subtitle``: a line under the title (`labels.describe_run`'s). Artists: "ecdf"
+    (the curves), "note" (the targets).
 
     >>> ecdf = analysis.aggregated_ecdf(res, by=["optimizer"])  # doctest: +SKIP
     >>> aggregated_ecdf(ecdf, targets=analysis.DEFAULT_TARGETS).savefig("ecdf.pdf")
@@ -94,8 +97,9 @@ def aggregated_ecdf(
         ax,
         "iteration + 1 (gradient evaluations)",
         "fraction of (problem, target) pairs solved",
-        title,
+        None,
     )
+    _headline(fig, ax, title, subtitle, False)
     _legend(ax, lines, f"{heading}\n{span}" if heading else span)
     return fig
 
@@ -109,6 +113,7 @@ def fixed_budget(
     floor: float = FLOOR,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> Figure:
     """The fixed-budget view: the median value reached after k iterations, one line per group,
     with bars from its lowest to its highest quantile.
@@ -117,7 +122,8 @@ def fixed_budget(
     ``q<quantile>``); ``value`` names the y axis as it was computed ("auto":
     f - f*). Log axes where the data span a decade; 0 at ``floor``, +inf as
     X markers at a ceiling. The bars of neighbouring groups are set slightly
-    apart on the x axis so they do not hide each other. Artists: "median",
+    apart on the x axis so they do not hide each other. ``subtitle`` as in
+    `aggregated_ecdf`. Artists: "median",
     "ci" (the bars), "diverged", "floor", "ceiling".
 
     >>> fixed_budget(analysis.fixed_budget(res, budgets=[10, 100, 1000]))  # doctest: +SKIP
@@ -152,7 +158,8 @@ def fixed_budget(
         ax.set_xscale("log")
         ax.set_xlim(budgets.min() / 1.6, budgets.max() * 1.6)
     label = VALUE_LABELS.get(value, value)
-    _labels(ax, "budget k (iterations)", f"{label} after k iterations", title)
+    _labels(ax, "budget k (iterations)", f"{label} after k iterations", None)
+    _headline(fig, ax, title, subtitle, False)
     _legend(ax, entries, _legend_title(frame, keys))
     return fig
 

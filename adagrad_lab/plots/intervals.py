@@ -15,7 +15,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from adagrad_lab.plots.labels import AXIS_LABELS, QUANTILE_COLUMN, _format, _named, _require
+from adagrad_lab.plots.labels import (
+    AXIS_LABELS,
+    QUANTILE_COLUMN,
+    _format,
+    _groups,
+    _label_groups,
+    _named,
+    _require,
+)
 from adagrad_lab.plots.scales import _limits, _mark_inf, _spans_decade, _value_range
 from adagrad_lab.plots.style import (
     BAND_ALPHA,
@@ -26,6 +34,7 @@ from adagrad_lab.plots.style import (
     _figure,
     _labels,
     _legend,
+    _panels,
     _sequential,
     _style,
 )
@@ -134,6 +143,76 @@ def bootstrap_intervals(
     _labels(ax, AXIS_LABELS.get(x, x), ylabel, title)
     _legend(ax, entries, _legend_title(frame, keys))
     return fig
+
+
+def sensitivity_intervals(
+    fig: Figure,
+    frame: pd.DataFrame,
+    hue: str | Sequence[str] | None = None,
+    *,
+    facet: str | None = None,
+    kind: str = "bars",
+) -> list[Artist]:
+    """Draw bootstrap intervals on a `curves.sensitivity` figure: around each median, and
+    around each fraction diverged where ``frame`` has its interval.
+
+    ``frame`` is `analysis.bootstrap_outcomes`'s (``median_lower``, ``median_upper``,
+    and ``diverged_lower``, ``diverged_upper`` for the lower axes) or
+    `analysis.bootstrap_median`'s (``lower``, ``upper``), grouped as the figure's
+    frame was; ``hue`` and ``facet`` as the figure was drawn with, so that each
+    group's interval lands on its curve, in its colour, clipped to the axes'
+    value range (0 at the floor, +inf at the ceiling). ``kind`` as in
+    `interval_band`; bars by default, apart from the figure's quartile bands.
+    Returns the artists drawn (gid "ci").
+
+    >>> fig = sensitivity(table, facet="objective")  # doctest: +SKIP
+    >>> sensitivity_intervals(fig, analysis.bootstrap_outcomes(res), facet="objective")
+    ... # doctest: +SKIP
+    """
+    low, high = ("median_lower", "median_upper") if "median_lower" in frame else ("lower", "upper")
+    _require(frame, ["step_size", low, high], "analysis.bootstrap_outcomes")
+    panels = _panels(frame, facet)
+    groups = _groups(frame, hue, ["step_size", *([facet] if facet else [])], [])
+    tops = _axes_with(fig, "median")
+    bottoms = _axes_with(fig, "diverged_fraction")
+    if len(tops) != len(panels) or len(bottoms) != len(panels):
+        raise ValueError(f"fig: {len(panels)} panels expected (a sensitivity figure of the frame)")
+    drawn: list[Artist] = []
+    for top, bottom, (_, part) in zip(tops, bottoms, panels, strict=True):
+        medians = [line for line in top.lines if line.get_gid() == "median"]
+        fractions = [line for line in bottom.lines if line.get_gid() == "diverged_fraction"]
+        labels = [str(line.get_label()) for line in medians]
+        for label, rows in _label_groups(part, groups, "step_size"):
+            if label not in labels:
+                raise ValueError(f"fig: no curve {label!r}: draw it with the same hue and facet")
+            at = labels.index(label)
+            x = rows["step_size"]
+            drawn.append(_clipped(top, x, rows[low], rows[high], medians[at], kind))
+            if "diverged_lower" in rows:
+                drawn.append(
+                    _clipped(bottom, x, rows["diverged_lower"], rows["diverged_upper"],
+                             fractions[at], kind)
+                )  # fmt: skip
+    return drawn
+
+
+def _axes_with(fig: Figure, gid: str) -> list[Axes]:
+    """The axes of ``fig`` that hold a line of ``gid``, in the figure's order (row by row)."""
+    return [ax for ax in fig.axes if any(line.get_gid() == gid for line in ax.lines)]
+
+
+def _clipped(ax: Axes, x: Values, lower: Values, upper: Values, line: Line2D, kind: str) -> Artist:
+    """`interval_band` on ``ax`` in ``line``'s colour, clipped to the axes' value range, which
+    it keeps."""
+    bottom, top = ax.get_ylim()
+
+    def clip(v: Array) -> Array:
+        shown: Array = np.clip(np.nan_to_num(v, nan=bottom, posinf=top, neginf=bottom), bottom, top)
+        return shown
+
+    artist = interval_band(ax, x, lower, upper, color=str(line.get_color()), kind=kind, clip=clip)
+    ax.set_ylim(bottom, top)
+    return artist
 
 
 def _interval_handle(label: str, kind: str) -> Artist:

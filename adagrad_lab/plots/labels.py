@@ -39,6 +39,7 @@ AXIS_LABELS = {
     "dim": "dimension",
     "target": "target",
     "objective.bounds": "start box",
+    "objective.data": "data set",
     "diverged": "fraction diverged",
 }
 

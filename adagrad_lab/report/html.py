@@ -7,9 +7,11 @@ import html
 import shlex
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from adagrad_lab import analysis, plots
+from adagrad_lab.report import statistics
 from adagrad_lab.store.results import Results
 
 SUMMARY_ROWS = 40  # a summary table of more rows is folded (HTML <details>) on the page
@@ -27,21 +29,21 @@ def best_rule(max_diverged: float) -> str:
 
 
 def _summary(traj: pd.DataFrame, max_diverged: float = 0.0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per group and step size: n, fractions converged and diverged, medians; and those rows
-    at each group's best admissible step size (`analysis.best_step_size`), a group with none
-    shown with step size "-"."""
+    """Per group and step size: n, fractions converged and diverged and the median final f,
+    each with its bootstrap interval (`statistics.outcomes`: ``<column>_lower``,
+    ``<column>_upper``; a diverged trajectory's final f is +inf), the median iterations to
+    the target; and those rows at each group's best admissible step size
+    (`analysis.best_step_size`), a group with none shown with step size "-"."""
     by = analysis.default_by(traj)
     keys = list(dict.fromkeys([*(b for b in by if b != "step_size"), "step_size"]))
-    status = traj["status"].astype(str)
-    frame = traj.assign(converged=status == "converged", diverged=status == "diverged")
-    table = frame.groupby(keys, observed=True, sort=True, dropna=False).agg(
-        n=("trajectory", "size"),
-        converged=("converged", "mean"),
-        diverged=("diverged", "mean"),
-        median_f_final=("f_final", "median"),
-        median_iters_to_target=("iters_to_target", "median"),
-    )
-    table = table.reset_index()
+    found = statistics.outcomes(traj, keys)
+    found.columns = [str(c).replace("median", "median_f_final") for c in found.columns]
+    iters = traj.groupby(keys, observed=True, sort=True, dropna=False)["iters_to_target"]
+    median = iters.median().astype(np.float64).rename("median_iters_to_target")  # NA as NaN
+    table = found.merge(median.reset_index(), on=keys)
+    shares = [f"{c}{end}" for c in ("converged", "diverged") for end in ("", "_lower", "_upper")]
+    medians = [f"median_f_final{end}" for end in ("", "_lower", "_upper")]
+    table = table[[*keys, "n", *shares, *medians, "median_iters_to_target"]]
     if "step_size" not in traj:
         return table, table.iloc[:0]
     groups = [k for k in keys if k != "step_size"]
@@ -99,6 +101,7 @@ def _page(
     max_diverged: float = 0.0,
     formats: Sequence[str] = ("png",),
     what: str = "",
+    runtimes: pd.DataFrame | None = None,
 ) -> str:
     """The page: what was run (``what``, e.g. `plots.describe_run`'s line) and the commands in
     its header, the figures shown in the first of ``formats``, a link to each other one."""
@@ -124,6 +127,7 @@ def _page(
         '<div id="summary">',
         *_tables(table, best, max_diverged),
         "</div>",
+        *_runtimes(runtimes),
         "<h2>Figures</h2>",
     ]
     shown, *linked = formats
@@ -142,20 +146,17 @@ def _tables(table: pd.DataFrame, best: pd.DataFrame, max_diverged: float) -> lis
     sizes; every (group, step size) row after it, folded away when there are many."""
 
     def html_table(frame: pd.DataFrame) -> str:
-        shares = {c: frame[c].map(_percent) for c in ("converged", "diverged") if c in frame}
-        return (
-            _named(frame)
-            .assign(**shares)
-            .to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0)
-        )
+        return _html_table(statistics.with_intervals(frame))
 
+    note = f"<p>{html.escape(statistics.interval_note())}</p>"
     several = "step_size" in table and table["step_size"].nunique() > 1
     if not several:
-        return [html_table(table)]
+        return [note, html_table(table)]
     parts = [
         f"<h3>Best step size per group</h3><p>{html.escape(best_rule(max_diverged))}</p>",
         html_table(best),
         "<h3>Every group and step size</h3>",
+        note,
     ]
     if len(table) <= SUMMARY_ROWS:
         return [*parts, html_table(table)]
@@ -165,6 +166,38 @@ def _tables(table: pd.DataFrame, best: pd.DataFrame, max_diverged: float) -> lis
         html_table(table),
         "</details>",
     ]
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    """A table as the page shows it: optimizers by display name, shares as percentages,
+    numbers to 4 significant digits, '-' for none."""
+    shares = {
+        c: frame[c].map(_percent)
+        for c in ("converged", "diverged", "success")
+        if c in frame and pd.api.types.is_float_dtype(frame[c])
+    }
+    return (
+        _named(frame)
+        .assign(**shares)
+        .to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-", border=0)
+    )
+
+
+def _runtimes(table: pd.DataFrame | None) -> list[str]:
+    """The expected running time per target (`statistics.runtime_table`), folded when long."""
+    if table is None or table.empty:
+        return []
+    parts = [
+        "<h3>Runtime per target</h3>",
+        "<p>Per curve of the runtime ECDF and target (on f - f*): the share of trajectories "
+        "that reached it (success), COCO's aRT (the iterations of every trajectory, a failed "
+        "one's whole run, divided by the successes: inf with none) and the median iterations "
+        "to it (inf once half fail).</p>",
+    ]
+    shown = _html_table(table.rename(columns={"art": "aRT"}))
+    if len(table) <= SUMMARY_ROWS:
+        return [*parts, shown]
+    return [*parts, f"<details><summary>{len(table)} rows (show)</summary>", shown, "</details>"]
 
 
 def _named(frame: pd.DataFrame) -> pd.DataFrame:

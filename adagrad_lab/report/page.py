@@ -29,7 +29,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from adagrad_lab import analysis, plots
-from adagrad_lab.report import landscapes, reading
+from adagrad_lab.report import landscapes, reading, statistics
 from adagrad_lab.report.compare import _compared, _hue, _keep_groups, _n, _size
 from adagrad_lab.report.html import _page, _summary
 from adagrad_lab.sweep.report_keys import REPORT_FORMATS
@@ -91,6 +91,7 @@ def write_report(
     facet = "objective" if _n(traj, "objective") > 1 else None
     chosen = _compared(traj, facet, max_diverged)
     what = plots.describe_run(traj, [job.config for job in res.jobs])
+    summary = _summary(traj, max_diverged)
     per_panel = ", one panel per objective" if facet else ""
     if hist is not None:
         curves = analysis.convergence((chosen.trajectories, hist), by=chosen.by_step)
@@ -116,13 +117,18 @@ def write_report(
         table = analysis.sensitivity(traj)
         hue = _hue(table, facet)
         table = _keep_groups(table, chosen.groups)
+        figure = plots.sensitivity(table, hue=hue, facet=facet, subtitle=what)
+        bars = statistics.median_intervals(summary[0], traj)
+        plots.sensitivity_intervals(figure, _keep_groups(bars, chosen.groups), hue, facet=facet)
         save(
-            plots.sensitivity(table, hue=hue, facet=facet, subtitle=what),
+            figure,
             "sensitivity",
             "Step-size sensitivity: median final f and the fraction diverged"
             + per_panel
+            + statistics.bars_caption()
             + chosen.dropped,
         )
+    art = None
     has_target = any(job.config["sweep"].get("target") is not None for job in res.jobs)
     if hist is not None and has_target:
         times = analysis.runtimes((chosen.trajectories, hist), by=chosen.by_step)
@@ -140,6 +146,7 @@ def write_report(
             "runtime_ecdf",
             "Runtime ECDF over the targets 1e2..1e-8 on f - f*" + per_panel + chosen.caption,
         )
+        art = statistics.runtime_table(res, (chosen.trajectories, hist), times, chosen.by_step)
     if hist is not None and len(res.jobs) > 1 and _n(traj, "objective") > 1:
         try:
             # a problem: an objective (its dimension, parameters, start box) and a target
@@ -182,9 +189,10 @@ def write_report(
             )
         except (ValueError, KeyError) as exc:  # e.g. no solver coordinate to compare
             notes.append(f"No performance profile: {exc}")
+    if hist is not None and has_target and statistics.problem_keys(traj):
+        statistics.across_problems(traj, hist, chosen.hue, max_diverged, save, what)
     landscapes.draw(res, save, notes)
     index = out / INDEX
-    summary = _summary(traj, max_diverged)
-    page = _page(res, shelf.figures, summary, used, notes, max_diverged, shelf.formats, what)
+    page = _page(res, shelf.figures, summary, used, notes, max_diverged, shelf.formats, what, art)
     index.write_text(page, encoding="utf-8")
     return index
