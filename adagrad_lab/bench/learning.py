@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from adagrad_lab.catalog import N_HP, OBJECTIVES, OPTIMIZERS
-from adagrad_lab.catalog.objectives.learning import PROBLEM_ROWS
 from adagrad_lab.data.matrix import Csr, as_dense
-from adagrad_lab.data.problem import Dataset, DataSpec, build, pack
-from adagrad_lab.kernel.driver import advance
+from adagrad_lab.data.problem import Dataset, DataSpec, build
 from adagrad_lab.run.provenance import cpu_model
+
+from .measure import make_inputs, time_kernel
+from .plans import plan_warm_up, plan_workload
 
 Array = np.ndarray[Any, Any]
 STEP, EPS, ACCUMULATOR = 0.1, 1e-8, 0.0
@@ -36,43 +36,49 @@ STEP, EPS, ACCUMULATOR = 0.1, 1e-8, 0.0
 class Case:
     name: str
     kind: str  # least_squares | logistic
-    spec: DataSpec
+    data: tuple[str, ...]  # the objective's data overrides (`DataSpec` builds the same)
     trajectories: int
     n_iter: int
     batch: int  # 0: full batch
 
+    def overrides(self) -> list[str]:
+        """What `adagrad-lab` runs for this case: AdaGrad, one step size, f at the end."""
+        batch = f"objective.batch_size={self.batch}" if self.batch else "objective.batch_size=null"
+        return [
+            f"objective={self.kind}", *(f"objective.{k}" for k in self.data), batch,
+            "optimizer=adagrad", f"optimizer.step_size={STEP}", f"optimizer.eps={EPS}",
+            f"optimizer.initial_accumulator={ACCUMULATOR}", f"sweep.seeds={self.trajectories}",
+            f"sweep.n_iter={self.n_iter}", "record.schedule=final", "record.grad_norm=false",
+            "report.enabled=false",
+        ]  # fmt: skip
+
+    def spec(self) -> DataSpec:
+        given = dict(item.split("=") for item in self.data)
+        density = float(given.get("density", 1.0))
+        return DataSpec(self.kind, n_samples=int(given["n_samples"]),
+                        n_features=int(given["n_features"]), density=density)  # fmt: skip
+
 
 # 20% is held out: 1,797 samples train on 1,437 (the digits' shape), 12,500 on 10,000
+DIGITS = ("n_samples=1797", "n_features=64")
+SPARSE = ("n_samples=12500", "n_features=1000", "density=0.01")
 CASES = (
-    Case("L1", "least_squares",
-         DataSpec("least_squares", n_samples=1797, n_features=64), 4096, 100, 0),
-    Case("L2", "logistic", DataSpec("logistic", n_samples=1797, n_features=64), 4096, 100, 0),
-    Case("L3", "logistic",
-         DataSpec("logistic", n_samples=12500, n_features=1000, density=0.01), 4096, 1000, 32),
-)  # fmt: skip
+    Case("L1", "least_squares", DIGITS, 4096, 100, 0),
+    Case("L2", "logistic", DIGITS, 4096, 100, 0),
+    Case("L3", "logistic", SPARSE, 4096, 1000, 32),
+)
 
 
 def _scaled(case: Case, scale: float) -> Case:
     n = max(64, int(case.trajectories * scale))
-    return Case(case.name, case.kind, case.spec, n, case.n_iter, case.batch)
+    return Case(case.name, case.kind, case.data, n, case.n_iter, case.batch)
 
 
-def _kernel(case: Case, ds: Dataset, x0: Array) -> Callable[[], Array]:
-    p, ip = pack(ds, False, "none")
-    n = len(x0)
-    hp = np.zeros((N_HP + len(PROBLEM_ROWS), n))
-    hp[0], hp[1], hp[2] = STEP, EPS, ACCUMULATOR  # AdaGrad's record order
-    hp[N_HP + PROBLEM_ROWS.index("seed")] = np.arange(n)
-    hp[N_HP + PROBLEM_ROWS.index("batch_size")] = case.batch
-    code, rule = OBJECTIVES[case.kind].code, OPTIMIZERS["adagrad"].code
-
-    def run() -> Array:
-        out = advance(x0, hp, rule=rule, n_iter=case.n_iter, code=code, params=p, iparams=ip,
-                      rec_iters=np.array([case.n_iter]), rec_grad_norm=False, block=64)  # fmt: skip
-        final: Array = out["x_final"]
-        return final
-
-    return run
+def _kernel(case: Case) -> tuple[Callable[[], object], Array]:
+    """The kernel as the command runs the case (the bench's one kernel call), and x0."""
+    w, _ = plan_warm_up(plan_workload(case.name, case.overrides()))
+    inputs = make_inputs(w, w.n)
+    return (lambda: time_kernel(w, inputs)), inputs.x0
 
 
 def _slopes(kind: str, z: Array, y: Array) -> Array:
@@ -155,10 +161,8 @@ def run_learning(scale: float, repeats: int) -> int:
     print(f"learning problems: AdaGrad, medians of {repeats} runs, {cpu_model()}")
     print(f"{'case':<5}{'problem':<44}{'kernel':>9}{'numpy loop':>12}{'matmul':>9}  ratios")
     for case in (_scaled(c, scale) for c in CASES):
-        ds = build(case.spec)
-        x0 = np.random.default_rng(1).uniform(-0.1, 0.1, (case.trajectories, ds.dim))
-        kernel = _kernel(case, ds, x0)
-        kernel()  # compile or load from the cache, untimed
+        ds = build(case.spec())
+        kernel, x0 = _kernel(case)
         baselines = (
             [("numpy loop", _numpy_sparse(case, ds, x0))]
             if case.batch
@@ -169,13 +173,10 @@ def run_learning(scale: float, repeats: int) -> int:
         what = (f"{case.kind} {ds.n_train}x{ds.dim} "
                 f"{'batch ' + str(case.batch) if case.batch else 'full'} "
                 f"{case.trajectories}x{case.n_iter}")  # fmt: skip
-        cells = [
-            f"{others.get(n, float('nan')):>{w}.3f}" for n, w in (("numpy loop", 12), ("matmul", 9))
-        ]
+        widths = (("numpy loop", 12), ("matmul", 9))
+        cells = [f"{others.get(n, float('nan')):>{w}.3f}" for n, w in widths]
         ratios = ", ".join(f"{n} {t / k:.2f}x" for n, t in others.items())
-        print(
-            f"{case.name:<5}{what:<44}{k:>9.3f}{''.join(cells)}  {ratios} the kernel's time",
-            flush=True,
-        )
+        row = f"{case.name:<5}{what:<44}{k:>9.3f}{''.join(cells)}"
+        print(f"{row}  {ratios} the kernel's time", flush=True)
     print("PyTorch (torch.func.vmap): not run here (the peers extra is not installed by default)")
     return 0

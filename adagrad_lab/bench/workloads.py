@@ -281,8 +281,10 @@ def kernel_call(w: Workload, inputs: Inputs, out: Outputs | None = None) -> Outp
     else:
         rule, code = p.problem.rule, p.problem.objective_code
         points, target, stop = p.output.record_points, p.sweep.target, p.sweep.stop_at_target
+    iparams = None if p is None else p.problem.iparams  # a learning problem's data
     return advance(
         inputs.x0, inputs.hp, rule=rule, n_iter=w.n_iter, code=code, params=inputs.params,
+        iparams=iparams,
         rec_iters=w.rec_iters(), rec_points=points, rec_grad_norm=w.grad_norm, target=target,
         stop_at_target=stop, block=w.lanes(), kernel=w.kernel, out=out,
         arithmetic=w.mode,

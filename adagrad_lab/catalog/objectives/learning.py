@@ -209,23 +209,38 @@ def _draws(ip, size, n):
 
 @jit(inline="always")
 def _full_batch(loss, X, G, F, p, ip, y0, n):
-    """Every lane on the whole training set, vectorized across lanes (sample order)."""
+    """Every lane on the whole training set, the lanes innermost (contiguous, vectorized):
+    per sample, z = a_s . x and then G += slope * a_s, each summed in the order a lane
+    alone would use, so the bits are the per-lane path's."""
     d, b = X.shape
     Z = np.empty(b, X.dtype)
+    S = np.empty(b, X.dtype)
     for j in range(b):
         F[j] = 0.0
-        for i in range(d):
+    for i in range(d):
+        for j in range(b):
             G[i, j] = 0.0
+    sparse, cols = ip[SPARSE], HEADER + ip[N] + 1
     for s in range(n):
         for j in range(b):
-            Z[j] = row_dot(p, ip, s, X, j)
+            Z[j] = 0.0
+        start, stop = (ip[HEADER + s], ip[HEADER + s + 1]) if sparse else (s * d, s * d + d)
+        for e in range(start, stop):
+            v, c = p[e], ip[cols + e] if sparse else e - s * d
+            for j in range(b):
+                Z[j] += v * X[c, j]
         for j in range(b):
             value, slope = loss(Z[j], p[y0 + s])
             F[j] += value
-            row_axpy(p, ip, s, slope, G, j)
+            S[j] = slope
+        for e in range(start, stop):
+            v, c = p[e], ip[cols + e] if sparse else e - s * d
+            for j in range(b):
+                G[c, j] += S[j] * v
     for j in range(b):
         F[j] = F[j] / n
-        for i in range(d):
+    for i in range(d):
+        for j in range(b):
             G[i, j] = G[i, j] / n
 
 
