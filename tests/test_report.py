@@ -98,6 +98,7 @@ def test_a_run_writes_its_report_and_prints_its_path(runs):
     assert not names.links
     text = index.read_text()
     assert "with 2 trajectories" in text  # record.points=true: paths drawn on the contour
+    assert 'class="dataset"' not in text  # a test function: no data set in the header
     assert "sweep.seeds=3" in text and "objective=himmelblau" in text
 
 

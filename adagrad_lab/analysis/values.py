@@ -20,7 +20,8 @@ Array = np.ndarray[Any, Any]  # float64
 
 # trajectory columns that identify or describe an outcome: never a group key by default
 NOT_COORDINATES = frozenset(
-    {"job", "trajectory", "seed", "x0", "x_final", "f_final", "f_best", "iters_to_target"}
+    {"job", "trajectory", "seed", "x0", "x_final", "x_avg", "f_final", "f_best"}
+    | {"iters_to_target"}
     | {"status", "diverged_at", "target", "runtime", "iter", "f", "grad_norm", "x", "v"}
     | {"n", "cost", "ratio", "tau", "fraction", "median", "f_star"}
 )

@@ -256,9 +256,12 @@ def describe_run(trajectories: pd.DataFrame, configs: Config | Sequence[Config] 
     if dims:
         problem.append("d = " + ", ".join(str(int(d)) for d in dims))
     records = [OBJECTIVES[str(n)] for n in names if str(n) in OBJECTIVES]
+    data = _values_of(trajectories, "objective.data", cfgs, ("objective", "data"))
     for key, word in (("log10_condition", "condition"), ("data", "data"), ("batch_size", "batch")):
         if not any(key in r.settings for r in records):
             continue
+        if key == "log10_condition" and data and "synthetic" not in data:
+            continue  # a data set's conditioning is its own, not the synthetic knob
         found = _values_of(trajectories, f"objective.{key}", cfgs, ("objective", key))
         if not found:
             found = sorted({r.settings[key] for r in records if r.settings.get(key) is not None})

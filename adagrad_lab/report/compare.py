@@ -54,7 +54,7 @@ def _compared(traj: pd.DataFrame, facet: str | None, max_diverged: float = 0.0) 
     `MAX_GROUPS` groups: the `MAX_GROUPS` with the best median final f (by
     their mean rank over the panels).
     """
-    keys = [k for k in analysis.default_by(traj) if k not in ("step_size", facet)]
+    keys = _ordered([k for k in analysis.default_by(traj) if k not in ("step_size", facet)])
     hue = _distinguishing(traj, keys, facet) or (["optimizer"] if "optimizer" in traj else [])
     panel = [facet] if facet else []
     steps: Array = (
@@ -137,6 +137,16 @@ def _unstable(traj: pd.DataFrame, chosen: pd.DataFrame, keys: list[str], limit: 
     return f"; not drawn, no step size where at most {limit:.0%} of the seeds diverged: {names}"
 
 
+def _ordered(keys: list[str]) -> list[str]:
+    """``keys`` with the data set just before the dimension, which it determines: jobs that
+    differ by ``objective.data`` alone are named by it, not by "dimension 30"."""
+    if "objective.data" not in keys or "dim" not in keys:
+        return keys
+    rest = [k for k in keys if k != "objective.data"]
+    at = rest.index("dim")
+    return [*rest[:at], "objective.data", *rest[at:]]
+
+
 def _named(key: str, value: object) -> str:
     """'gradient descent', 'objective sphere': a group key's value as the page writes it, an
     optimizer by its display name."""
@@ -201,13 +211,15 @@ def _hue(table: pd.DataFrame, facet: str | None) -> list[str]:
     only, ``objective.log10_condition`` the ellipsoid's), so the legend reads
     "AdaGrad", not "AdaGrad, eps 1e-08, objective.log10_condition nan".
     """
-    candidates = [
-        str(c)
-        for c in table.columns
-        if c not in ("step_size", facet)
-        and c not in plots.VALUE_COLUMNS
-        and not plots.QUANTILE_COLUMN.fullmatch(str(c))
-    ]
+    candidates = _ordered(
+        [
+            str(c)
+            for c in table.columns
+            if c not in ("step_size", facet)
+            and c not in plots.VALUE_COLUMNS
+            and not plots.QUANTILE_COLUMN.fullmatch(str(c))
+        ]
+    )
     chosen: list[str] = []
     distinct = len(table[[facet]].drop_duplicates()) if facet else 1
     for key in candidates:

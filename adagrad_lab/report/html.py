@@ -102,9 +102,11 @@ def _page(
     formats: Sequence[str] = ("png",),
     what: str = "",
     runtimes: pd.DataFrame | None = None,
+    datasets: Sequence[str] = (),
 ) -> str:
-    """The page: what was run (``what``, e.g. `plots.describe_run`'s line) and the commands in
-    its header, the figures shown in the first of ``formats``, a link to each other one."""
+    """The page: what was run (``what``, e.g. `plots.describe_run`'s line), the data sets of
+    a learning problem (``datasets``, `learning.datasets`' lines) and the commands in its
+    header, the figures shown in the first of ``formats``, a link to each other one."""
     e = html.escape
     table, best = summary
     parts = [
@@ -115,6 +117,7 @@ def _page(
         "img{max-width:100%}figure{margin:1em 0}</style></head><body>",
         "<h1>adagrad-lab report</h1>",
         *([f'<p id="what">{e(what)}</p>'] if what else []),
+        *(f'<p class="dataset">Data set {e(line)}</p>' for line in datasets),
         "<h2>Command</h2>",
         *(f"<pre><code>{e(wrapped(c))}</code></pre>" for c in _commands(res)),
         "<h2>Data</h2>",

@@ -29,7 +29,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from adagrad_lab import analysis, plots
-from adagrad_lab.report import landscapes, reading, statistics
+from adagrad_lab.report import landscapes, learning, reading, statistics
 from adagrad_lab.report.compare import _compared, _hue, _keep_groups, _n, _size
 from adagrad_lab.report.html import _page, _summary
 from adagrad_lab.sweep.report_keys import REPORT_FORMATS
@@ -88,42 +88,65 @@ def write_report(
     save = shelf.save
     notes: list[str] = []
 
-    facet = "objective" if _n(traj, "objective") > 1 else None
+    # one panel per objective, else per data set (jobs that differ by objective.data alone)
+    facet = next((c for c in ("objective", "objective.data") if _n(traj, c) > 1), None)
     chosen = _compared(traj, facet, max_diverged)
     what = plots.describe_run(traj, [job.config for job in res.jobs])
     summary = _summary(traj, max_diverged)
-    per_panel = ", one panel per objective" if facet else ""
+    word = plots.AXIS_LABELS.get(facet, facet) if facet else ""
+    per_panel = f", one panel per {word}" if facet else ""
+    value = learning.value_of(traj)  # f - f* for a learning problem
+    f = "f - f*" if value == "gap" else "f"
     if hist is not None:
-        curves = analysis.convergence((chosen.trajectories, hist), by=chosen.by_step)
+        curves = analysis.convergence((chosen.trajectories, hist), by=chosen.by_step, value=value)
         save(
             plots.convergence(
                 curves,
                 hue=chosen.hue,
+                value=value,
                 facet=facet,
                 logx=True,
                 scale_by=chosen.scale_by,
                 figsize=None if facet else _size(curves),
-                title=f"Convergence{' per objective' if facet else ''}{chosen.title}",
+                title=f"Convergence{f' per {word}' if facet else ''}{chosen.title}",
                 subtitle=what,
             ),
             "convergence",
-            "Convergence: median f across seeds per iteration, 25-75% band"
+            f"Convergence: median {f} across seeds per iteration, 25-75% band"
             + per_panel
             + chosen.caption,
         )
+        iters = sorted(int(i) for i in hist["iter"].unique())
+        for extra in learning.extras(res):
+            drawn = learning.curves(res, chosen.trajectories, iters, extra, chosen.by_step)
+            save(
+                plots.convergence(
+                    drawn,
+                    hue=chosen.hue,
+                    value=extra.label,
+                    facet=facet,
+                    logx=True,
+                    scale_by=chosen.scale_by,
+                    figsize=None if facet else _size(drawn),
+                    title=f"{extra.title}{f' per {word}' if facet else ''}{chosen.title}",
+                    subtitle=what,
+                ),
+                extra.column,
+                extra.caption + per_panel + chosen.caption,
+            )
     else:
         notes.append("No history (record.schedule=final): no convergence curves.")
     if "step_size" in traj and traj["step_size"].nunique() > 1:
-        table = analysis.sensitivity(traj)
+        table = analysis.sensitivity(traj, value=value)
         hue = _hue(table, facet)
         table = _keep_groups(table, chosen.groups)
-        figure = plots.sensitivity(table, hue=hue, facet=facet, subtitle=what)
-        bars = statistics.median_intervals(summary[0], traj)
+        figure = plots.sensitivity(table, hue=hue, value=value, facet=facet, subtitle=what)
+        bars = statistics.median_intervals(summary[0], traj, value)
         plots.sensitivity_intervals(figure, _keep_groups(bars, chosen.groups), hue, facet=facet)
         save(
             figure,
             "sensitivity",
-            "Step-size sensitivity: median final f and the fraction diverged"
+            f"Step-size sensitivity: median final {f} and the fraction diverged"
             + per_panel
             + statistics.bars_caption()
             + chosen.dropped,
@@ -193,6 +216,9 @@ def write_report(
         statistics.across_problems(traj, hist, chosen.hue, max_diverged, save, what)
     landscapes.draw(res, save, notes)
     index = out / INDEX
-    page = _page(res, shelf.figures, summary, used, notes, max_diverged, shelf.formats, what, art)
+    page = _page(
+        res, shelf.figures, summary, used, notes, max_diverged, shelf.formats, what, art,
+        learning.datasets(res),
+    )  # fmt: skip
     index.write_text(page, encoding="utf-8")
     return index
