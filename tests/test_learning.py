@@ -372,3 +372,28 @@ def test_rotated_synthetic_features_have_rotated_principal_axes():
         assert (off < 0.05) == aligned
         eig = np.linalg.eigvalsh(cov)
         assert eig.max() / eig.min() == pytest.approx(100.0, rel=0.2)  # the same spectrum
+
+
+def test_verify_and_rerun_reproduce_a_noisy_minibatch_run(make_cfg, tmp_path):
+    from adagrad_lab.commands import rerun
+    from adagrad_lab.run.verify import verify
+
+    base = [*STOCHASTIC, "record.test=true", "record.regret=true", "record.average=true"]
+    run(make_cfg([*base, "run.chunk_size=5"]), tmp_path / "a")
+    checked, problems = verify(tmp_path / "a")
+    assert problems == [] and checked == len(read_trajectories(tmp_path / "a"))
+    assert verify(tmp_path / "a", sample=3)[1] == []
+    assert rerun.main([str(tmp_path / "a"), "--out", str(tmp_path / "b")]) == 0
+    for read in (read_trajectories, read_history):
+        a, b = read(tmp_path / "a"), read(tmp_path / "b")
+        assert list(a.columns) == list(b.columns)
+        for column in a.columns:
+            values = a[column].to_numpy()
+            if values.dtype == object:
+                assert all(
+                    np.array_equal(x, y) for x, y in zip(values, b[column].to_numpy(), strict=True)
+                )
+            else:
+                assert np.array_equal(
+                    values, b[column].to_numpy(), equal_nan=values.dtype.kind == "f"
+                )
