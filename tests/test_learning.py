@@ -397,3 +397,20 @@ def test_verify_and_rerun_reproduce_a_noisy_minibatch_run(make_cfg, tmp_path):
                 assert np.array_equal(
                     values, b[column].to_numpy(), equal_nan=values.dtype.kind == "f"
                 )
+
+
+def test_the_console_summary_gives_the_distance_to_f_star(make_cfg, tmp_path):
+    from adagrad_lab.report.summary import summary_heading, summary_table
+
+    run(make_cfg(STOCHASTIC), tmp_path)
+    traj = read_trajectories(tmp_path)
+    table = summary_table(tmp_path)
+    for (step, size, sigma), row in table.iterrows():
+        mine = traj[
+            (traj.step_size == step) & (traj.batch_size == size) & (traj.noise_sigma == sigma)
+        ]
+        assert row["median_f_minus_f_star"] == pytest.approx(np.median(mine.f_final - mine.f_star))
+    assert summary_heading(tmp_path).startswith("logistic (synthetic, dim 5)")
+    sphere = tmp_path / "sphere"
+    run(make_cfg([*FAST, "objective=sphere"]), sphere)
+    assert "median_f_minus_f_star" not in summary_table(sphere)

@@ -28,7 +28,7 @@ def tutorial_lines(run_dir: Path) -> list[str]:
 
 # what the summary reads besides the grid's columns: not the lists x0 and x_final (for
 # 10 M trajectories, GBs in pandas)
-SUMMARY_COLUMNS = ("trajectory", "status", "f_final", "iters_to_target")
+SUMMARY_COLUMNS = ("trajectory", "status", "f_final", "iters_to_target", "f_star")
 
 
 def _columns(run_dir: Path) -> tuple[list[str], list[str]]:
@@ -50,11 +50,16 @@ def summary_table(run_dir: Path) -> pd.DataFrame:
     swept = [k for k in grid if df[k].nunique(dropna=False) > 1] or grid[:1]
     status = df["status"].astype(str)
     df = df.assign(converged=status == "converged", diverged=status == "diverged")
+    gap = {}  # a learning problem's solved f*: its distance too
+    if "f_star" in df and df["f_star"].notna().any():
+        df = df.assign(f_gap=df["f_final"] - df["f_star"])
+        gap = {"median_f_minus_f_star": ("f_gap", "median")}
     table = df.groupby(swept, sort=True, dropna=False).agg(
         n=("trajectory", "size"),
         converged=("converged", "mean"),
         diverged=("diverged", "mean"),
         median_f_final=("f_final", "median"),
+        **gap,
         median_iters_to_target=("iters_to_target", "median"),
     )
     if meta["config"]["sweep"]["target"] is None:
