@@ -16,13 +16,16 @@ one value); ``by=[]`` pools everything.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from adagrad_lab.analysis.positions import _Rows, _rows
 from adagrad_lab.analysis.values import (
     FLOOR,
     QUANTILES,
+    Array,
     Data,
     _history,
     _keys,
@@ -53,15 +56,42 @@ def convergence(
     """
     traj, hist = _trajectories(data), _history(data, ["trajectory", "iter", "f"])
     by = default_by(traj) if by is None else list(by)
-    h = _values(traj, hist, value, by)
+    rows = _rows(traj, hist, value)
+    present = np.flatnonzero(rows.ends > rows.starts)  # the trajectories with history rows
+    frame = traj[by].iloc[present].assign(_at=present)
 
     def per_group(g: pd.DataFrame) -> pd.DataFrame:
-        wide = g.pivot(index=_keys(g), columns="iter", values="v").ffill(axis=1)
-        qs = column_quantiles(wide.to_numpy(dtype=np.float64), quantiles)
-        out = pd.DataFrame({"iter": wide.columns.to_numpy(), "n": wide.notna().sum().to_numpy()})
+        wide = _wide(rows, g["_at"].to_numpy())
+        qs = column_quantiles(wide.values, quantiles)
+        out = pd.DataFrame({"iter": wide.iters, "n": (~np.isnan(wide.values)).sum(axis=0)})
         return out.assign(**{_name(q): qs[i] for i, q in enumerate(quantiles)})
 
-    return _per_group(h, by, per_group, traj)
+    return _per_group(frame, by, per_group, traj)
+
+
+@dataclass(frozen=True)
+class _Wide:
+    """The values of some trajectories, one row each, one column per iteration of ``iters``."""
+
+    iters: Array
+    values: Array  # NaN before a trajectory's first record; its last value after its last
+
+
+def _wide(rows: _Rows, positions: Array) -> _Wide:
+    """The trajectories at ``positions`` on the union of their recorded iterations, each
+    row carried forward past its last record (a trajectory stopped at its target keeps
+    its value). Raises ValueError where a trajectory records an iteration twice."""
+    index, owner = rows.of(positions)
+    iters = rows.iters[index]
+    grid = np.unique(iters)
+    cell = owner * len(grid) + np.searchsorted(grid, iters)
+    if len(cell) and np.bincount(cell).max() > 1:
+        raise ValueError("history: a trajectory records an iteration twice")
+    values = np.full((len(positions), len(grid)), np.nan)
+    values.flat[cell] = rows.v[index]
+    filled = np.where(np.isnan(values), 0, np.arange(len(grid)))
+    last = np.maximum.accumulate(filled, axis=1)  # the last recorded column at or before each
+    return _Wide(grid, values[np.arange(len(positions))[:, None], last])
 
 
 def sensitivity(

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from adagrad_lab.analysis.positions import _rows
 from adagrad_lab.analysis.values import (
     INF,
     Array,
@@ -19,7 +20,6 @@ from adagrad_lab.analysis.values import (
     _problem_keys,
     _restore,
     _trajectories,
-    _values,
     column_quantiles,
     default_by,
 )
@@ -45,17 +45,18 @@ def runtimes(
     """
     traj, hist = _trajectories(data), _history(data, ["trajectory", "iter", "f"])
     by = default_by(traj) if by is None else list(by)
-    h = _values(traj, hist, value, by)
-    keys = _keys(h)
-    frame = traj[list(dict.fromkeys([*keys, *by]))]
+    rows = _rows(traj, hist, value)
+    frame = traj[list(dict.fromkeys([*_keys(hist), *by]))].reset_index(drop=True)
+    iters = rows.iters.astype(np.float64)
     out = []
     for target in targets:
-        hit = h.loc[h["v"] <= target].groupby(keys, observed=True)["iter"].min()
-        reached = frame.merge(hit.rename("runtime").reset_index(), on=keys, how="left")
-        out.append(reached.assign(target=float(target)))
+        first = np.full(len(traj), INF)
+        reached = rows.v <= target
+        np.minimum.at(first, rows.at[reached], iters[reached])
+        runtime = np.where(np.isinf(first), np.nan, first)
+        out.append(frame.assign(target=float(target), runtime=runtime))
     result: pd.DataFrame = pd.concat(out, ignore_index=True)
-    result["runtime"] = result["runtime"].astype(np.float64)
-    return result[[*frame.columns, "target", "runtime"]]
+    return result
 
 
 def runtime_ecdf(

@@ -23,13 +23,10 @@ Command line: ``adagrad-lab-report PATH [PATH...] [--out DIR] [--format png|svg|
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
 from adagrad_lab import analysis, plots
-from adagrad_lab.report import landscapes, learning, reading, statistics
+from adagrad_lab.report import landscapes, learning, reading, render, statistics
 from adagrad_lab.report.compare import _compared, _hue, _keep_groups, _n, _size
 from adagrad_lab.report.html import _page, _summary
 from adagrad_lab.sweep.report_keys import REPORT_FORMATS
@@ -39,23 +36,6 @@ INDEX = "index.html"
 
 # the files each figure is written as, per value of report.format
 FORMATS = {"png": ("png",), "svg": ("svg",), "both": ("png", "svg")}
-
-
-PNG_DPI = 90
-
-
-@dataclass
-class _Shelf:
-    """Where the figures go: each written once per format; (stem, caption) in page order."""
-
-    out: Path
-    formats: tuple[str, ...]
-    figures: list[tuple[str, str]] = field(default_factory=list)
-
-    def save(self, fig: Figure, stem: str, caption: str) -> None:
-        for ext in self.formats:
-            fig.savefig(self.out / f"{stem}.{ext}", dpi=PNG_DPI if ext == "png" else "figure")
-        self.figures.append((stem, caption))
 
 
 def write_report(
@@ -84,7 +64,7 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     traj = res.trajectories
     hist, used = reading.history(res, total)
-    shelf = _Shelf(out, FORMATS[figure_format])
+    shelf = render.Shelf(out, FORMATS[figure_format])
     save = shelf.save
     notes: list[str] = []
 
@@ -215,6 +195,7 @@ def write_report(
     if hist is not None and has_target and statistics.problem_keys(traj):
         statistics.across_problems(traj, hist, chosen.hue, max_diverged, save, what)
     landscapes.draw(res, save, notes)
+    shelf.finish()
     index = out / INDEX
     page = _page(
         res, shelf.figures, summary, used, notes, max_diverged, shelf.formats, what, art,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -129,7 +130,8 @@ class Results:
             files = self.files(job.name, storage.HISTORY)
             if files:
                 where = _and(filters, _sampled(job, self.seeds_per_point))
-                frames.append(_with_job(storage.read_parts(files, wanted, where), job.name))
+                part = storage.read_parts(files, wanted, where)
+                frames.append(_with_job(part, job.name, self.trajectories["job"].dtype))
         if not frames:
             where = ", ".join(str(p) for job in self.jobs for p in job.paths)
             raise storage.RunDataError(f"{where}: no history (record.schedule=final)")
@@ -345,8 +347,10 @@ def _shards_missing(group: list[_Run]) -> list[int]:
     return [i for i in range(int(_shard(group[0]).get("count", 1))) if i not in have]
 
 
-def _with_job(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    df.insert(0, "job", name)
+def _with_job(df: pd.DataFrame, name: str, dtype: Any) -> pd.DataFrame:
+    # categorical from codes: casting a million copies of the name took 0.2 s
+    code = np.full(len(df), dtype.categories.get_loc(name), np.int32)
+    df.insert(0, "job", pd.Series(pd.Categorical.from_codes(code, dtype=dtype), df.index))
     return df
 
 
@@ -386,7 +390,7 @@ def _trajectories(
             frame = storage.read_parts(files, mine, where)
             if "f_star" not in frame and (wanted is None or "f_star" in wanted):
                 frame["f_star"] = _f_star(job)  # per job, from the manifest (the run wrote it)
-            frames.append(_with_job(frame, job.name))
+            frames.append(_with_job(frame, job.name, job_dtype))
     if not frames:
         empty: pd.DataFrame = pd.DataFrame({"job": pd.Series([], dtype=job_dtype)})
         return empty

@@ -1,0 +1,94 @@
+"""Writing a report's figures, each once per format, on the spare cores while the report
+computes the next one.
+
+Rendering (layout, drawing, encoding) is most of a report's time, and matplotlib draws
+with the GIL held, so threads would not overlap it. Where `os.fork` exists and a second
+core is free, each figure is rendered in a forked child process, which has the figure
+without copying it, while the report goes on; with every spare core busy the report
+renders the figure itself. The fonts and the mathtext grammar are loaded in the report's
+process while its first child renders, so that the later children have them. A child
+that fails has its figure rendered again in the report's process, so that the error is
+raised there. With one core, or no `os.fork` (Windows), every figure is rendered in the
+process itself.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from adagrad_lab.plots.style import warm_up
+
+PNG_DPI = 90
+
+
+def spare_cores() -> int:
+    """The cores this process may use, less its own: how many figures render beside it."""
+    if not hasattr(os, "fork"):
+        return 0
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return max(0, (len(usable) if usable is not None else os.cpu_count() or 1) - 1)
+
+
+@dataclass
+class Shelf:
+    """Where the figures go: (stem, caption) in page order, each figure written once per
+    format, the last of them by `finish`."""
+
+    out: Path
+    formats: tuple[str, ...]
+    spare: int = field(default_factory=spare_cores)
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    _running: dict[int, tuple[Figure, str]] = field(default_factory=dict)
+    _warm: bool = False
+
+    def save(self, fig: Figure, stem: str, caption: str) -> None:
+        """Write ``fig`` as ``stem`` in every format, in a child process where a core is free."""
+        self.figures.append((stem, caption))
+        self._reap(wait=False)
+        if len(self._running) < self.spare and (pid := self._fork(fig, stem)):
+            self._running[pid] = (fig, stem)
+            if not self._warm:  # while the first child renders: the later ones start warm
+                warm_up()
+                self._warm = True
+        else:
+            self._render(fig, stem)
+
+    def finish(self) -> None:
+        """Wait for the figures rendering in child processes; render the failed ones here."""
+        self._reap(wait=True)
+
+    def _render(self, fig: Figure, stem: str) -> None:
+        for ext in self.formats:
+            fig.savefig(self.out / f"{stem}.{ext}", dpi=PNG_DPI if ext == "png" else "figure")
+
+    def _fork(self, fig: Figure, stem: str) -> int:
+        """A child process rendering ``fig`` (its pid; 0 where none could start)."""
+        try:
+            with warnings.catch_warnings():  # Python 3.12+ warns of threads (numba's, arrow's)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:
+            return 0
+        if pid == 0:  # the child: render, then leave without running the parent's exit code
+            code = 1
+            try:
+                self._render(fig, stem)
+                code = 0
+            finally:
+                os._exit(code)
+        return pid
+
+    def _reap(self, wait: bool) -> None:
+        """Collect the children that ended (all of them with ``wait``), rendering here the
+        figure of each that failed."""
+        for pid in list(self._running):
+            done, status = os.waitpid(pid, 0 if wait else os.WNOHANG)
+            if done:
+                fig, stem = self._running.pop(pid)
+                if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                    self._render(fig, stem)
