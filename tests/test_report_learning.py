@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 import adagrad_lab as al
 from adagrad_lab import plots
-from adagrad_lab.report import compare
+from adagrad_lab.report import compare, learning
 from adagrad_lab.report import page as report_page
 
 pytest.importorskip("sklearn", reason="the bundled data sets come with scikit-learn")
@@ -166,3 +166,12 @@ def test_groups_that_differ_by_data_set_alone_are_named_by_it():
     chosen = compare._compared(traj, None)
     assert chosen.hue == ["objective.data"]
     assert compare._hue(al.analysis.sensitivity(traj), None) == ["objective.data"]
+
+
+def test_the_polyak_average_is_drawn_as_recorded_where_an_optimum_is_unknown():
+    (average,) = [e for e in learning.EXTRAS if e.column == "f_avg"]
+    known = pd.DataFrame({"f_star": [0.1, 0.2]})
+    assert average.drawn(known)[:2] == ("gap", "f(Polyak average) - f*")
+    value, label, caption = average.drawn(known.assign(f_star=[0.1, np.nan]))
+    assert (value, label) == ("f", "f(Polyak average)")
+    assert caption.startswith("f at the Polyak average") and "not known" in caption

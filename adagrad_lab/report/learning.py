@@ -27,6 +27,14 @@ class Extra:
     title: str
     caption: str
 
+    def drawn(self, traj: pd.DataFrame) -> tuple[str, str, str]:
+        """The value subtracted, the axis label and the caption for ``traj``: f - f* only
+        where `value_of` draws f so (every f* known), else the column as recorded."""
+        if self.value == "gap" and value_of(traj) != "gap":
+            caption = self.caption.replace("f - f* ", "f ", 1) + " (f* is not known for all)"
+            return "f", self.label.removesuffix(" - f*"), caption
+        return self.value, self.label, self.caption
+
 
 # in page order; each drawn when every job's history has the column
 EXTRAS = (
@@ -104,11 +112,13 @@ def curves(
     iters: Sequence[int],
     extra: Extra,
     by: Sequence[str],
+    value: str,
 ) -> pd.DataFrame:
-    """`analysis.convergence` of ``extra``'s history column in place of f, for the
-    trajectories ``traj`` at the iterations ``iters`` (those the report read of f)."""
+    """`analysis.convergence` of ``extra``'s history column in place of f (``value`` as
+    there: `Extra.drawn`'s), for the trajectories ``traj`` at the iterations ``iters``
+    (those the report read of f)."""
     hist = res.history(
         ["trajectory", "iter", extra.column], filters=[("iter", "in", [int(i) for i in iters])]
     )
     hist = hist.rename(columns={extra.column: "f"})
-    return analysis.convergence((traj, hist), by=list(by), value=extra.value)
+    return analysis.convergence((traj, hist), by=list(by), value=value)

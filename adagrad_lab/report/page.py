@@ -98,12 +98,13 @@ def write_report(
         )
         iters = sorted(int(i) for i in hist["iter"].unique())
         for extra in learning.extras(res):
-            drawn = learning.curves(res, chosen.trajectories, iters, extra, chosen.by_step)
+            shown, label, caption = extra.drawn(traj)
+            drawn = learning.curves(res, chosen.trajectories, iters, extra, chosen.by_step, shown)
             save(
                 plots.convergence(
                     drawn,
                     hue=chosen.hue,
-                    value=extra.label,
+                    value=label,
                     facet=facet,
                     logx=True,
                     scale_by=chosen.scale_by,
@@ -112,7 +113,7 @@ def write_report(
                     subtitle=what,
                 ),
                 extra.column,
-                extra.caption + per_panel + chosen.caption,
+                caption + per_panel + chosen.caption,
             )
     else:
         notes.append("No history (record.schedule=final): no convergence curves.")
