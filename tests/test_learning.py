@@ -414,3 +414,13 @@ def test_the_console_summary_gives_the_distance_to_f_star(make_cfg, tmp_path):
     sphere = tmp_path / "sphere"
     run(make_cfg([*FAST, "objective=sphere"]), sphere)
     assert "median_f_minus_f_star" not in summary_table(sphere)
+
+
+@pytest.mark.parametrize("name", ["breast_cancer", "digits", "wine"])
+def test_every_bundled_classification_gets_its_f_star_unscaled(name):
+    pytest.importorskip("sklearn")
+    ds = build(DataSpec(kind="logistic", data=f"sklearn:{name}", intercept=True))
+    f_star, x_star = optimum.solve("logistic", ds.train, ds.y_train, 1e-3, True)
+    assert np.isfinite(f_star) and np.isfinite(x_star).all()
+    _, g = gradient("logistic", as_dense(ds.train), ds.y_train, x_star, 1e-3, True)
+    assert np.linalg.norm(g) < 1e-6  # raw wine's features reach 1,680: rounding floors g
