@@ -45,7 +45,9 @@ def _rows(traj: pd.DataFrame, hist: pd.DataFrame, value: str) -> _Rows:
         raise ValueError(f"trajectories: a ({', '.join(keys)}) appears more than once")
     at = index.get_indexer(pd.MultiIndex.from_frame(hist[keys]))
     kept = np.flatnonzero(at >= 0)
-    order = kept[np.argsort(at[kept], kind="stable")]
+    order = kept
+    if np.any(np.diff(at[kept]) < 0):  # a history read from the store is in order already
+        order = kept[np.argsort(at[kept], kind="stable")]
     at = at[order]
     iters = hist["iter"].to_numpy()[order]
     v = hist["f"].to_numpy(np.float64)[order] - _optimum(traj, value)[at]

@@ -5,8 +5,8 @@ Rendering (layout, drawing, encoding) is most of a report's time, and matplotlib
 with the GIL held, so threads would not overlap it. Where `os.fork` exists and a second
 core is free, each figure is rendered in a forked child process, which has the figure
 without copying it, while the report goes on; with every spare core busy the report
-renders the figure itself. The fonts and the mathtext grammar are loaded in the report's
-process while its first child renders, so that the later children have them. A child
+renders the figure itself. The mathtext grammar is built once, before the first child,
+which every child then has (the parsed labels are not: see `plots.style`). A child
 that fails has its figure rendered again in the report's process, so that the error is
 raised there. With one core, or no `os.fork` (Windows), every figure is rendered in the
 process itself.
@@ -50,11 +50,11 @@ class Shelf:
         """Write ``fig`` as ``stem`` in every format, in a child process where a core is free."""
         self.figures.append((stem, caption))
         self._reap(wait=False)
+        if self.spare and not self._warm:  # once, so that no child builds the grammar again
+            warm_up()
+            self._warm = True
         if len(self._running) < self.spare and (pid := self._fork(fig, stem)):
             self._running[pid] = (fig, stem)
-            if not self._warm:  # while the first child renders: the later ones start warm
-                warm_up()
-                self._warm = True
         else:
             self._render(fig, stem)
 
