@@ -13,12 +13,11 @@ from matplotlib.figure import Figure
 from adagrad_lab import analysis
 from adagrad_lab.plots.intervals import (
     _curves,
-    _hue,
     _interval_handle,
     _legend_title,
     interval_band,
 )
-from adagrad_lab.plots.labels import VALUE_LABELS, _band, _quantile_columns, _require
+from adagrad_lab.plots.labels import VALUE_LABELS, _band, _hue_keys, _quantile_columns, _require
 from adagrad_lab.plots.scales import _mark_inf, _spans_decade, _value_range
 from adagrad_lab.plots.style import (
     FIGSIZE,
@@ -62,7 +61,7 @@ def aggregated_ecdf(
     ... # doctest: +SKIP
     """
     _require(frame, ["iter", "fraction"], "analysis.aggregated_ecdf")
-    keys = _hue(frame, hue, set(ECDF_COLUMNS))
+    keys = _hue_keys(frame, hue, set(ECDF_COLUMNS))
     if areas is None:
         areas = analysis.ecdf_area(frame, by=keys)
     _require(areas, [*keys, "auc", "lower", "upper"], "analysis.ecdf_area")
@@ -131,7 +130,7 @@ def fixed_budget(
     _require(frame, ["budget", "q0.5"], "analysis.fixed_budget")
     quantiles = _quantile_columns(frame, "")
     low, high = _band(quantiles)
-    keys = _hue(frame, hue, set(BUDGET_COLUMNS))
+    keys = _hue_keys(frame, hue, set(BUDGET_COLUMNS))
     curves = _curves(frame, keys, "budget")
     shown = [c for c in (low, "q0.5", high) if c]
     r = _value_range(frame[shown].to_numpy(np.float64), floor, logy)

@@ -17,9 +17,9 @@ from matplotlib.patches import Patch
 
 from adagrad_lab.plots.labels import (
     AXIS_LABELS,
-    QUANTILE_COLUMN,
     _format,
     _groups,
+    _hue_keys,
     _label_groups,
     _named,
     _require,
@@ -105,7 +105,7 @@ def bootstrap_intervals(
     """
     y = next((c for c in ("median", "converged", "diverged") if c in frame.columns), "median")
     _require(frame, [x, y, "lower", "upper"], "analysis.bootstrap_median or bootstrap_fraction")
-    keys = _hue(frame, hue, {x, *INTERVAL_COLUMNS})
+    keys = _hue_keys(frame, hue, {x, *INTERVAL_COLUMNS})
     curves = _curves(frame, keys, x)
     fig = _figure(figsize or FIGSIZE)
     ax = fig.subplots()
@@ -224,21 +224,6 @@ def _interval_handle(label: str, kind: str) -> Artist:
 
 def _interval_label(level: float | None) -> str:
     return "bootstrap interval" if level is None else f"{100 * level:g}% bootstrap interval"
-
-
-def _hue(frame: pd.DataFrame, hue: str | Sequence[str] | None, values: set[str]) -> list[str]:
-    """The keys that tell the curves apart: ``hue``, or every column not in ``values``."""
-    if hue is None:
-        return [
-            str(c)
-            for c in frame.columns
-            if c not in values and not QUANTILE_COLUMN.fullmatch(str(c))
-        ]
-    keys = [hue] if isinstance(hue, str) else list(hue)
-    missing = [k for k in keys if k not in frame.columns]
-    if missing:
-        raise ValueError(f"hue: the frame has no column {', '.join(missing)}")
-    return keys
 
 
 def _curves(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,12 +86,14 @@ def _band(quantiles: dict[float, str]) -> tuple[str, str]:
     return quantiles[min(below)], quantiles[max(above)]
 
 
-def _hue_keys(frame: pd.DataFrame, hue: Hue) -> list[str]:
+def _hue_keys(frame: pd.DataFrame, hue: Hue, values: Collection[str] = VALUE_COLUMNS) -> list[str]:
+    """The keys that tell the curves apart: ``hue``, or every column but ``values`` and the
+    quantile columns."""
     if hue is None:
         return [
             str(c)
             for c in frame.columns
-            if c not in VALUE_COLUMNS and not QUANTILE_COLUMN.fullmatch(str(c))
+            if c not in values and not QUANTILE_COLUMN.fullmatch(str(c))
         ]
     keys = [hue] if isinstance(hue, str) else list(hue)
     missing = [k for k in keys if k not in frame.columns]
