@@ -24,12 +24,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adagrad_lab import analysis, plots
 from adagrad_lab.report import landscapes, learning, reading, render, statistics
 from adagrad_lab.report.compare import _compared, _hue, _keep_groups, _n, _size
 from adagrad_lab.report.html import _page, _summary
 from adagrad_lab.sweep.report_keys import REPORT_FORMATS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 INDEX = "index.html"
 
@@ -77,20 +82,25 @@ def write_report(
     per_panel = f", one panel per {word}" if facet else ""
     value = learning.value_of(traj)  # f - f* for a learning problem
     f = "f - f*" if value == "gap" else "f"
+
+    def curves_figure(frame: pd.DataFrame, value: str, title: str) -> Figure:
+        """Median curves of ``value`` per compared group, as the convergence figure draws."""
+        return plots.convergence(
+            frame,
+            hue=chosen.hue,
+            value=value,
+            facet=facet,
+            logx=True,
+            scale_by=chosen.scale_by,
+            figsize=None if facet else _size(frame),
+            title=f"{title}{f' per {word}' if facet else ''}{chosen.title}",
+            subtitle=what,
+        )
+
     if hist is not None:
         curves = analysis.convergence((chosen.trajectories, hist), by=chosen.by_step, value=value)
         save(
-            plots.convergence(
-                curves,
-                hue=chosen.hue,
-                value=value,
-                facet=facet,
-                logx=True,
-                scale_by=chosen.scale_by,
-                figsize=None if facet else _size(curves),
-                title=f"Convergence{f' per {word}' if facet else ''}{chosen.title}",
-                subtitle=what,
-            ),
+            curves_figure(curves, value, "Convergence"),
             "convergence",
             f"Convergence: median {f} across seeds per iteration, 25-75% band"
             + per_panel
@@ -101,17 +111,7 @@ def write_report(
             shown, label, caption = extra.drawn(traj)
             drawn = learning.curves(res, chosen.trajectories, iters, extra, chosen.by_step, shown)
             save(
-                plots.convergence(
-                    drawn,
-                    hue=chosen.hue,
-                    value=label,
-                    facet=facet,
-                    logx=True,
-                    scale_by=chosen.scale_by,
-                    figsize=None if facet else _size(drawn),
-                    title=f"{extra.title}{f' per {word}' if facet else ''}{chosen.title}",
-                    subtitle=what,
-                ),
+                curves_figure(drawn, label, extra.title),
                 extra.column,
                 caption + per_panel + chosen.caption,
             )
