@@ -17,6 +17,7 @@ from adagrad_lab.data import optimum
 from adagrad_lab.data.problem import Dataset, DataSpec, build, pack
 from adagrad_lab.data.sources import DataError
 from adagrad_lab.sweep.plan import ConfigError
+from adagrad_lab.sweep.values import _is_number
 
 LEARNING_KEYS = tuple(k for k in SETTINGS if k != "log10_condition")
 # the problem's grid axes: (table column, config key)
@@ -168,7 +169,7 @@ def _batch_sizes(value: object, n_train: int) -> list[float]:
 def _nonnegative(key: str, value: object) -> list[float]:
     values = [0.0 if v is None else v for v in _values(value)]
     for v in values:
-        if not _is_real(v) or not math.isfinite(v) or v < 0:
+        if not _is_number(v) or not math.isfinite(v) or v < 0:
             raise ConfigError(key, f"must be finite numbers >= 0 (got {v!r})")
     return _nonempty(key, [float(v) for v in values])
 
@@ -180,7 +181,7 @@ def _nonempty(key: str, values: list[float]) -> list[float]:
 
 
 def _number(key: str, value: object) -> float:
-    if not _is_real(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+    if not _is_number(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
         raise ConfigError(key, f"must be a finite number (got {value!r})")
     return float(value)  # type: ignore[arg-type]
 
@@ -191,7 +192,3 @@ def _count(key: str, value: object, low: int, high: int | None = None) -> int:
     if high is not None and value > high:
         raise ConfigError(key, f"must be at most {high} (got {value})")
     return value
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

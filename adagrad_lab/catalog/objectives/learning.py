@@ -20,9 +20,11 @@ sample order, so a batch of all n samples gives the full-batch bits.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
+from adagrad_lab.catalog.records import Objective
 from adagrad_lab.jit import counter
 from adagrad_lab.jit.tools import JitFn, jit
 
@@ -326,3 +328,19 @@ SETTINGS = {
     "replacement": False,
     "l2": 0.0,
 }
+
+
+def learning_objective(name: str, loss: JitFn, summary: str, **settings: Any) -> Objective:
+    """The record of a learning problem whose per-sample loss is ``loss(z, y)``; ``settings``
+    replace `SETTINGS`' defaults (logistic regression's l2)."""
+    return Objective(
+        name,
+        no_block,
+        (-1.0, 1.0),
+        unknown,
+        unknown_point,
+        summary=summary,
+        settings={**SETTINGS, **settings},
+        evaluate_data=make_data_evaluate(loss),
+        value_data=make_data_value(loss),
+    )

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import math
 
-from adagrad_lab.catalog.objectives.learning import (
-    SETTINGS,
-    make_data_evaluate,
-    make_data_value,
-    no_block,
-    unknown,
-    unknown_point,
-)
-from adagrad_lab.catalog.records import Objective
+from adagrad_lab.catalog.objectives.learning import learning_objective
 from adagrad_lab.jit.tools import jit
 
 
@@ -24,14 +16,9 @@ def loss(z, y):
     return value, -y / (1.0 + math.exp(m))
 
 
-RECORD = Objective(
+RECORD = learning_objective(
     "logistic",
-    no_block,
-    (-1.0, 1.0),
-    unknown,
-    unknown_point,
-    summary="mean log(1 + exp(-y a.w)) + l2/2 ||w||^2 on data, labels -1/+1",
-    settings={**SETTINGS, "l2": 1e-3},
-    evaluate_data=make_data_evaluate(loss),
-    value_data=make_data_value(loss),
+    loss,
+    "mean log(1 + exp(-y a.w)) + l2/2 ||w||^2 on data, labels -1/+1",
+    l2=1e-3,
 )
