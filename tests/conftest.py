@@ -36,6 +36,8 @@ class CompileTimer(event.Listener):
     def __init__(self) -> None:
         self.depth, self.seconds, self.started = 0, 0.0, 0.0
         self.kernels: list[str] = []
+        self.test = ""  # the test running now, to which a compile is charged
+        self.by_test: dict[str, float] = {}
 
     def on_start(self, ev: event.Event) -> None:
         if self.depth == 0:
@@ -48,19 +50,36 @@ class CompileTimer(event.Listener):
     def on_end(self, ev: event.Event) -> None:
         self.depth -= 1
         if self.depth == 0:
-            self.seconds += time.perf_counter() - self.started
+            spent = time.perf_counter() - self.started
+            self.seconds += spent
+            self.by_test[self.test] = self.by_test.get(self.test, 0.0) + spent
 
 
+TOP_COMPILERS = 10  # the tests that compiled most, named in the summary
 COMPILING = CompileTimer()
 event.register("numba:compile", COMPILING)
 COMPILE_KEY = "numba_compile"
 WORKERS_KEY = pytest.StashKey[list]()
 
 
+def _mine() -> dict:
+    timer = COMPILING
+    return {"seconds": timer.seconds, "kernels": timer.kernels, "by_test": timer.by_test}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    COMPILING.test = item.nodeid
+    try:
+        return (yield)
+    finally:
+        COMPILING.test = ""
+
+
 def pytest_sessionfinish(session):
     output = getattr(session.config, "workeroutput", None)  # set on an xdist worker only
     if output is not None:
-        output[COMPILE_KEY] = {"seconds": COMPILING.seconds, "kernels": COMPILING.kernels}
+        output[COMPILE_KEY] = _mine()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -71,9 +90,7 @@ def pytest_testnodedown(node, error):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    parts = config.stash.get(WORKERS_KEY, []) or [
-        {"seconds": COMPILING.seconds, "kernels": COMPILING.kernels}
-    ]
+    parts = config.stash.get(WORKERS_KEY, []) or [_mine()]
     seconds = sum(p["seconds"] for p in parts)
     kernels = [k for p in parts for k in set(p["kernels"])]
     twice = sorted({k for k in kernels if kernels.count(k) > 1})
@@ -82,6 +99,13 @@ def pytest_terminal_summary(terminalreporter, config):
         f"{len(set(kernels))} kernel variants, {len(twice)} of them in more than one "
         "process (runs in subprocesses not counted)"
     )
+    charged: dict[str, float] = {}
+    for part in parts:
+        for test, spent in part.get("by_test", {}).items():
+            charged[test] = charged.get(test, 0.0) + spent
+    top = sorted(charged.items(), key=lambda kv: -kv[1])[:TOP_COMPILERS]
+    for test, spent in top:
+        terminalreporter.write_line(f"  {spent:6.1f} s compiling  {test or '(collection)'}")
 
 
 @pytest.fixture

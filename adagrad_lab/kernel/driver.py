@@ -41,6 +41,7 @@ from adagrad_lab.catalog.objectives.learning import (
 from adagrad_lab.catalog.optimizers import adagrad
 from adagrad_lab.jit import fp_control
 from adagrad_lab.jit.arithmetic import EXACT, FASTMATH_FLAGS, Arithmetic
+from adagrad_lab.jit.compile_once import compile_once
 from adagrad_lab.jit.fp_control import FLUSH_SUBNORMALS_BITS
 from adagrad_lab.jit.tools import JitFn
 from adagrad_lab.kernel.steps import (
@@ -374,7 +375,7 @@ def advance(
         run = builtin_kernel(objective_by_code(code).name, optimizer, arithmetic.fastmath)
     else:
         run = kernel(optimizer)
-    run(
+    args = (
         np.zeros(1, dt) if params is None else np.ascontiguousarray(params, dt),
         np.zeros(1, np.int64) if iparams is None else np.ascontiguousarray(iparams, np.int64),
         np.ascontiguousarray(x0, dt),
@@ -401,4 +402,7 @@ def advance(
         out["x_avg"],
         progress,
     )
+    if kernel is None:  # a cached variant: parallel processes compile it once
+        compile_once(run, args)
+    run(*args)
     return out
