@@ -327,6 +327,49 @@ def test_the_best_step_size_is_admissible_values_below_the_floor_tie_and_robust_
     assert floorless["step_size"].tolist() == [0.1, 0.1]  # median 0 beats 1e-50
 
 
+# recorded at 0, 1, 2, 4, 8 (a log schedule); step 1.0's trajectory 2 diverges at
+# iteration 3, between two records, so its last row at or before 3 is a finite 1e-4
+SPARSE = _trajectories(
+    [
+        (0, 0.1, "max_iter", NA, 0.01, 0.01),
+        (1, 0.1, "max_iter", NA, 0.02, 0.02),
+        (2, 1.0, "diverged", 3, INF, 1e-4),
+        (3, 1.0, "max_iter", NA, 1e-6, 1e-6),
+        (4, 1.0, "max_iter", NA, 1e-6, 1e-6),
+    ]
+)
+SPARSE_HISTORY = pd.DataFrame(
+    [
+        (t, i, f)
+        for t, fs in {
+            0: [1, 0.5, 0.25, 0.1, 0.01],
+            1: [2, 1, 0.5, 0.2, 0.02],
+            2: [1, 1e-3, 1e-4],
+            3: [1, 1e-3, 1e-4, 1e-5, 1e-6],
+            4: [1, 1e-3, 2e-4, 1e-5, 1e-6],
+        }.items()
+        for i, f in zip((0, 1, 2, 4, 8), fs, strict=False)
+    ],
+    columns=["trajectory", "iter", "f"],
+)
+
+
+def test_the_best_step_at_a_budget_counts_a_divergence_between_two_records():
+    data = (SPARSE, SPARSE_HISTORY)
+    columns = ["step_size", "median", "diverged"]
+    # at 3: step 0.1 has 0.25 and 0.5 (median 0.375); step 1.0 has +inf (diverged at 3),
+    # 1e-4 and 2e-4: median 2e-4, a third diverged, so it is not admissible
+    strict = analysis.best_step_size(data, by=[], budget=3)
+    assert strict[columns].values.tolist() == [[0.1, 0.375, 0.0]]
+    lax = analysis.best_step_size(data, by=[], budget=3, max_diverged=0.5)
+    assert lax[columns].values.tolist() == [[1.0, 2e-4, pytest.approx(1 / 3)]]
+    # at 2 nothing has diverged yet: step 1.0's 1e-4, 1e-4, 2e-4 (median 1e-4) wins
+    early = analysis.best_step_size(data, by=[], budget=2)
+    assert early[columns].values.tolist() == [[1.0, 1e-4, 0.0]]
+    tuned = analysis.at_best_step_size(data, by=[], budget=3)
+    assert tuned["trajectory"].tolist() == [0, 1]
+
+
 RUNTIME = _trajectories(
     [
         (0, 0.1, "converged", NA, 0.05, 0.05),

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from adagrad_lab.analysis.budget import _values_at
+from adagrad_lab.analysis.expected import run_lengths
 from adagrad_lab.analysis.positions import _Rows, _rows
 from adagrad_lab.analysis.values import (
     FLOOR,
@@ -33,10 +35,10 @@ from adagrad_lab.analysis.values import (
     _outcomes,
     _per_group,
     _trajectories,
-    _values,
     column_quantiles,
     default_by,
 )
+from adagrad_lab.store.results import Results
 
 
 def convergence(
@@ -138,9 +140,11 @@ def best_step_size(
     median wins, medians ``<= floor`` tying (0 and 1e-49 are both "solved"); ties
     go to the more robust step: fewer diverged, then the lower median iterations
     to the target (never reached: +inf), then the smaller step. The value at the
-    budget is the last recorded one at or before it. Columns: the group keys,
-    ``step_size`` (NaN: no admissible step), ``median``, ``diverged`` (its fraction
-    diverged; with no admissible step, the least of any step) and ``iters``.
+    budget is `fixed_budget`'s: the last recorded one at or before it, the final one
+    once the run ended, +inf from the divergence on (between two records too).
+    Columns: the group keys, ``step_size`` (NaN: no admissible step), ``median``,
+    ``diverged`` (its fraction diverged; with no admissible step, the least of any
+    step) and ``iters``.
 
     >>> best_step_size(res, by=["objective", "optimizer"], budget=100)  # doctest: +SKIP
     """
@@ -178,17 +182,25 @@ def _at_budget(
     data: Data, traj: pd.DataFrame, keys: list[str], budget: int | None, value: str
 ) -> pd.DataFrame:
     """Per trajectory: its keys, step size, ``v`` (its value at ``budget``, +inf once diverged)
-    and ``hit`` (the iterations it took to its target by then; never: +inf)."""
+    and ``hit`` (the iterations it took to its target by then; never: +inf). A trajectory
+    with no record at or before the budget (and still running) is left out."""
     hit = traj["iters_to_target"] if "iters_to_target" in traj else pd.Series(np.nan, traj.index)
     hits = hit.astype("Float64").fillna(np.inf).to_numpy(np.float64)
     if budget is None:
         out = _outcomes(traj, value).rename(columns={"final": "v"})
         return out.assign(hit=hits)
     hist = _history(data, ["trajectory", "iter", "f"], [("iter", "<=", budget)])
-    reached = traj.assign(hit=np.where(hits <= budget, hits, np.inf))
-    h = _values(reached, hist, value, [*keys, "step_size", "hit"])
-    at: pd.DataFrame = h.sort_values("iter").groupby(_keys(h), observed=True).tail(1)
-    return at
+    # fixed_budget's value at k: +inf once diverged, even between two records
+    if isinstance(data, Results):
+        lengths = run_lengths(data)
+    else:
+        known = traj if "iters_to_target" in traj else traj.assign(iters_to_target=hit)
+        lengths = run_lengths((known, _history(data, ["trajectory", "iter", "f"])))
+    at = _values_at(traj, hist, np.array([budget]), value, False, lengths.to_numpy())[:, 0]
+    columns = list(dict.fromkeys([*_keys(traj), *keys, "step_size"]))
+    frame = traj[columns].assign(v=at, hit=np.where(hits <= budget, hits, np.inf))
+    known_at: pd.DataFrame = frame[~np.isnan(at)]  # no record at or before the budget
+    return known_at
 
 
 def at_best_step_size(
