@@ -143,6 +143,30 @@ def test_describe_run_says_objective_dimension_condition_iterations_seeds_target
     assert plots.describe_run(_trajectories()) == "ellipsoid, d = 2, condition 1e6; 3 seeds"
 
 
+def test_describe_run_names_the_batch_sizes_of_an_axis():
+    # objective.batch_size=[null,16]: the grid's batch_size column (0: the full batch)
+    config = {
+        "objective": {
+            "name": "least_squares",
+            "dim": None,
+            "log10_condition": 2.0,
+            "data": "synthetic",
+            "batch_size": [None, 16],
+        },
+        "sweep": {"seeds": 2, "n_iter": 100, "target": None},
+    }
+    frame = _trajectories("least_squares", seeds=4, batch_size=[0.0, 16.0, 0.0, 16.0])
+    line = "least_squares, d = 2, condition 100, data synthetic, batch full, 16; 100 iterations"
+    assert plots.describe_run(frame, [config]) == f"{line}, 4 seeds"
+    # without the column, from the config's list
+    assert plots.describe_run(frame.drop(columns="batch_size"), [config]) == f"{line}, 4 seeds"
+    # the full batch alone is not mentioned
+    full = _trajectories("least_squares", seeds=1, batch_size=0.0)
+    assert plots.describe_run(full, [config]) == (
+        "least_squares, d = 2, condition 100, data synthetic; 100 iterations, 1 seed"
+    )
+
+
 def test_every_figure_takes_a_subtitle_under_its_title():
     curves = _curves({"optimizer": ["adagrad", "gd"]})
     fig = plots.convergence(curves, title="Convergence", subtitle="sphere, d = 2; 3 seeds")

@@ -242,7 +242,8 @@ def describe_run(trajectories: pd.DataFrame, configs: Config | Sequence[Config] 
 
     The objective, its dimension, its condition number or data set (where its
     record has one), the iterations, the seeds and the target, e.g.
-    "ellipsoid, d = 2, condition 1e6; 1000 iterations, 100 seeds, target f <= 1e-8".
+    "ellipsoid, d = 2, condition 1e6; 1000 iterations, 100 seeds, target f <= 1e-8"
+    (a learning problem's target is on f - f*: "target f - f* <= 1e-8").
     Read from the ``trajectories`` frame (objective, dim, seed and swept
     ``objective.*`` columns) and the resolved ``configs`` of its runs (one, or one
     per job; what differs between them is listed, comma-separated); a part with
@@ -264,7 +265,11 @@ def describe_run(trajectories: pd.DataFrame, configs: Config | Sequence[Config] 
             continue
         if key == "log10_condition" and data and "synthetic" not in data:
             continue  # a data set's conditioning is its own, not the synthetic knob
-        found = _values_of(trajectories, f"objective.{key}", cfgs, ("objective", key))
+        found = (
+            _batch_sizes(trajectories, cfgs)
+            if key == "batch_size"
+            else _values_of(trajectories, f"objective.{key}", cfgs, ("objective", key))
+        )
         if not found:
             found = sorted({r.settings[key] for r in records if r.settings.get(key) is not None})
         if found and key == "log10_condition":
@@ -280,8 +285,20 @@ def describe_run(trajectories: pd.DataFrame, configs: Config | Sequence[Config] 
         run.append(f"{n} seed{'' if n == 1 else 's'}")
     targets = _values_of(trajectories, "", cfgs, ("sweep", "target"))
     if targets:
-        run.append("target f <= " + ", ".join(_short(float(t)) for t in targets))
+        run.append(describe_target([str(n) for n in names], targets))
     return "; ".join(", ".join(part) for part in (problem, run) if part)
+
+
+def describe_target(objectives: Sequence[str], targets: Sequence[float]) -> str:
+    """'target f <= 1e-8', or 'target f - f* <= 1e-8' where every objective is a learning
+    problem: there the kernel and the analysis measure the target from its solved f*."""
+    learning = [OBJECTIVES[n].evaluate_data is not None for n in objectives if n in OBJECTIVES]
+    value = "f"
+    if learning and all(learning):
+        value = "f - f*"
+    elif any(learning):
+        value = "f (f - f* for learning problems)"
+    return f"target {value} <= " + ", ".join(_short(float(t)) for t in targets)
 
 
 def _values_of(
@@ -296,6 +313,18 @@ def _values_of(
     )
     found = {v for v in values if v is not None}
     return sorted(found, key=lambda v: (str(type(v)), v))
+
+
+def _batch_sizes(frame: pd.DataFrame, configs: list[Config]) -> list[Any]:
+    """The batch sizes run, from the grid's ``batch_size`` column (0: the full batch, written
+    "full" beside minibatches, left out alone) or the configs (a list there is an axis)."""
+    if "batch_size" in frame.columns:
+        sizes = sorted({int(b) for b in frame["batch_size"].dropna()})
+    else:
+        given = [(c.get("objective") or {}).get("batch_size") for c in configs]
+        listed = [b for g in given for b in (g if isinstance(g, list | tuple) else [g])]
+        sizes = sorted({0 if b is None else int(b) for b in listed})
+    return [] if sizes in ([], [0]) else ["full" if b == 0 else b for b in sizes]
 
 
 def _short(value: float) -> str:
