@@ -6,6 +6,7 @@ Composition (Hydra's compose API, as the CLI composes them), and dry runs: no st
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -72,7 +73,13 @@ def test_an_experiment_that_sweeps_is_a_multirun_by_itself(compose_with_hydra, n
 
 @pytest.mark.parametrize(
     ("name", "jobs"),
-    [("lr_sensitivity", 6), ("conventions", 24), ("sparse_logistic", 3), ("real_data", 10)],
+    [
+        ("lr_sensitivity", 6),
+        ("conventions", 24),
+        ("sparse_logistic", 3),
+        ("real_data", 10),
+        ("b0_robustness", 2),
+    ],
 )
 def test_a_multirun_experiment_runs_all_its_jobs_without_dash_m(tmp_path, name, jobs):
     # a dry run: every job composes and prints its size, nothing is computed or kept
@@ -123,3 +130,41 @@ def test_real_data_runs_the_four_conventions_and_adam_on_two_datasets(compose_wi
     assert set(axes["optimizer"]) == conventions | {"adam"}
     job = compose_with_hydra(["experiment=real_data", "objective=logistic", "optimizer=adam"])
     assert job.objective.standardize and job.objective.intercept and job.record.test
+
+
+def _resolved(job, key: str) -> np.ndarray:
+    """An optimizer hyperparameter of a composed job, interpolations resolved, as an array."""
+    value = OmegaConf.to_container(job.optimizer, resolve=True)[key]
+    return np.asarray(value, dtype=np.float64).reshape(-1)
+
+
+def test_b0_robustness_pairs_each_rule_with_its_own_axis(compose_with_hydra, tmp_path):
+    # one sweep axis, a group whose options each set the rule and its axis: 2 jobs, not 2 x 2
+    cfg = compose_with_hydra(["experiment=b0_robustness"])
+    assert _axes(cfg) == {"experiment/b0_rule": ["adagrad_norm", "gd"]}
+    norm = compose_with_hydra(["experiment=b0_robustness", "experiment/b0_rule=adagrad_norm"])
+    gd = compose_with_hydra(["experiment=b0_robustness", "experiment/b0_rule=gd"])
+    assert norm.optimizer.name == "adagrad_norm" and gd.optimizer.name == "gd"
+    for job in (norm, gd):
+        assert job.objective.name == "least_squares" and job.objective.data == "synthetic"
+        assert list(job.objective.batch_size) == [None, 16]  # full batch and minibatches, one job
+        assert job.sweep.seeds == 10
+    # AdaGrad-Norm: eta = 1 fixed, b0^2 log-spaced over at least 8 decades
+    eta = _resolved(norm, "step_size")
+    assert eta.tolist() == [1.0]
+    b0_squared = _resolved(norm, "initial_accumulator")
+    ratios = b0_squared[1:] / b0_squared[:-1]
+    assert np.allclose(ratios, ratios[0]) and ratios[0] > 1
+    assert np.log10(b0_squared[-1] / b0_squared[0]) >= 8
+    # gradient descent: the step eta / b0 at every b0 of that grid, nothing else
+    steps = np.sort(_resolved(gd, "step_size"))
+    assert len(steps) == len(b0_squared)
+    assert np.allclose(steps, np.sort(1.0 / np.sqrt(b0_squared)), rtol=1e-12)
+    assert "initial_accumulator" not in gd.optimizer
+    # the multirun's jobs, as the sweeper launches them: each rule once, 17 x 2 x 10 each
+    done = run_cli(["experiment=b0_robustness", "run.dry_run=true"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    launched = re.findall(r"#\d+ : (.*)", done.stdout + done.stderr)
+    rules = sorted(re.search(r"experiment/b0_rule=(\w+)", job).group(1) for job in launched)
+    assert rules == ["adagrad_norm", "gd"]
+    assert done.stdout.count(f"dry run: {17 * 2 * 10} trajectories") == 2
