@@ -965,7 +965,8 @@ def test_reused_outputs_with_a_chunked_plan(capsys):
 BENCH = Path(workloads.__file__).parent
 ORDER = (
     "workloads", "plans", "agree", "numpy_base", "numpy_adagrad", "numpy_moments", "numpy_rules",
-    "c_peer", "baselines", "measure", "end_to_end", "learning",
+    "c_peer", "baselines", "measure", "end_to_end", "counter_batches", "learning_numpy",
+    "learning_torch", "learning",
     "startup", "report_time", "overview", "command",
 )  # fmt: skip
 

@@ -9,6 +9,12 @@ NumPy on the same data, shapes and iterations, with the ratios measured in the s
 - L3: sparse logistic regression, 10,000 x 1,000 at 1% density, batches of 32 without
   replacement, 4,096 trajectories, each with its own batches; the NumPy baseline gathers
   each trajectory's batch rows from the CSR arrays and scatters the gradient with bincount.
+
+Every baseline trains on the kernel's inputs and batches (`learning_numpy`); beside
+NumPy, PyTorch runs one trajectory's step vectorized by ``torch.func.vmap``
+(`learning_torch`) when torch is installed (the ``peers`` extra), and the table says
+how far each baseline's final f is from the kernel's. For L3 the host-side batch
+generator is also timed alone: every minibatch baseline's time includes it.
 """
 
 from __future__ import annotations
@@ -19,17 +25,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 
-from adagrad_lab.data.matrix import Csr, as_dense
-from adagrad_lab.data.problem import Dataset, DataSpec, build
+from adagrad_lab.data.problem import DataSpec, build
 from adagrad_lab.run.provenance import cpu_model
 
-from .measure import make_inputs, time_kernel
+from .learning_numpy import Problem, batches_alone, matmuls, numpy_full, numpy_sparse, objective
+from .learning_numpy import problem as make_problem
+from .learning_torch import load_torch, torch_full, torch_sparse
+from .measure import make_inputs, run_kernel
 from .plans import plan_warm_up, plan_workload
+from .workloads import Inputs
 
 Array = np.ndarray[Any, Any]
 STEP, EPS, ACCUMULATOR = 0.1, 1e-8, 0.0
+# the table's baseline columns and their widths; "-" where a case has none
+COLUMNS = (("numpy loop", 17), ("torch vmap", 17), ("matmul", 16), ("batches", 16))
+FINAL = ("numpy loop", "torch vmap")  # the baselines that return final points
 
 
 @dataclass(frozen=True)
@@ -74,109 +87,79 @@ def _scaled(case: Case, scale: float) -> Case:
     return Case(case.name, case.kind, case.data, n, case.n_iter, case.batch)
 
 
-def _kernel(case: Case) -> tuple[Callable[[], object], Array]:
-    """The kernel as the command runs the case (the bench's one kernel call), and x0."""
+def _kernel(case: Case) -> tuple[Callable[[], dict[str, Array]], Inputs]:
+    """The kernel as the command runs the case (the bench's one kernel call), and its inputs."""
     w, _ = plan_warm_up(plan_workload(case.name, case.overrides()))
     inputs = make_inputs(w, w.n)
-    return (lambda: time_kernel(w, inputs)), inputs.x0
+    return (lambda: run_kernel(w, inputs)), inputs
 
 
-def _slopes(kind: str, z: Array, y: Array) -> Array:
-    slopes: Array = z - y if kind == "least_squares" else -y / (1.0 + np.exp(y * z))
-    return slopes
+def baselines(case: Case, p: Problem, torch: Any) -> dict[str, Callable[[], Array]]:
+    """The case's baselines by column name (torch's only when it imports)."""
+    if case.batch:
+        found = {"numpy loop": numpy_sparse(p), "batches": batches_alone(p)}
+        found |= {"torch vmap": torch_sparse(torch, p)} if torch is not None else {}
+    else:
+        found = {"numpy loop": numpy_full(p), "matmul": matmuls(p)}
+        found |= {"torch vmap": torch_full(torch, p)} if torch is not None else {}
+    return found
 
 
-def _numpy_full(case: Case, ds: Dataset, x0: Array) -> Callable[[], Array]:
-    a, y = as_dense(ds.train), ds.y_train[:, None]
-    n = len(y)
-
-    def run() -> Array:
-        w, s = x0.T.copy(), np.full(x0.T.shape, ACCUMULATOR)
-        for _ in range(case.n_iter):
-            g = a.T @ _slopes(case.kind, a @ w, y) / n
-            s += g * g
-            w -= STEP * g / (EPS + np.sqrt(s))
-        return w.T
-
-    return run
-
-
-def _matmuls(case: Case, ds: Dataset, x0: Array) -> Callable[[], Array]:
-    a = as_dense(ds.train)
-    w = np.ascontiguousarray(x0.T)
-
-    def run() -> Array:
-        g: Array = w
-        for _ in range(case.n_iter):
-            g = a.T @ (a @ w)
-        return g
-
-    return run
-
-
-def _numpy_sparse(case: Case, ds: Dataset, x0: Array) -> Callable[[], Array]:
-    a = ds.train
-    assert isinstance(a, Csr)
-    y, (n, d), lanes = ds.y_train, a.shape, len(x0)
-    rng = np.random.default_rng(0)
-
-    def run() -> Array:
-        w, s = x0.T.copy(), np.full(x0.T.shape, ACCUMULATOR)
-        for _ in range(case.n_iter):
-            rows = np.stack([rng.choice(n, case.batch, replace=False) for _ in range(lanes)])
-            counts = np.diff(a.indptr)[rows].ravel()
-            pick = _gather(a.indptr[rows].ravel(), counts)
-            lane = np.repeat(np.repeat(np.arange(lanes), case.batch), counts)
-            owner = np.repeat(np.arange(rows.size), counts)
-            vals, cols = a.values[pick], a.indices[pick]
-            z = np.bincount(owner, vals * w[cols, lane], minlength=rows.size)
-            slope = _slopes(case.kind, z, y[rows.ravel()]) / case.batch
-            g = np.bincount(cols * lanes + lane, vals * slope[owner], minlength=d * lanes)
-            g = g.reshape(d, lanes)
-            s += g * g
-            w -= STEP * g / (EPS + np.sqrt(s))
-        return w.T
-
-    return run
-
-
-def _gather(starts: Array, counts: Array) -> Array:
-    """The indices start_i .. start_i + count_i - 1 of every row, concatenated."""
-    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    picked: Array = np.arange(int(counts.sum())) + offsets
-    return picked
-
-
-def _median_time(fn: Callable[[], object], repeats: int) -> float:
-    times = []
+def _median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """The median seconds of ``repeats`` calls, and the last call's result."""
+    times, result = [], None
     for _ in range(repeats):
         start = time.perf_counter()
-        fn()
+        result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times), result
+
+
+def worst_difference(f_kernel: Array, f_other: Array) -> float:
+    """The largest relative difference |f - f_kernel| / |f_kernel| over trajectories."""
+    return float(np.max(np.abs(f_other - f_kernel) / np.abs(f_kernel)))
+
+
+def row(case: Case, what: str, k: float, times: dict[str, float], skipped: str) -> str:
+    """One table row: the kernel's seconds, each baseline's and its ratio to the kernel's."""
+    cells = []
+    for name, width in COLUMNS:
+        if name in times:
+            cell = f"{times[name]:.3f} ({times[name] / k:.2f}x)"
+        else:
+            cell = "skipped" if name == "torch vmap" and skipped else "-"
+        cells.append(f"{cell:>{width}}")
+    return f"{case.name:<5}{what:<44}{k:>9.3f}{''.join(cells)}"
 
 
 def run_learning(scale: float, repeats: int) -> int:
     """Time every case and print one table: medians and ratios to the kernel."""
-    print(f"learning problems: AdaGrad, medians of {repeats} runs, {cpu_model()}")
-    print(f"{'case':<5}{'problem':<44}{'kernel':>9}{'numpy loop':>12}{'matmul':>9}  ratios")
+    torch, skipped = load_torch()
+    threads = numba.get_num_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    torch_threads = threads if torch else "-"
+    print(f"learning problems: AdaGrad, medians of {repeats} runs, {cpu_model()}; "
+          f"threads: kernel {threads}, torch {torch_threads}, NumPy its BLAS's")  # fmt: skip
+    print("seconds (baseline / kernel); batches: the host-side batch generator alone")
+    header = "".join(f"{name:>{width}}" for name, width in COLUMNS)
+    print(f"{'case':<5}{'problem':<44}{'kernel':>9}{header}  final f vs kernel")
     for case in (_scaled(c, scale) for c in CASES):
         ds = build(case.spec())
-        kernel, x0 = _kernel(case)
-        baselines = (
-            [("numpy loop", _numpy_sparse(case, ds, x0))]
-            if case.batch
-            else [("numpy loop", _numpy_full(case, ds, x0)), ("matmul", _matmuls(case, ds, x0))]
-        )
-        k = _median_time(kernel, repeats)
-        others = {name: _median_time(fn, repeats) for name, fn in baselines}
+        kernel, inputs = _kernel(case)
+        p = make_problem(case.kind, ds, inputs, case.n_iter, case.batch)
+        k, out = _median_time(kernel, repeats)
+        timed = {name: _median_time(fn, repeats) for name, fn in baselines(case, p, torch).items()}
         what = (f"{case.kind} {ds.n_train}x{ds.dim} "
                 f"{'batch ' + str(case.batch) if case.batch else 'full'} "
                 f"{case.trajectories}x{case.n_iter}")  # fmt: skip
-        widths = (("numpy loop", 12), ("matmul", 9))
-        cells = [f"{others.get(n, float('nan')):>{w}.3f}" for n, w in widths]
-        ratios = ", ".join(f"{n} {t / k:.2f}x" for n, t in others.items())
-        row = f"{case.name:<5}{what:<44}{k:>9.3f}{''.join(cells)}"
-        print(f"{row}  {ratios} the kernel's time", flush=True)
-    print("PyTorch (torch.func.vmap): not run here (the peers extra is not installed by default)")
+        times = {name: t for name, (t, _) in timed.items()}
+        diffs = ", ".join(
+            f"{name} {worst_difference(out['f_final'], objective(p, x)):.0e}"
+            for name, (_, x) in timed.items() if name in FINAL
+        )  # fmt: skip
+        print(f"{row(case, what, k, times, skipped)}  {diffs}", flush=True)
+    print("final f vs kernel: the largest relative difference over trajectories")
+    if skipped:
+        print(f"torch vmap {skipped}")
     return 0
