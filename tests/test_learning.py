@@ -410,10 +410,13 @@ def test_the_console_summary_gives_the_distance_to_f_star(make_cfg, tmp_path):
             (traj.step_size == step) & (traj.batch_size == size) & (traj.noise_sigma == sigma)
         ]
         assert row["median_f_minus_f_star"] == pytest.approx(np.median(mine.f_final - mine.f_star))
-    assert summary_heading(tmp_path).startswith("logistic (synthetic, dim 5)")
+    heading = summary_heading(tmp_path)
+    assert heading.startswith("logistic (synthetic, dim 5)")
+    assert heading.endswith("trajectories; target f - f* <= 1e-8")  # what "converged" counts
     sphere = tmp_path / "sphere"
     run(make_cfg([*FAST, "objective=sphere"]), sphere)
     assert "median_f_minus_f_star" not in summary_table(sphere)
+    assert "target" not in summary_heading(sphere)
 
 
 @pytest.mark.parametrize("name", ["breast_cancer", "digits", "wine"])
@@ -424,3 +427,28 @@ def test_every_bundled_classification_gets_its_f_star_unscaled(name):
     assert np.isfinite(f_star) and np.isfinite(x_star).all()
     _, g = gradient("logistic", as_dense(ds.train), ds.y_train, x_star, 1e-3, True)
     assert np.linalg.norm(g) < 1e-6  # raw wine's features reach 1,680: rounding floors g
+
+
+@pytest.mark.parametrize("stop", [False, True])
+def test_a_learning_target_is_on_f_minus_f_star(make_cfg, tmp_path, stop):
+    base = [*FAST, "objective=least_squares", "optimizer=gd", "objective.n_samples=50"]
+    base += ["objective.n_features=5", "objective.l2=[0,0.1]", "optimizer.step_size=[0.05,0.5]"]
+    base += ["sweep.n_iter=60", "sweep.target=1e-3", "record.schedule=every"]
+    run(make_cfg([*base, f"sweep.stop_at_target={str(stop).lower()}"]), tmp_path)
+    traj, hist = read_trajectories(tmp_path), read_history(tmp_path)
+    # f* > target at both l2 values (f <= target is never met) and differs between them
+    stars = traj.groupby("objective_l2")["f_star"].first()
+    assert len(set(stars)) == 2 and (stars > 1e-3).all()
+    hits = 0
+    for t, rows in hist.groupby("trajectory"):
+        me = traj[traj["trajectory"] == t].iloc[0]
+        gap = rows["f"].to_numpy() - me["f_star"]
+        reached = rows["iter"].to_numpy()[gap <= 1e-3]
+        want = int(reached[0]) if len(reached) else None
+        got = None if pd.isna(me["iters_to_target"]) else int(me["iters_to_target"])
+        assert got == want, (t, got, want)
+        assert (me["status"] == "converged") == (want is not None)
+        if stop and want is not None:
+            assert rows["iter"].max() == want  # stopped there
+        hits += want is not None
+    assert 0 < hits < len(traj)  # the small step misses the target in 60 iterations

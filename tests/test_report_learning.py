@@ -89,7 +89,8 @@ def test_the_header_names_the_data_set_as_the_manifest_holds_it(runs):
     assert line in head
     # what was run: the data set, not the synthetic data's condition knob (1 by default)
     assert (
-        '<p id="what">logistic, d = 30, data sklearn:breast_cancer, batch 32; 20 iterations' in head
+        '<p id="what">logistic, d = 30, data sklearn:breast_cancer, batch 32; 20 iterations, '
+        "3 seeds, target f - f* &lt;= 1e-8</p>" in head
     )
     assert data["n_train"] + data["n_test"] == 569  # scikit-learn's breast_cancer
 
@@ -175,3 +176,14 @@ def test_the_polyak_average_is_drawn_as_recorded_where_an_optimum_is_unknown():
     value, label, caption = average.drawn(known.assign(f_star=[0.1, np.nan]))
     assert (value, label) == ("f", "f(Polyak average)")
     assert caption.startswith("f at the Polyak average") and "not known" in caption
+
+
+def test_a_learning_problems_target_is_named_on_the_gap():
+    assert plots.describe_target(["logistic"], [1e-8]) == "target f - f* <= 1e-8"
+    assert plots.describe_target(["least_squares"], [1e-3, 1e-6]) == "target f - f* <= 0.001, 1e-6"
+    assert plots.describe_target(["sphere"], [1e-8]) == "target f <= 1e-8"
+    mixed = plots.describe_target(["sphere", "logistic"], [1e-8])
+    assert mixed == "target f (f - f* for learning problems) <= 1e-8"
+    traj = pd.DataFrame({"objective": ["least_squares"], "dim": [5], "seed": [0]})
+    line = plots.describe_run(traj, {"sweep": {"n_iter": 10, "target": 1e-4}})
+    assert line.endswith("; 10 iterations, 1 seed, target f - f* <= 0.0001"), line

@@ -34,6 +34,8 @@ from adagrad_lab.catalog import (
 )
 from adagrad_lab.catalog.objectives.learning import (
     AVERAGE_SLOT,
+    FSTAR,
+    OPTIMUM,
     REGRET_SLOT,
     no_data,
     no_value,
@@ -196,6 +198,14 @@ def _advance(
         RS = np.zeros(b, dt)
         RG = np.zeros(b, dt)
         FA = np.empty(b, dt)
+        # what the target is measured from: a learning problem's f* (its l2 value's; 0 if
+        # unsolved or without an optimum row), so its target is on f - f*; 0 for a test
+        # function, whose F - 0.0 is F
+        FS = np.zeros(b, dt)
+        if DATA and has_target and HB.shape[0] > N_HP + OPTIMUM:
+            for j in range(b):
+                fs = params[iparams[FSTAR] + np.int64(HB[N_HP + OPTIMUM, j])]
+                FS[j] = fs if math.isfinite(fs) else 0.0
         for i in range(d):
             for j in range(b):
                 X[i, j] = x0[j0 + j, i]
@@ -226,7 +236,7 @@ def _advance(
                 if DATA:
                     record_extra(he_rows, r, RG, FA, slot_r, slot_a)
                 r += 1
-            n_bad, n_hit = scan(F, FB, HIT, LIVE, k, target, has_target, exact)
+            n_bad, n_hit = scan(F, FB, HIT, LIVE, k, target, has_target, exact, FS)
             if n_bad > 0 or (stop_at_target and n_hit > 0) or k == n_iter:
                 n_live = retire(X, F, FB, HIT, LIVE, k, n_iter, n_live, j0, stop_at_target, finals)
             if n_live == 0 or k == n_iter:

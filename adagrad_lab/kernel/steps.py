@@ -77,14 +77,16 @@ def make_fused_pass(term: JitFn, constant: JitFn, elem: JitFn) -> JitFn:
 
 
 @njit(inline="always")
-def scan(F, FB, HIT, LIVE, k, target, has_target, exact):
+def scan(F, FB, HIT, LIVE, k, target, has_target, exact, FS):
     """Vectorizable pass over the lanes after evaluating iteration k.
 
     Updates each lane's best value and first target hit, and counts live lanes
     whose value just became non-finite (n_bad) or just reached the target
     (n_hit). Objectives return a non-finite value at a non-finite point, so
     the value alone tells divergence. Only an ``exact`` F (the objective, not a
-    sampled batch's value) counts towards the best value and the target.
+    sampled batch's value) counts towards the best value and the target. A lane
+    reaches the target when F - FS <= target: FS is its f* on a learning problem
+    (the gap f - f*, as the history gives it) and 0 elsewhere (F - 0.0 is F).
     """
     b = F.shape[0]
     n_bad = 0
@@ -95,7 +97,7 @@ def scan(F, FB, HIT, LIVE, k, target, has_target, exact):
         FB[j] = fj if (exact and fj < FB[j] and fj > -np.inf) else FB[j]
     if has_target and exact:
         for j in range(b):
-            if F[j] <= target and HIT[j] < 0:
+            if F[j] - FS[j] <= target and HIT[j] < 0:
                 HIT[j] = k
                 n_hit += 1
     return n_bad, n_hit

@@ -76,6 +76,7 @@ if TYPE_CHECKING:
         VALUE_COLUMNS,
         VALUE_LABELS,
         describe_run,
+        describe_target,
         display_name,
     )
     from adagrad_lab.plots.landscape import (
@@ -126,6 +127,7 @@ _HOMES = {
     "VALUE_COLUMNS": "labels",
     "VALUE_LABELS": "labels",
     "describe_run": "labels",
+    "describe_target": "labels",
     "display_name": "labels",
     "contour": "landscape",
     "paths_from_history": "landscape",
@@ -193,6 +195,7 @@ __all__ = [
     "contour",
     "convergence",
     "describe_run",
+    "describe_target",
     "display_name",
     "fixed_budget",
     "heatmap",

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from adagrad_lab.plots.labels import display_name
+from adagrad_lab.plots.labels import describe_target, display_name
 from adagrad_lab.store import parquet as storage
 
 
@@ -79,16 +79,21 @@ def summary_text(run_dir: Path) -> str:
 
 def summary_heading(run_dir: Path) -> str:
     """'ellipsoid (dim 2), AdaGrad: 100 seeds, 1000 iterations, 1300 trajectories', the
-    optimizer by its display name."""
+    optimizer by its display name; a learning problem's adds what its target bounds
+    ('; target f - f* <= 1e-8'), the gap its converged share and iterations count."""
     config = storage.read_metadata(run_dir)["config"]
     traj = storage.read_trajectories(run_dir, columns=["trajectory", "seed", "dim"])
     objective, optimizer = config["objective"], config["optimizer"]
     dim = int(traj["dim"].iloc[0]) if len(traj) else objective["dim"]
     data = f"{objective['data']}, " if objective.get("data") else ""  # a learning problem's
+    target = config["sweep"].get("target")
+    gap = (
+        f"; {describe_target([objective['name']], [target])}" if data and target is not None else ""
+    )
     return (
         f"{objective['name']} ({data}dim {dim}), {display_name(optimizer['name'])}: "
         f"{count(traj['seed'].nunique(), 'seed')}, "
-        f"{count(config['sweep']['n_iter'], 'iteration')}, {count(len(traj), 'trajectory')}"
+        f"{count(config['sweep']['n_iter'], 'iteration')}, {count(len(traj), 'trajectory')}{gap}"
     )
 
 

@@ -72,7 +72,7 @@ class NoiseConfig:
 class SweepConfig:
     seeds: Any = 100  # a count n (seeds 0..n-1) or a list of seeds
     n_iter: int = 1000
-    target: float | None = None  # f <= target counts as converged; null: never checked
+    target: float | None = None  # f <= target (learning: f - f*) counts as converged; null: never
     stop_at_target: bool = False
 
 
