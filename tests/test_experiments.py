@@ -15,6 +15,8 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
+import adagrad_lab as al
+from adagrad_lab import analysis
 from adagrad_lab.commands import help_text
 from adagrad_lab.sweep.schema import register
 
@@ -168,3 +170,30 @@ def test_b0_robustness_pairs_each_rule_with_its_own_axis(compose_with_hydra, tmp
     rules = sorted(re.search(r"experiment/b0_rule=(\w+)", job).group(1) for job in launched)
     assert rules == ["adagrad_norm", "gd"]
     assert done.stdout.count(f"dry run: {17 * 2 * 10} trajectories") == 2
+
+
+@pytest.mark.slow  # two jobs of 680 short trajectories, and the comparison report
+def test_b0_robustness_report_keeps_each_rule_on_its_own_axis(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = ["experiment=b0_robustness", "sweep.seeds=2", "sweep.n_iter=20", "run.progress=false"]
+    done = run_cli([*args, f"hydra.sweep.dir={sweep}"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "no report" not in done.stdout + done.stderr
+    assert (sweep / "report" / "index.html").exists()
+    traj = al.load(sweep).trajectories
+    norm, gd = traj[traj["optimizer"] == "adagrad_norm"], traj[traj["optimizer"] == "gd"]
+    b0 = 10.0 ** np.arange(-4.0, 4.25, 0.5)  # the 17 values, two per decade
+    assert np.allclose(np.sort(norm["initial_accumulator"].unique()), b0**2)
+    assert norm["step_size"].unique().tolist() == [1.0]
+    assert np.allclose(np.sort(gd["step_size"].unique()), 1.0 / b0[::-1])
+    assert gd["initial_accumulator"].isna().all()
+    assert sorted(traj["batch_size"].unique()) == [0, 16]
+    # the report's groups: every grid point of each rule apart, its 2 seeds and no more
+    by = analysis.default_by(traj)
+    assert {"optimizer", "step_size", "initial_accumulator", "batch_size"} <= set(by)
+    sizes = traj.groupby(by, dropna=False).size()
+    assert len(sizes) == 2 * 17 * 2 and (sizes == 2).all()
+    # its best step per group: gradient descent tuned over its steps, AdaGrad-Norm per b0
+    best = analysis.best_step_size(traj)
+    assert len(best[best["optimizer"] == "gd"]) == 2  # one per batch size
+    assert len(best[best["optimizer"] == "adagrad_norm"]) == 17 * 2
