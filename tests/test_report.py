@@ -525,8 +525,16 @@ def test_the_summary_shows_bootstrap_intervals_and_the_runtimes_per_target(runs)
         assert re.fullmatch(r"[0-9.]+% \[[0-9.]+%, [0-9.]+%\]", row[converged])
     # aRT per (step size, target), against the history by hand: f* of himmelblau is 0, every
     # trajectory ran its 10 iterations unless it diverged
-    art = _table_after(text, "Runtime per target")
+    art = _table_after(text, "<summary>Every target,")
     assert art[0] == ["optimizer", "step_size", "target", "n", "success", "aRT", "median_runtime"]
+    # shown first: one row per step size, aRT (success) at six of the targets
+    grid = _table_after(text, "Runtime per target")
+    assert grid[0] == ["optimizer", "step_size", "n", "1e2", "1e0", "1e-2", "1e-4", "1e-6", "1e-8"]
+    assert len(grid) == 1 + 2
+    cells = {(float(r[1]), float(r[2])): f"{r[5]} ({float(r[4][:-1]):.0f}%)" for r in art[1:]}
+    for row in grid[1:]:
+        for name, cell in zip(grid[0][3:], row[3:], strict=True):
+            assert cell == cells[(float(row[1]), float(name))], (row, name)
     hist = res.history(["trajectory", "iter", "f"])
     checked = 0
     for row in art[1:]:

@@ -158,3 +158,44 @@ def test_art_from_a_runtimes_frame_at_hand_equals_art_from_the_history():
     assert at_hand["art"].tolist() == [(1 + 3 + 3 + 3 + 3) / 2, (3 + 3 + 3 + 3 + 3) / 1]
     again = analysis.expected_runtime((traj, hist), [20.0, 10.0], by=["step_size"], n_iter=3)
     pd.testing.assert_frame_equal(at_hand, again)
+
+
+def _long_art(steps: list[float]) -> pd.DataFrame:
+    """A `runtime_table` by hand: per step size and the 11 default targets 1e2..1e-8, aRT
+    10 * (decade + 1) / step and success 1 down to 0 (target 1e-8 never reached)."""
+    rows = []
+    for step in steps:
+        for decade, target in enumerate(analysis.DEFAULT_TARGETS):
+            success = 1.0 - decade / 10
+            art = 10.0 * (decade + 1) / step if success > 0 else np.inf
+            rows.append(("adagrad", step, float(target), 8, success, art, art))
+    columns = ["optimizer", "step_size", "target", "n", "success", "art", "median_runtime"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({"optimizer": "category"})
+
+
+def test_the_art_table_is_one_row_per_curve_at_six_of_the_targets():
+    table = _long_art([0.1, 0.5, 1.0, 2.0])  # 44 rows: more than a page shows unfolded
+    grid = statistics.runtime_grid(table)
+    targets = ["1e2", "1e0", "1e-2", "1e-4", "1e-6", "1e-8"]  # every other one, both ends
+    assert list(grid.columns) == ["optimizer", "step_size", "n", *targets]
+    assert grid["step_size"].tolist() == [0.1, 0.5, 1.0, 2.0] and grid["n"].tolist() == [8] * 4
+    # step 0.5 at 1e0 (decade 2): aRT 10 * 3 / 0.5 = 60, success 0.8; at 1e-8: none
+    row = grid.iloc[1]
+    assert (row["1e2"], row["1e0"], row["1e-6"], row["1e-8"]) == (
+        "20 (100%)",
+        "60 (80%)",
+        "180 (20%)",
+        "inf (0%)",
+    )
+    assert grid["optimizer"].dtype == "category"
+    few = statistics.runtime_grid(table[table["target"].isin([1.0, 1e-3])])
+    assert list(few.columns)[3:] == ["1e0", "1e-3"]  # two targets: both shown
+    parts = report_html._runtimes(table)
+    text = "\n".join(parts)
+    first = text[text.index("<table") : text.index("</table>")]
+    assert first.count("<tr") == 1 + 4  # header and one row per curve
+    assert "at some of its 11 targets" in text
+    assert "<details><summary>Every target, 44 rows (show)</summary>" in text
+    folded = text[text.index("<details>") :]
+    assert folded.count("<tr") == 1 + 44

@@ -187,20 +187,27 @@ def _html_table(frame: pd.DataFrame) -> str:
 
 
 def _runtimes(table: pd.DataFrame | None) -> list[str]:
-    """The expected running time per target (`statistics.runtime_table`), folded when long."""
+    """The expected running time per target (`statistics.runtime_table`): one row per curve
+    with a column per shown target (`statistics.runtime_grid`), every target folded below."""
     if table is None or table.empty:
         return []
+    grid = statistics.runtime_grid(table)
+    n_targets = table["target"].nunique()
+    shown = len(grid.columns) - list(grid.columns).index("n") - 1
+    some = "every one" if shown == n_targets else "some"
     parts = [
         "<h3>Runtime per target</h3>",
-        "<p>Per curve of the runtime ECDF and target (on f - f*): the share of trajectories "
-        "that reached it (success), COCO's aRT (the iterations of every trajectory, a failed "
-        "one's whole run, divided by the successes: inf with none) and the median iterations "
-        "to it (inf once half fail).</p>",
+        f"<p>Per curve of the runtime ECDF, at {some} of its {n_targets} targets (on "
+        "f - f*, a column each): COCO's aRT (the iterations of every trajectory, a failed "
+        "one's whole run, divided by the successes: inf with none) and, in brackets, the "
+        "share of trajectories that reached the target. Every target, with the median "
+        "iterations to it (inf once half fail), is in the table below it.</p>",
+        _html_table(grid),
+        f"<details><summary>Every target, {len(table)} rows (show)</summary>",
+        _html_table(table.rename(columns={"art": "aRT"})),
+        "</details>",
     ]
-    shown = _html_table(table.rename(columns={"art": "aRT"}))
-    if len(table) <= SUMMARY_ROWS:
-        return [*parts, shown]
-    return [*parts, f"<details><summary>{len(table)} rows (show)</summary>", shown, "</details>"]
+    return parts
 
 
 def _named(frame: pd.DataFrame) -> pd.DataFrame:

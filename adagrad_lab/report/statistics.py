@@ -6,8 +6,10 @@ docs/analysis.md says how)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Sequence
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -110,6 +112,44 @@ def runtime_table(
         times=times,
     )
     return table[[*by, "target", "n", "success", "art", "median_runtime"]]
+
+
+SHOWN_TARGETS = 6  # the aRT grid's target columns at most: the easiest, the hardest, between
+
+
+def runtime_grid(table: pd.DataFrame, most: int = SHOWN_TARGETS) -> pd.DataFrame:
+    """`runtime_table` as one row per group: ``n`` and, for at most ``most`` of its targets
+    (evenly spaced from the easiest to the hardest, both kept), a column named by the
+    target holding 'aRT (success)', e.g. '12.5 (80%)'; a group that never met it 'inf (0%)'."""
+    by = list(table.columns[: list(table.columns).index("target")])
+    targets = sorted(set(table["target"].to_numpy(np.float64).tolist()), reverse=True)
+    if len(targets) > most:
+        picks = np.unique(np.round(np.linspace(0, len(targets) - 1, most)).astype(int))
+        targets = [targets[i] for i in picks]
+    rows = []
+    groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
+    for key, g in groups:
+        row = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
+        row["n"] = int(g["n"].max())
+        at = g["target"].to_numpy(np.float64)
+        arts = dict(zip(at, g["art"].to_numpy(np.float64), strict=True))
+        wins = dict(zip(at, g["success"].to_numpy(np.float64), strict=True))
+        for t in targets:
+            cell = f"{arts[t]:.4g} ({wins[t]:.0%})" if t in arts else "-"
+            row[_target_name(t)] = cell
+        rows.append(row)
+    grid = pd.DataFrame(rows)
+    for c in by:
+        grid[c] = grid[c].astype(table[c].dtype)
+    return grid
+
+
+def _target_name(target: float) -> str:
+    """'1e-2' for a power of ten, else 3 significant digits: a column of `runtime_grid`."""
+    exponent = round(math.log10(target)) if target > 0 and math.isfinite(target) else None
+    if exponent is not None and math.isclose(10.0**exponent, target, rel_tol=1e-9):
+        return f"1e{exponent}"
+    return f"{target:.3g}"
 
 
 def problem_keys(traj: pd.DataFrame) -> list[str]:
