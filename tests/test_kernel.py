@@ -86,6 +86,12 @@ def check_against_naive(out, name, x0, hp, rule, n_iter, params, rec_iters,
             assert same_bits(out["h_x"][j, valid], [traj[k][2] for k in ks]), ctx
 
 
+# Every objective is checked under AdaGrad; gradient descent's update on a fused and an
+# unfused objective (its update is the same code on every objective). Each pair of
+# objective and rule is a kernel variant the suite compiles.
+GD_CHECKED = ("sphere", "ellipsoid", "rosenbrock")
+
+
 @st.composite
 def batches(draw, max_n=4, step_exp=(-4.0, 1.0), start_scale_exp=None):
     """A small batch: objective, dimension, params, start points, hyperparameters, rule.
@@ -105,7 +111,7 @@ def batches(draw, max_n=4, step_exp=(-4.0, 1.0), start_scale_exp=None):
     steps = [10.0 ** draw(st.floats(*step_exp)) for _ in range(n)]
     eps = draw(st.sampled_from([1e-8, 1e-6, 1e-2, 0.0]))
     acc0 = draw(st.sampled_from([0.0, 0.0, 0.1]))
-    rule = draw(st.sampled_from([RULE_ADAGRAD, RULE_GD]))
+    rule = draw(st.sampled_from([RULE_ADAGRAD, RULE_GD])) if name in GD_CHECKED else RULE_ADAGRAD
     n_iter = draw(st.integers(1, 60))
     return name, params, x0, make_hp(steps, eps, acc0), rule, n_iter
 
