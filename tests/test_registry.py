@@ -12,25 +12,12 @@ from adagrad_lab.catalog import OBJECTIVES, OPTIMIZERS, objective_by_code, optim
 from adagrad_lab.kernel import driver as kernel
 from adagrad_lab.kernel.steps import grad_norm, make_fused_pass
 
-PAIRS = [(o, p) for o in OBJECTIVES for p in OPTIMIZERS]
-
 
 def test_codes_are_positions_in_the_registry():
     for i, (name, record) in enumerate(OBJECTIVES.items()):
         assert record.name == name and record.code == i and objective_by_code(i) is record
     for i, (name, record) in enumerate(OPTIMIZERS.items()):
         assert record.name == name and record.code == i and optimizer_by_code(i) is record
-
-
-@pytest.mark.parametrize(("objective", "optimizer"), PAIRS)
-def test_each_kernel_variant_binds_its_records_functions(objective, optimizer):
-    obj, opt = OBJECTIVES[objective], OPTIMIZERS[optimizer]
-    bound = kernel.builtin_kernel(objective, optimizer, False).py_func.__globals__
-    assert bound["evaluate"] is obj.evaluate
-    assert bound["update"] is opt.step and bound["init_state"] is opt.init
-    assert bound["prepare"] is opt.prepare and bound["N_COEF"] == opt.n_coef
-    assert bound["N_STATE"] == opt.n_state and bound["MATRIX_STATE"] is opt.matrix_state
-    assert bound["FUSED"] is (obj.separable and opt.elem is not None)
 
 
 # Every separable objective's term and constant under AdaGrad; the other coordinate-wise
