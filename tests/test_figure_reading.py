@@ -201,6 +201,27 @@ def test_every_figure_takes_a_subtitle_under_its_title():
     assert "\n" in plots.convergence(curves, subtitle=long).axes[0].get_title()
 
 
+def test_a_long_subtitle_beside_a_legend_stays_inside_the_figure():
+    # the sensitivity figure of a learning problem cut its subtitle's first letters off
+    table = pd.DataFrame(
+        {
+            "optimizer": ["adagrad", "adagrad", "gd", "gd"],
+            "step_size": [0.1, 1.0, 0.1, 1.0],
+            "final_q0.5": [1.0, 0.5, 2.0, 0.7],
+            "diverged": [0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    what = (
+        "logistic, d = 30, data sklearn:breast_cancer, batch 32; 1000 iterations, "
+        "100 seeds, target f - f* <= 1e-8"
+    )
+    curves = _curves({"optimizer": ["adagrad", "gd"]})
+    for fig in (plots.sensitivity(table, subtitle=what), plots.convergence(curves, subtitle=what)):
+        fig.draw_without_rendering()
+        box = fig.axes[0].title.get_window_extent()
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width, (box, fig.bbox.width)
+
+
 # --- one display name per optimizer ---------------------------------------------------------
 
 

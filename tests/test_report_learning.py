@@ -131,6 +131,27 @@ def test_a_learning_run_draws_f_minus_f_star_and_its_recorded_curves(runs, tmp_p
     }
 
 
+def test_the_held_out_error_is_drawn_on_a_linear_axis(runs, tmp_path, monkeypatch):
+    # a share of samples, exactly 0 on some seeds once the model fits: on a log axis its
+    # band fell to the 1e-16 floor and squeezed every curve into the top tenth
+    original = learning.curves
+
+    def zero_quartile(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        frame = original(*args, **kwargs)
+        late = frame["iter"] >= frame["iter"].max() // 2
+        fitted = {"q0.25": 0.0, "q0.5": 0.01}  # a quarter of the seeds classify all right
+        return frame.assign(**{q: frame[q].where(~late, v) for q, v in fitted.items()})
+
+    monkeypatch.setattr(learning, "curves", zero_quartile)
+    drawn = _capture(monkeypatch)
+    report_page.write_report(runs / "run", tmp_path / "r")
+    convergence, test_error, regret, _ = drawn
+    assert test_error.axes[0].get_yscale() == "linear"
+    assert test_error.axes[0].get_ylim()[0] > -0.1
+    assert regret.axes[0].get_yscale() == "log"  # the others as their data ask
+    assert convergence.axes[0].get_yscale() == "log"
+
+
 def test_jobs_of_two_data_sets_are_panels_named_by_their_data_set(runs, tmp_path, monkeypatch):
     drawn = _capture(monkeypatch)
     text = report_page.write_report(runs / "m", tmp_path / "r").read_text()

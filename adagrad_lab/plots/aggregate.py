@@ -98,8 +98,8 @@ def aggregated_ecdf(
         "fraction of (problem, target) pairs solved",
         None,
     )
-    _headline(fig, ax, title, subtitle, False)
     _legend(ax, lines, f"{heading}\n{span}" if heading else span)
+    _headline(fig, ax, title, subtitle, False)
     return fig
 
 
@@ -158,8 +158,8 @@ def fixed_budget(
         ax.set_xlim(budgets.min() / 1.6, budgets.max() * 1.6)
     label = VALUE_LABELS.get(value, value)
     _labels(ax, "budget k (iterations)", f"{label} after k iterations", None)
-    _headline(fig, ax, title, subtitle, False)
     _legend(ax, entries, _legend_title(frame, keys))
+    _headline(fig, ax, title, subtitle, False)
     return fig
 
 

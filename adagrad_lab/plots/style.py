@@ -91,6 +91,7 @@ TITLE_SIZE = 12.5
 
 
 SUBTITLE_SIZE = 10.0
+AXIS_MARGIN = 1.1  # inches of a figure's width left of an axes: the y label and ticks
 
 
 LINE_WIDTH = 2.0
@@ -152,10 +153,11 @@ def _place_legend(
 ) -> None:
     """Right of the single axes, or one legend for the figure below its panels; the
     figure's title and subtitle above."""
-    _headline(fig, axes[0], suptitle, subtitle, below)
     if not below:
         _legend(axes[0], entries, title)
+        _headline(fig, axes[0], suptitle, subtitle, below)
         return
+    _headline(fig, axes[0], suptitle, subtitle, below)
     width = fig.get_figwidth()
     fig.legend(
         handles=[h for h, _ in entries],
@@ -178,7 +180,8 @@ def _headline(
     the title above the figure and the subtitle on the axes; panels (whose titles
     name them): both above the figure."""
     if subtitle:
-        chars = max(40, int(fig.get_figwidth() * 72 / (0.55 * SUBTITLE_SIZE)))
+        room = fig.get_figwidth() if faceted else _room_above(fig, ax)
+        chars = max(40, int(room * 72 / (0.55 * SUBTITLE_SIZE)))
         subtitle = textwrap.fill(subtitle, chars)
     if faceted:
         text = "\n".join(t for t in (title, subtitle) if t)
@@ -190,6 +193,17 @@ def _headline(
         ax.set_title(subtitle, fontsize=SUBTITLE_SIZE, color=GREY)
     elif title:
         ax.set_title(title, fontsize=TITLE_SIZE)
+
+
+def _room_above(fig: Figure, ax: Axes) -> float:
+    """The width in inches a title centred on ``ax`` can take without leaving the figure:
+    the figure's, less a legend already placed right of the axes and the y axis' labels."""
+    room = fig.get_figwidth() - AXIS_MARGIN
+    legend = ax.get_legend()
+    if legend is not None and legend.get_bbox_to_anchor().x0 > ax.bbox.x1 - 1.0:
+        box = legend.get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+        room -= box.width / fig.dpi
+    return max(room, 0.4 * fig.get_figwidth())
 
 
 def _figure(figsize: tuple[float, float]) -> Figure:

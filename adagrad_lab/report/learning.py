@@ -26,6 +26,9 @@ class Extra:
     label: str  # the figure's value axis
     title: str
     caption: str
+    # None: a log axis where the values span a decade; False for a share that reaches
+    # exactly 0 on some seeds (a log axis would send its band to the floor)
+    logy: bool | None = None
 
     def drawn(self, traj: pd.DataFrame) -> tuple[str, str, str]:
         """The value subtracted, the axis label and the caption for ``traj``: f - f* only
@@ -46,6 +49,7 @@ EXTRAS = (
         "Held-out error (record.test): median across seeds per iteration of the share of "
         "held-out samples misclassified (logistic) or the root mean squared error (least "
         "squares), 25-75% band",
+        logy=False,
     ),
     Extra(
         "regret",

@@ -83,7 +83,9 @@ def write_report(
     value = learning.value_of(traj)  # f - f* for a learning problem
     f = "f - f*" if value == "gap" else "f"
 
-    def curves_figure(frame: pd.DataFrame, value: str, title: str) -> Figure:
+    def curves_figure(
+        frame: pd.DataFrame, value: str, title: str, logy: bool | None = None
+    ) -> Figure:
         """Median curves of ``value`` per compared group, as the convergence figure draws."""
         return plots.convergence(
             frame,
@@ -91,6 +93,7 @@ def write_report(
             value=value,
             facet=facet,
             logx=True,
+            logy=logy,
             scale_by=chosen.scale_by,
             figsize=None if facet else _size(frame),
             title=f"{title}{f' per {word}' if facet else ''}{chosen.title}",
@@ -111,7 +114,7 @@ def write_report(
             shown, label, caption = extra.drawn(traj)
             drawn = learning.curves(res, chosen.trajectories, iters, extra, chosen.by_step, shown)
             save(
-                curves_figure(drawn, label, extra.title),
+                curves_figure(drawn, label, extra.title, extra.logy),
                 extra.column,
                 caption + per_panel + chosen.caption,
             )
