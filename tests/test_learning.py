@@ -4,6 +4,8 @@ bits under any cut of the run, and every bad value refused with its key."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +16,7 @@ from learning_reference import BATCH, NOISE, batch, gradient, normal, stream, un
 
 from adagrad_lab import read_history, read_manifest, read_trajectories
 from adagrad_lab.catalog import N_HP, OBJECTIVES, OPTIMIZERS
+from adagrad_lab.catalog.objectives import full_batch, logistic
 from adagrad_lab.commands.run import run
 from adagrad_lab.data import optimum
 from adagrad_lab.data.matrix import as_dense
@@ -137,6 +140,52 @@ def test_a_full_sized_batch_without_noise_gives_the_full_batch_bits():
     for r in (rows, rows_mixed):
         points, values = _steps(ds, "logistic", r, 5, noise="additive")
         assert np.array_equal(points[0], points[1]) and np.array_equal(values[0], values[1])
+
+
+@pytest.mark.parametrize("kind", ["least_squares", "logistic"])
+@pytest.mark.parametrize(("d", "intercept"), [(1, False), (2, False), (3, True), (5, False)])
+def test_the_grouped_full_batch_gives_the_per_lane_bits(kind, d, intercept):
+    # dense rows go four samples at a time and the n % 4 left over one by one, features
+    # two at a time and an odd one last: each lane's bits are still those of a lane alone
+    ds = _data(kind, 1.0, intercept, n=63, d=d)
+    assert ds.n_train % full_batch.GROUP != 0
+    p, ip = pack(ds, False, "none")
+    hp = np.zeros((N_HP + 4, 4))
+    hp[0], hp[N_HP + 3] = STEP, 0.2
+    hp[N_HP + 1] = [0, 0, 0, 7]  # in blocks of 2, lane 3's batches send lane 2 one by one
+    x0 = np.tile(np.random.default_rng(3).normal(0.0, 0.7, ds.dim), (4, 1))
+    runs = {}
+    for block in (1, 2):
+        out = advance(
+            x0, hp, rule=GD, n_iter=4, code=OBJECTIVES[kind].code, params=p, iparams=ip,
+            rec_iters=np.arange(5), rec_points=True, block=block,
+        )  # fmt: skip
+        runs[block] = out["h_x"], out["h_f"]
+    alone_x, alone_f = runs[2][0][2], runs[2][1][2]
+    for h_x, h_f in runs.values():  # a full pass of one lane, and of two
+        assert np.array_equal(h_x[0], alone_x) and np.array_equal(h_f[0], alone_f)
+    assert not np.array_equal(runs[2][0][3], alone_x)
+
+
+def _exp(t: float) -> float:
+    """C's exp: infinity past the largest double (Python's raises)."""
+    try:
+        return math.exp(t)
+    except OverflowError:
+        return math.inf
+
+
+def test_the_logistic_loss_is_the_textbooks_bit_for_bit():
+    # the branch-free loss against log1p(exp(-m)) for m > 0, else -m + log1p(exp(m))
+    rng = np.random.default_rng(0)
+    special = [0.0, -0.0, 5e-324, -5e-324, 1e-300, 36.0, 709.0, 710.0, -745.0, -746.0]
+    margins = [*special, *rng.normal(0.0, 1.0, 300), *rng.normal(0.0, 300.0, 300)]
+    for m in [*margins, math.inf, -math.inf]:
+        for y in (-1.0, 1.0):
+            got = logistic.loss(m * y, y)  # the margin y * (m y) is m
+            value = math.log1p(_exp(-m)) if m > 0 else -m + math.log1p(_exp(m))
+            want = (value, -y / (1.0 + _exp(m)))
+            assert np.array(got).tobytes() == np.array(want).tobytes(), m
 
 
 def test_logistic_f_star_is_scikit_learns():

@@ -1,6 +1,6 @@
 """The built-in objectives, one module each: its record (`RECORD`: box, dimension rule,
 known minimum, summary) beside its jitted block evaluator. Every module of this folder
-but `parts` and `learning` (what the learning problems share) is an objective;
+but `parts`, `learning` and `full_batch` (what the learning problems share) is an objective;
 `records` finds them, in the order of their names."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from adagrad_lab.catalog.records import Objective
 
-NOT_FUNCTIONS = frozenset({"parts", "learning"})
+NOT_FUNCTIONS = frozenset({"parts", "learning", "full_batch"})
 
 
 def records() -> tuple[Objective, ...]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from adagrad_lab.catalog.objectives import full_batch
 from adagrad_lab.catalog.records import Objective
 from adagrad_lab.jit import counter
 from adagrad_lab.jit.tools import JitFn, jit
@@ -213,37 +214,51 @@ def _draws(ip, size, n):
 def _full_batch(loss, X, G, F, p, ip, y0, n):
     """Every lane on the whole training set, the lanes innermost (contiguous, vectorized):
     per sample, z = a_s . x and then G += slope * a_s, each summed in the order a lane
-    alone would use, so the bits are the per-lane path's."""
+    alone would use, so the bits are the per-lane path's. Dense rows go `full_batch.GROUP`
+    at a time (`full_batch`); sparse rows, and the dense rows left over, one by one."""
     d, b = X.shape
-    Z = np.empty(b, X.dtype)
-    S = np.empty(b, X.dtype)
+    Z = np.empty((full_batch.GROUP, b), X.dtype)
+    S = np.empty((full_batch.GROUP, b), X.dtype)
     for j in range(b):
         F[j] = 0.0
     for i in range(d):
         for j in range(b):
             G[i, j] = 0.0
     sparse, cols = ip[SPARSE], HEADER + ip[N] + 1
-    for s in range(n):
+    grouped = 0 if sparse else n - n % full_batch.GROUP
+    for s in range(0, grouped, full_batch.GROUP):
+        full_batch.dots(p, s * d, d, X, Z)
+        _losses(loss, Z, S, F, p, y0, s, full_batch.GROUP)
+        full_batch.axpys(p, s * d, d, S, G)
+    for s in range(grouped, n):
         for j in range(b):
-            Z[j] = 0.0
+            Z[0, j] = 0.0
         start, stop = (ip[HEADER + s], ip[HEADER + s + 1]) if sparse else (s * d, s * d + d)
         for e in range(start, stop):
             v, c = p[e], ip[cols + e] if sparse else e - s * d
             for j in range(b):
-                Z[j] += v * X[c, j]
-        for j in range(b):
-            value, slope = loss(Z[j], p[y0 + s])
-            F[j] += value
-            S[j] = slope
+                Z[0, j] += v * X[c, j]
+        _losses(loss, Z, S, F, p, y0, s, 1)
         for e in range(start, stop):
             v, c = p[e], ip[cols + e] if sparse else e - s * d
             for j in range(b):
-                G[c, j] += S[j] * v
+                G[c, j] += S[0, j] * v
     for j in range(b):
         F[j] = F[j] / n
     for i in range(d):
         for j in range(b):
             G[i, j] = G[i, j] / n
+
+
+@jit(inline="always")
+def _losses(loss, Z, S, F, p, y0, s, m):
+    """Samples s .. s + m - 1 in order: F[j] += loss, S[q, j] = its slope at Z[q, j]."""
+    for q in range(m):
+        y = p[y0 + s + q]
+        for j in range(Z.shape[1]):
+            value, slope = loss(Z[q, j], y)
+            F[j] += value
+            S[q, j] = slope
 
 
 @jit(inline="always")
