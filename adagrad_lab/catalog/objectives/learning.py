@@ -20,6 +20,7 @@ sample order, so a batch of all n samples gives the full-batch bits.
 from __future__ import annotations
 
 import math
+import types
 from typing import Any
 
 import numpy as np
@@ -101,8 +102,13 @@ def batch_of(ip, seed, k, size, perm, out):
     out[:size].sort()
 
 
-def make_data_evaluate(loss: JitFn) -> JitFn:
-    """The block evaluator of mean_s loss(a_s . w, y_s) + l2/2 ||w'||^2.
+# The problem's per-sample loss(z, y) -> (loss, d loss / d z), bound by `_bound` into a copy
+# of each template below (None here: the templates only run bound).
+loss: Any = None
+
+
+def _evaluate_data(X, G, F, R, p, ip, PB, k, full):
+    """The block evaluator of mean_s loss(a_s . w, y_s) + l2/2 ||w'||^2 (a template).
 
     ``loss(z, y)`` returns (loss, d loss / d z). ``full``: F must hold the
     training objective (a recorded or final iteration); otherwise a sampled
@@ -111,51 +117,46 @@ def make_data_evaluate(loss: JitFn) -> JitFn:
     F is the training objective in every lane (what the kernel may compare with
     the target).
     """
-
-    @jit(inline="always")
-    def evaluate_data(X, G, F, R, p, ip, PB, k, full):
-        d, b = X.shape
-        n = ip[N]
-        y0 = ip[NNZ]
-        penalized = d - ip[INTERCEPT]
-        sampled = False
+    d, b = X.shape
+    n = ip[N]
+    y0 = ip[NNZ]
+    penalized = d - ip[INTERCEPT]
+    sampled = False
+    for j in range(b):
+        sampled = sampled or _draws(ip, PB[BATCH, j], n) or PB[SIGMA, j] > 0.0
+    regret = ip[REGRET_SLOT] >= 0
+    if not sampled:
+        _full_batch(loss, X, G, F, p, ip, y0, n)
         for j in range(b):
-            sampled = sampled or _draws(ip, PB[BATCH, j], n) or PB[SIGMA, j] > 0.0
-        regret = ip[REGRET_SLOT] >= 0
-        if not sampled:
-            _full_batch(loss, X, G, F, p, ip, y0, n)
-            for j in range(b):
-                F[j] += penalty(X, G, j, PB[L2, j], penalized)
-                if regret:
-                    R[j] = F[j] - p[ip[FSTAR] + np.int64(PB[OPTIMUM, j])]
-        else:
-            perm = np.arange(n)
-            picks = np.empty(n, np.int64)
-            for j in range(b):
-                size = np.int64(PB[BATCH, j])
-                drawn = _draws(ip, size, n)
-                if drawn:
-                    batch_of(ip, np.int64(PB[SEED, j]), k, size, perm, picks)
-                else:
-                    size = n
-                    picks[:n] = perm
-                value = _lane(loss, X, G, j, p, ip, y0, picks, size)
-                if PB[SIGMA, j] > 0.0:
-                    _noise(G, j, ip[NOISE_KIND], np.int64(PB[SEED, j]), k, PB[SIGMA, j])
-                pen = penalty(X, G, j, PB[L2, j], penalized)
-                F[j] = value + pen
-                if regret:
-                    R[j] = F[j] - _at_optimum(loss, p, ip, PB, j, y0, picks, size, drawn)
-                if full and drawn:
-                    F[j] = _lane_value(loss, X, j, p, ip, y0, n) + pen
+            F[j] += penalty(X, G, j, PB[L2, j], penalized)
+            if regret:
+                R[j] = F[j] - p[ip[FSTAR] + np.int64(PB[OPTIMUM, j])]
+    else:
+        perm = np.arange(n)
+        picks = np.empty(n, np.int64)
         for j in range(b):
-            finite = math.isfinite(F[j])
-            for i in range(d):
-                finite = finite and math.isfinite(X[i, j])
-            F[j] = F[j] if finite else np.nan
-        return full or not sampled
-
-    return evaluate_data
+            size = np.int64(PB[BATCH, j])
+            drawn = _draws(ip, size, n)
+            if drawn:
+                batch_of(ip, np.int64(PB[SEED, j]), k, size, perm, picks)
+            else:
+                size = n
+                picks[:n] = perm
+            value = _lane(loss, X, G, j, p, ip, y0, picks, size)
+            if PB[SIGMA, j] > 0.0:
+                _noise(G, j, ip[NOISE_KIND], np.int64(PB[SEED, j]), k, PB[SIGMA, j])
+            pen = penalty(X, G, j, PB[L2, j], penalized)
+            F[j] = value + pen
+            if regret:
+                R[j] = F[j] - _at_optimum(loss, p, ip, PB, j, y0, picks, size, drawn)
+            if full and drawn:
+                F[j] = _lane_value(loss, X, j, p, ip, y0, n) + pen
+    for j in range(b):
+        finite = math.isfinite(F[j])
+        for i in range(d):
+            finite = finite and math.isfinite(X[i, j])
+        F[j] = F[j] if finite else np.nan
+    return full or not sampled
 
 
 @jit(inline="always")
@@ -185,23 +186,18 @@ def _at_optimum(loss, p, ip, PB, j, y0, picks, size, drawn):
     return total / size + 0.5 * PB[L2, j] * squares
 
 
-def make_data_value(loss: JitFn) -> JitFn:
+def _value_data(X, F, p, ip, PB):
     """The training objective of every lane of a block (no gradient): f at the Polyak average."""
-
-    @jit(inline="always")
-    def value_data(X, F, p, ip, PB):
-        d, b = X.shape
-        for j in range(b):
-            total = _lane_value(loss, X, j, p, ip, ip[NNZ], ip[N])
-            squares = 0.0 * X[0, j]
-            for i in range(d - ip[INTERCEPT]):
-                squares += X[i, j] * X[i, j]
-            finite = math.isfinite(total)
-            for i in range(d):
-                finite = finite and math.isfinite(X[i, j])
-            F[j] = total + 0.5 * PB[L2, j] * squares if finite else np.nan
-
-    return value_data
+    d, b = X.shape
+    for j in range(b):
+        total = _lane_value(loss, X, j, p, ip, ip[NNZ], ip[N])
+        squares = 0.0 * X[0, j]
+        for i in range(d - ip[INTERCEPT]):
+            squares += X[i, j] * X[i, j]
+        finite = math.isfinite(total)
+        for i in range(d):
+            finite = finite and math.isfinite(X[i, j])
+        F[j] = total + 0.5 * PB[L2, j] * squares if finite else np.nan
 
 
 @jit(inline="always")
@@ -345,6 +341,18 @@ SETTINGS = {
 }
 
 
+def _bound(template: Any, name: str, loss: JitFn) -> JitFn:
+    """``template`` jitted with ``loss`` as its global, under a name of its own.
+
+    Not a closure: Numba keys a closure's cache entry by its pickled cells, which for a
+    jitted ``loss`` differ in every process, so each process would compile it again.
+    Called, not inlined, by the kernel: one compile per loss, whatever the optimizer.
+    """
+    fn = types.FunctionType(template.__code__, {**template.__globals__, "loss": loss}, name)
+    fn.__qualname__ = name
+    return jit(inline="never")(fn)
+
+
 def learning_objective(name: str, loss: JitFn, summary: str, **settings: Any) -> Objective:
     """The record of a learning problem whose per-sample loss is ``loss(z, y)``; ``settings``
     replace `SETTINGS`' defaults (logistic regression's l2)."""
@@ -356,6 +364,6 @@ def learning_objective(name: str, loss: JitFn, summary: str, **settings: Any) ->
         unknown_point,
         summary=summary,
         settings={**SETTINGS, **settings},
-        evaluate_data=make_data_evaluate(loss),
-        value_data=make_data_value(loss),
+        evaluate_data=_bound(_evaluate_data, f"evaluate_data_{name}", loss),
+        value_data=_bound(_value_data, f"value_data_{name}", loss),
     )
