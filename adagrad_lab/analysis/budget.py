@@ -66,14 +66,11 @@ def fixed_budget(
     traj = _trajectories(data)
     by = default_by(traj) if by is None else _columns(traj, by, "by")
     ks = None if budgets is None else _iterations(budgets, "budgets")
-    # a Results reads only the rows up to the last budget, and its run lengths from the config
-    upto = None if ks is None or not isinstance(data, Results) else [("iter", "<=", int(ks[-1]))]
-    hist = _history(data, ["trajectory", "iter", "f"], upto)
+    hist = history_upto(data, None if ks is None else int(ks[-1]))
     if ks is None:
         top = int(hist["iter"].max())
         ks = np.unique([*(10 ** np.arange(len(str(top)))), top]).astype(np.int64)
-    lengths = run_lengths(data if isinstance(data, Results) else (traj, hist))
-    at = _values_at(traj, hist, ks, value, best, lengths.to_numpy())
+    at = values_after(data, traj, hist, ks, value, best)
     frame = traj[list(dict.fromkeys([*_keys(traj), *by]))]
     wide = frame.assign(**{f"_k{i}": at[:, i] for i in range(len(ks))})
 
@@ -84,6 +81,23 @@ def fixed_budget(
         return out.assign(**{_name(p): q[i] for i, p in enumerate(qs)})
 
     return _per_group(wide, by, per_group, frame)
+
+
+def history_upto(data: Data, budget: int | None) -> pd.DataFrame:
+    """The f history the values after ``budget`` iterations need: a `Results` reads only the
+    rows up to it (its run lengths come from the config); frames keep every row, as their
+    run lengths are read from the history."""
+    upto = None if budget is None or not isinstance(data, Results) else [("iter", "<=", budget)]
+    return _history(data, ["trajectory", "iter", "f"], upto)
+
+
+def values_after(
+    data: Data, traj: pd.DataFrame, hist: pd.DataFrame, ks: Array, value: str, best: bool
+) -> Array:
+    """(trajectories, budgets): each trajectory's value after each budget in ``ks``, by the
+    rule of `fixed_budget`, from ``hist`` (`history_upto`'s)."""
+    lengths = run_lengths(data if isinstance(data, Results) else (traj, hist))
+    return _values_at(traj, hist, ks, value, best, lengths.to_numpy())
 
 
 def _values_at(

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from adagrad_lab.analysis.budget import _values_at
-from adagrad_lab.analysis.expected import run_lengths
+from adagrad_lab.analysis.budget import history_upto, values_after
 from adagrad_lab.analysis.positions import _Rows, _rows
 from adagrad_lab.analysis.values import (
     FLOOR,
@@ -38,7 +37,6 @@ from adagrad_lab.analysis.values import (
     column_quantiles,
     default_by,
 )
-from adagrad_lab.store.results import Results
 
 
 def convergence(
@@ -189,14 +187,10 @@ def _at_budget(
     if budget is None:
         out = _outcomes(traj, value).rename(columns={"final": "v"})
         return out.assign(hit=hits)
-    hist = _history(data, ["trajectory", "iter", "f"], [("iter", "<=", budget)])
     # fixed_budget's value at k: +inf once diverged, even between two records
-    if isinstance(data, Results):
-        lengths = run_lengths(data)
-    else:
-        known = traj if "iters_to_target" in traj else traj.assign(iters_to_target=hit)
-        lengths = run_lengths((known, _history(data, ["trajectory", "iter", "f"])))
-    at = _values_at(traj, hist, np.array([budget]), value, False, lengths.to_numpy())[:, 0]
+    known = traj if "iters_to_target" in traj else traj.assign(iters_to_target=hit)
+    hist = history_upto(data, budget)
+    at = values_after(data, known, hist, np.array([budget]), value, False)[:, 0]
     columns = list(dict.fromkeys([*_keys(traj), *keys, "step_size"]))
     frame = traj[columns].assign(v=at, hit=np.where(hits <= budget, hits, np.inf))
     known_at: pd.DataFrame = frame[~np.isnan(at)]  # no record at or before the budget
