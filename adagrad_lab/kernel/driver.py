@@ -5,9 +5,10 @@ Arrays in, arrays out; numpy and numba only. The public entry point is
 correctly shaped float64 arrays. Trajectories are processed in blocks of
 ``block`` lanes whose coordinates sit contiguous across the block, so each
 arithmetic step is a vector operation over trajectories; groups of
-consecutive blocks are spread over threads with one ``prange`` (see
-`spread_stride`) and every block writes only its own rows, so results do not
-depend on the thread count, the block size or the order blocks run in.
+consecutive blocks (see `spread_stride`) are handed to threads as they come free
+(`threads.run_groups`: the kernel is compiled serial and releases the GIL) and
+every block writes only its own rows, so results do not depend on the thread
+count, the block size or the order blocks run in.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import functools
 import math
 import types
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numpy.typing import DTypeLike
 
 from adagrad_lab.catalog import (
@@ -55,9 +56,7 @@ from adagrad_lab.kernel.steps import (
     retire,
     scan,
 )
-
-if TYPE_CHECKING:
-    pass
+from adagrad_lab.kernel.threads import run_groups
 
 SPHERE = OBJECTIVES["sphere"].code  # advance()'s default objective
 
@@ -100,10 +99,9 @@ def spread_stride(n: int) -> int:
     """A stride coprime to ``n`` near n / golden ratio: ``(it * stride) % n`` visits every
     group of blocks once, and any run of consecutive ``it`` spreads over all of them.
 
-    The parallel loop hands each thread a contiguous run of iterations; in
-    grid order neighbouring blocks share hyperparameters and so cost alike
-    (small steps run every iteration, large ones diverge early), and one
-    thread would get the costly half. Spread, the threads finish together.
+    In grid order neighbouring blocks share hyperparameters and so cost alike
+    (small steps run every iteration, large ones diverge early): spread, every
+    group mixes cheap and costly blocks and the threads finish together.
     Blocks stay together in groups: spread one by one, the history stores of
     W1 took half as long again (the writes lose their locality).
     """
@@ -150,6 +148,8 @@ def _advance(
     h_e,
     x_avg,
     progress,
+    lo,
+    hi,
 ):
     n, d = x0.shape
     n_rec = rec_iters.shape[0]
@@ -157,7 +157,7 @@ def _advance(
     finals = (x_final, f_final, f_best, hit_at, died_at, last_iter)
     n_groups = (n_blocks + group - 1) // group
     stride = spread_stride(n_groups)
-    for it in prange(n_groups * group):
+    for it in range(lo, hi):
         bi = ((it // group) * stride) % n_groups * group + it % group
         if bi >= n_blocks:
             continue
@@ -256,7 +256,7 @@ def _advance(
         progress[bi] = b
 
 
-_JIT: dict[str, Any] = {"parallel": True, "error_model": "numpy", "nogil": True}
+_JIT: dict[str, Any] = {"error_model": "numpy", "nogil": True}  # serial: threads.run_groups
 FASTMATH = frozenset(FASTMATH_FLAGS)  # see arithmetic.FASTMATH_FLAGS
 
 
@@ -397,7 +397,7 @@ def advance(
         target is not None,
         bool(stop_at_target),
         np.int64(block),
-        np.int64(block_group(n, block)),
+        np.int64(group := block_group(n, block)),
         arithmetic.flush_subnormals,
         out["x_final"],
         out["f_final"],
@@ -413,6 +413,6 @@ def advance(
         progress,
     )
     if kernel is None:  # a cached variant: parallel processes compile it once
-        compile_once(run, args)
-    run(*args)
+        compile_once(run, (*args, np.int64(0), np.int64(0)))
+    run_groups(run, args, -(-n_blocks(n, block) // group), group, numba.get_num_threads())
     return out
