@@ -11,13 +11,16 @@ thread runs a group changes no result: every block writes only its own rows.
 from __future__ import annotations
 
 import itertools
+import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+
+WAKE_S = 0.1  # how often the waiting caller looks for Ctrl-C
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:
@@ -46,21 +49,42 @@ def run_groups(
         return
     taken = itertools.count()  # next() on it is atomic under the GIL
     stop = threading.Event()
+    ended: queue.SimpleQueue[BaseException | None] = queue.SimpleQueue()
 
     def work() -> None:
-        while not stop.is_set() and (g := next(taken)) < n_groups:
-            try:
+        try:
+            while not stop.is_set() and (g := next(taken)) < n_groups:
                 kernel(*args, np.int64(g * group), np.int64((g + 1) * group))
-            except BaseException:
-                stop.set()
-                raise
+        except BaseException as exc:
+            stop.set()
+            ended.put(exc)
+            return
+        ended.put(None)
 
-    pool = _pool(threads)
-    futures: list[Future[None]] = [pool.submit(work) for _ in range(min(threads, n_groups))]
+    workers = min(threads, n_groups)
+    for _ in range(workers):
+        _pool(threads).submit(work)
     try:
-        for future in futures:
-            future.result()
+        while workers:
+            error = _next_end(ended)
+            workers -= error is not _STILL_RUNNING
+            if isinstance(error, BaseException):
+                raise error
     except BaseException:
         stop.set()
-        wait(futures)
+        while workers:  # the running groups write into the caller's arrays
+            workers -= _next_end(ended) is not _STILL_RUNNING
         raise
+
+
+_STILL_RUNNING = object()
+
+
+def _next_end(ended: queue.SimpleQueue[BaseException | None]) -> object:
+    """A worker's end (None, or its error), or `_STILL_RUNNING` after `WAKE_S`. The caller
+    waits in short naps because SIGINT may land on a worker thread: only a main thread that
+    wakes runs Python's handler, and then between these calls, not inside a lock."""
+    try:
+        return ended.get(timeout=WAKE_S)
+    except queue.Empty:
+        return _STILL_RUNNING
