@@ -6,6 +6,7 @@ files left behind.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
@@ -18,8 +19,9 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from adagrad_lab.commands import help_text
+from adagrad_lab.commands import help_text, report_process
 from adagrad_lab.commands.exits import EXIT_INTERRUPTED, fail, quiet_when_the_reader_leaves
+from adagrad_lab.report.words import count
 from adagrad_lab.run.runner import RunResult, run_plan
 from adagrad_lab.store.parquet import RunDataError
 from adagrad_lab.store.rundir import RunDirError
@@ -48,6 +50,8 @@ def run(
     multirun writes one comparison report when its last job is done).
     """
     plan = make_plan(cfg)
+    if plan.execution.dry_run or not OmegaConf.select(cfg, "report.enabled", default=True):
+        report_process.discard()
     if (identical := identical_seeds(plan)) is not None:
         print(f"adagrad-lab: warning: {identical}", file=sys.stderr)
     if plan.execution.dry_run:
@@ -78,27 +82,40 @@ class ResultsComplete(KeyboardInterrupt):
 def _finish(
     cfg: DictConfig, plan: Plan, run_dir: Path, result: RunResult, job_of_many: bool = False
 ) -> None:
-    """What follows the written results: the echo ``plan`` asks for, then the report (pandas
-    and matplotlib load only for what is printed or written, never for echo=none without
-    a report)."""
-    if plan.output.echo != "none":
-        from adagrad_lab.report import summary as report
+    """What follows the written results: the echo ``plan`` asks for, then the report, both
+    from the report process where there is one (pandas and matplotlib load only for what
+    is printed or written, never for echo=none without a report)."""
+    due = report_due(cfg, job_of_many)
+    ahead = report_process.claim() if due else None
+    try:
+        if plan.output.echo != "none":
+            print(_echo(run_dir, plan.output.echo, ahead))
+            history = (
+                f"{run_dir}/history/  " if len(plan.output.record_iters) else ""
+            )  # none when final
+            print(
+                f"{count(result.n_trajectories, 'trajectory')} in "
+                f"{count(result.n_chunks, 'chunk')}, "
+                f"{result.run_s:.2f} s (+{result.compile_s:.2f} s compile/load)\n"
+                f"results: {run_dir}/trajectories/  {history}{run_dir}/manifest.json"
+            )
+        if due:
+            write_report_safely(run_dir, Path(run_dir) / "report", ahead)
+    finally:
+        if ahead is not None:
+            ahead.stop()
 
-        if plan.output.echo == "tutorial":
-            print("\n".join(report.tutorial_lines(run_dir)))
-        elif plan.output.echo == "summary":
-            print(report.summary_text(run_dir))
-        history = (
-            f"{run_dir}/history/  " if len(plan.output.record_iters) else ""
-        )  # none when final
-        print(
-            f"{report.count(result.n_trajectories, 'trajectory')} in "
-            f"{report.count(result.n_chunks, 'chunk')}, "
-            f"{result.run_s:.2f} s (+{result.compile_s:.2f} s compile/load)\n"
-            f"results: {run_dir}/trajectories/  {history}{run_dir}/manifest.json"
-        )
-    if report_due(cfg, job_of_many):
-        write_report_safely(run_dir, Path(run_dir) / "report")
+
+def _echo(run_dir: Path, kind: str, ahead: report_process.ReportProcess | None) -> str:
+    """The summary or the tutorial's lines, from the report process where it answers."""
+    if ahead is not None:
+        with contextlib.suppress(report_process.GoneError, report_process.ReportError):
+            return ahead.echo(run_dir, kind)  # failed: raised again below, here
+    from adagrad_lab.report import summary
+
+    if kind == "tutorial":
+        return "\n".join(summary.tutorial_lines(run_dir))
+    return summary.summary_text(run_dir)
 
 
 def report_due(cfg: DictConfig, job_of_many: bool = False) -> bool:
@@ -109,31 +126,50 @@ def report_due(cfg: DictConfig, job_of_many: bool = False) -> bool:
     return not job_of_many or bool(OmegaConf.select(cfg, "report.jobs", default=False))
 
 
-def write_report_safely(source: Path, out_dir: Path) -> Path | None:
+def write_report_safely(
+    source: Path, out_dir: Path, ahead: report_process.ReportProcess | None = None
+) -> Path | None:
     """Write the report of ``source`` into ``out_dir`` and print its path; never raise.
 
-    The data are written already: a report that fails prints one warning line
-    on stderr (report.enabled=false turns reports off) and returns None; Ctrl-C
+    Written by ``ahead`` (or the command's prepared report process) where it answers,
+    else here. The data are written already: a report that fails prints one warning
+    line on stderr (report.enabled=false turns reports off) and returns None; Ctrl-C
     raises `ResultsComplete`.
     """
+    ahead = ahead or report_process.claim()
     try:
-        from adagrad_lab.report.page import (
-            write_report,  # matplotlib: imported only when a report is due
-        )
-
-        index = write_report(source, out_dir)
+        index = _write_report(source, out_dir, ahead)
     except KeyboardInterrupt:
         raise ResultsComplete(Path(source)) from None
+    except report_process.ReportError as exc:
+        _no_report(source, exc.kind, str(exc))
+        return None
     except Exception as exc:  # the run's data stand whatever the figures do
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(
-            f"adagrad-lab: warning: no report ({type(exc).__name__}: {first}); "
-            f"the results are written; adagrad-lab-report {source} retries",
-            file=sys.stderr,
-        )
+        _no_report(source, type(exc).__name__, first)
         return None
+    finally:
+        if ahead is not None:
+            ahead.stop()
     print(f"report: {index}")
     return index
+
+
+def _write_report(source: Path, out_dir: Path, ahead: report_process.ReportProcess | None) -> Path:
+    if ahead is not None:
+        with contextlib.suppress(report_process.GoneError):
+            return ahead.report(source, out_dir)
+    from adagrad_lab.report.page import write_report  # matplotlib: only when a report is due
+
+    return write_report(source, out_dir)
+
+
+def _no_report(source: Path, kind: str, first: str) -> None:
+    print(
+        f"adagrad-lab: warning: no report ({kind}: {first}); "
+        f"the results are written; adagrad-lab-report {source} retries",
+        file=sys.stderr,
+    )
 
 
 @hydra.main(version_base="1.3", config_path="pkg://adagrad_lab.conf", config_name="config")
@@ -227,8 +263,17 @@ def main() -> None:
     Hydra's own errors (an unknown option, a value of the wrong type) become
     one line and exit code 2, like ours; HYDRA_FULL_ERROR=1 keeps its traces.
     """
+    if "report.enabled=false" not in sys.argv[1:]:
+        report_process.prepare()  # loads the report's libraries while the run computes
     register()
     help_text.register()  # ${options:GROUP} in the help template
+    try:
+        _main()
+    finally:
+        report_process.discard()
+
+
+def _main() -> None:
     if os.environ.get("HYDRA_FULL_ERROR"):
         _hydra_main()
         return

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from adagrad_lab.plots.labels import describe_target, display_name
+from adagrad_lab.report.words import count
 from adagrad_lab.store import parquet as storage
 
 
@@ -95,9 +96,3 @@ def summary_heading(run_dir: Path) -> str:
         f"{count(traj['seed'].nunique(), 'seed')}, "
         f"{count(config['sweep']['n_iter'], 'iteration')}, {count(len(traj), 'trajectory')}{gap}"
     )
-
-
-def count(n: int, noun: str) -> str:
-    """'1 trajectory', '2 trajectories': a number with its noun in the right form."""
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-    return f"{n} {noun if n == 1 else plural}"
