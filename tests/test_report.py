@@ -22,7 +22,7 @@ from conftest import FAST, run_cli
 from matplotlib.figure import Figure
 
 from adagrad_lab import plots
-from adagrad_lab.report import compare, reading
+from adagrad_lab.report import compare, reading, render
 from adagrad_lab.report import html as report_html
 from adagrad_lab.report import page as report_page
 
@@ -368,7 +368,9 @@ def test_every_png_the_page_names_decodes(runs):
 
 
 def _capture(monkeypatch) -> dict[str, Figure]:
-    """The figures `write_report` draws, by function name."""
+    """The figures `write_report` draws, by function name (built in this process: a
+    child process would build them where this test cannot see them)."""
+    monkeypatch.setattr(render, "spare_cores", lambda: 0)
     drawn: dict[str, Figure] = {}
 
     def drawing(name: str) -> Callable[..., Figure]:

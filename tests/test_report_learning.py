@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 import adagrad_lab as al
 from adagrad_lab import plots
-from adagrad_lab.report import compare, learning
+from adagrad_lab.report import compare, learning, render
 from adagrad_lab.report import page as report_page
 
 pytest.importorskip("sklearn", reason="the bundled data sets come with scikit-learn")
@@ -54,7 +54,9 @@ def runs(tmp_path_factory):
 
 
 def _capture(monkeypatch) -> list[Figure]:
-    """Every figure `plots.convergence` draws, in order."""
+    """Every figure `plots.convergence` draws, in order (in this process: see
+    test_report._capture)."""
+    monkeypatch.setattr(render, "spare_cores", lambda: 0)
     drawn: list[Figure] = []
     original = plots.convergence
 

@@ -5,6 +5,7 @@ parsed mathtext, and the frames computed by position are the hand-computed ones.
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import matplotlib
 
@@ -75,6 +76,49 @@ def test_a_figure_whose_child_fails_is_rendered_here(tmp_path):
     shelf.finish()
     assert (tmp_path / "fig.png").read_bytes().startswith(b"\x89PNG")
     assert shelf.figures == [("fig", "a caption")]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no child processes without os.fork")
+def test_figures_built_in_child_processes_are_those_built_here(tmp_path):
+    # a build is handed to a child at once, up to one per core, the report's own included
+    warm_up()
+    here = render.Shelf(tmp_path / "here", ("png",), spare=0)
+    forked = render.Shelf(tmp_path / "forked", ("png",), spare=1)
+    for shelf in (here, forked):
+        shelf.out.mkdir()
+        for i in range(5):
+            shelf.save(partial(_log_figure, f"figure {i}"), f"fig{i}", f"caption {i}")
+            assert len(shelf._running) <= 2
+        shelf.finish()
+    assert here.figures == forked.figures == [(f"fig{i}", f"caption {i}") for i in range(5)]
+    for i in range(5):
+        png = (here.out / f"fig{i}.png").read_bytes()
+        assert png.startswith(b"\x89PNG") and png == (forked.out / f"fig{i}.png").read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no child processes without os.fork")
+def test_a_build_that_fails_in_its_child_is_built_here(tmp_path):
+    parent = os.getpid()
+
+    def build():
+        if os.getpid() != parent:
+            raise RuntimeError("built in a child")
+        return _log_figure()
+
+    shelf = render.Shelf(tmp_path, ("png",), spare=1)
+    shelf.save(build, "fig", "a caption")
+    shelf.finish()
+    assert (tmp_path / "fig.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_build_that_fails_raises_here(tmp_path):
+    def build():
+        raise RuntimeError("cannot build")
+
+    shelf = render.Shelf(tmp_path, ("png",), spare=1)
+    with pytest.raises(RuntimeError, match="cannot build"):
+        shelf.save(build, "fig", "")
+        shelf.finish()
 
 
 def test_a_figure_that_cannot_be_rendered_raises_here(tmp_path):

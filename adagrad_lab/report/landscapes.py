@@ -4,6 +4,7 @@ landscape each run wrote (`store.landscape`) with a few of its trajectories' pat
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ Array = np.ndarray[Any, Any]
 
 N_PATHS = 5  # trajectories drawn on a contour
 
-Save = Callable[[Figure, str, str], None]
+Save = Callable[[Figure | Callable[[], Figure], str, str], None]  # render.Shelf.save
 
 
 def draw(res: Results, save: Save, notes: list[str]) -> None:
@@ -30,14 +31,14 @@ def draw(res: Results, save: Save, notes: list[str]) -> None:
         if not points:
             notes.append(f"{name}: contour without paths (record.points=false).")
         save(
-            plots.contour(found, paths=drawn or None, title=name),
+            partial(plots.contour, found, paths=drawn or None, title=name),
             f"contour_{name}",
             f"Contour of {name}"
             + (" (the steep coordinate on a symmetric-log scale)" if found.conditioned else "")
             + (f" with {len(drawn)} trajectories" if drawn else ""),
         )
         if not found.conditioned:
-            save(plots.surface(found, title=name), f"surface_{name}", f"Surface of {name}")
+            save(partial(plots.surface, found, title=name), f"surface_{name}", f"Surface of {name}")
 
 
 def _two_d(res: Results, notes: list[str]) -> Iterator[tuple[Job, Landscape, bool]]:

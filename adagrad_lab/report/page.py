@@ -101,9 +101,14 @@ def write_report(
         )
 
     if hist is not None:
-        curves = analysis.convergence((chosen.trajectories, hist), by=chosen.by_step, value=value)
+
+        def convergence() -> Figure:
+            by = chosen.by_step
+            curves = analysis.convergence((chosen.trajectories, hist), by=by, value=value)
+            return curves_figure(curves, value, "Convergence")
+
         save(
-            curves_figure(curves, value, "Convergence"),
+            convergence,
             "convergence",
             f"Convergence: median {f} across seeds per iteration, 25-75% band"
             + per_panel
@@ -112,23 +117,31 @@ def write_report(
         iters = sorted(int(i) for i in hist["iter"].unique())
         for extra in learning.extras(res):
             shown, label, caption = extra.drawn(traj)
-            drawn = learning.curves(res, chosen.trajectories, iters, extra, chosen.by_step, shown)
-            save(
-                curves_figure(drawn, label, extra.title, extra.logy),
-                extra.column,
-                caption + per_panel + chosen.caption,
-            )
+
+            def extra_curves(
+                extra: learning.Extra = extra, shown: str = shown, label: str = label
+            ) -> Figure:
+                drawn = learning.curves(
+                    res, chosen.trajectories, iters, extra, chosen.by_step, shown
+                )
+                return curves_figure(drawn, label, extra.title, extra.logy)
+
+            save(extra_curves, extra.column, caption + per_panel + chosen.caption)
     else:
         notes.append("No history (record.schedule=final): no convergence curves.")
     if "step_size" in traj and traj["step_size"].nunique() > 1:
-        table = analysis.sensitivity(traj, value=value)
-        hue = _hue(table, facet)
-        table = _keep_groups(table, chosen.groups)
-        figure = plots.sensitivity(table, hue=hue, value=value, facet=facet, subtitle=what)
-        bars = statistics.median_intervals(summary[0], traj, value)
-        plots.sensitivity_intervals(figure, _keep_groups(bars, chosen.groups), hue, facet=facet)
+
+        def sensitivity() -> Figure:
+            table = analysis.sensitivity(traj, value=value)
+            hue = _hue(table, facet)
+            table = _keep_groups(table, chosen.groups)
+            figure = plots.sensitivity(table, hue=hue, value=value, facet=facet, subtitle=what)
+            bars = statistics.median_intervals(summary[0], traj, value)
+            plots.sensitivity_intervals(figure, _keep_groups(bars, chosen.groups), hue, facet=facet)
+            return figure
+
         save(
-            figure,
+            sensitivity,
             "sensitivity",
             f"Step-size sensitivity: median final {f} and the fraction diverged"
             + per_panel
@@ -139,9 +152,10 @@ def write_report(
     has_target = any(job.config["sweep"].get("target") is not None for job in res.jobs)
     if hist is not None and has_target:
         times = analysis.runtimes((chosen.trajectories, hist), by=chosen.by_step)
-        ecdf = analysis.runtime_ecdf(times, by=chosen.by_step)
-        save(
-            plots.runtime_ecdf(
+
+        def runtime_ecdf() -> Figure:
+            ecdf = analysis.runtime_ecdf(times, by=chosen.by_step)
+            return plots.runtime_ecdf(
                 ecdf,
                 hue=chosen.hue,
                 targets=[float(t) for t in analysis.DEFAULT_TARGETS],
@@ -149,7 +163,10 @@ def write_report(
                 figsize=None if facet else _size(ecdf),
                 title=f"Runtime ECDF{' per objective' if facet else ''}{chosen.title}",
                 subtitle=what,
-            ),
+            )
+
+        save(
+            runtime_ecdf,
             "runtime_ecdf",
             "Runtime ECDF over the targets 1e2..1e-8 on f - f*" + per_panel + chosen.caption,
         )

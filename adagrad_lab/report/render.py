@@ -1,21 +1,25 @@
 """Writing a report's figures, each once per format, on the spare cores while the report
 computes the next one.
 
-Rendering (layout, drawing, encoding) is most of a report's time, and matplotlib's
-drawing is mostly Python, which holds the GIL (two threads overlapped 15% of it, two
-processes 33%). Where `os.fork` exists and the process may use a second core, each
-figure is rendered in a forked child process, which has the figure without copying it,
-while the report goes on; with every spare core busy the report renders the figure
+Drawing a figure (building it from its frame, then layout, drawing, encoding) is most of
+a report's time, and matplotlib's drawing is mostly Python, which holds the GIL (two
+threads overlapped 15% of it, two processes 33%). Where `os.fork` exists and the process
+may use a second core, each figure is drawn in a forked child process while the report
+goes on: given as a function that builds it (`Build`), the child builds it too, so that
+the report hands it over at once and up to one child per core runs; given as a figure,
+the child has it without copying it, and with every spare core busy the report draws it
 itself. The mathtext grammar is built once, before the first child, which every child
 then has (the parsed labels are not: see `plots.style`). A child that fails has its
-figure rendered again in the report's process, so that the error is raised there. With
-one core, or no `os.fork` (Windows), every figure is rendered in the process itself.
+figure drawn again in the report's process, so that the error is raised there. With one
+core, or no `os.fork` (Windows), every figure is drawn in the process itself.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +28,10 @@ from matplotlib.figure import Figure
 from adagrad_lab.plots.style import warm_up
 
 PNG_DPI = 90
+
+Build = Callable[[], Figure]  # a figure not built yet: the child that renders it builds it
+
+POLL_S = 0.005  # how often a report waiting for a free core looks at its children
 
 
 def spare_cores() -> int:
@@ -41,19 +49,26 @@ class Shelf:
 
     out: Path
     formats: tuple[str, ...]
-    spare: int = field(default_factory=spare_cores)
+    spare: int = field(default_factory=lambda: spare_cores())  # looked up when made
     figures: list[tuple[str, str]] = field(default_factory=list)
-    _running: dict[int, tuple[Figure, str]] = field(default_factory=dict)
+    _running: dict[int, tuple[Figure | Build, str]] = field(default_factory=dict)
     _warm: bool = False
 
-    def save(self, fig: Figure, stem: str, caption: str) -> None:
-        """Write ``fig`` as ``stem`` in every format, in a child process where a core is free."""
+    def save(self, fig: Figure | Build, stem: str, caption: str) -> None:
+        """Write ``fig`` (or the figure it builds) as ``stem`` in every format, in a child
+        process where a core is free."""
         self.figures.append((stem, caption))
         self._reap(wait=False)
         if self.spare and not self._warm:  # once, so that no child builds the grammar again
             warm_up()
             self._warm = True
-        if len(self._running) < self.spare and (pid := self._fork(fig, stem)):
+        if isinstance(fig, Figure) and len(self._running) >= self.spare:
+            self._render(fig, stem)
+            return
+        while self.spare and len(self._running) > self.spare:  # a core each, this one's too
+            time.sleep(POLL_S)
+            self._reap(wait=False)
+        if self.spare and (pid := self._fork(fig, stem)):
             self._running[pid] = (fig, stem)
         else:
             self._render(fig, stem)
@@ -62,11 +77,12 @@ class Shelf:
         """Wait for the figures rendering in child processes; render the failed ones here."""
         self._reap(wait=True)
 
-    def _render(self, fig: Figure, stem: str) -> None:
+    def _render(self, fig: Figure | Build, stem: str) -> None:
+        figure = fig if isinstance(fig, Figure) else fig()
         for ext in self.formats:
-            fig.savefig(self.out / f"{stem}.{ext}", dpi=PNG_DPI if ext == "png" else "figure")
+            figure.savefig(self.out / f"{stem}.{ext}", dpi=PNG_DPI if ext == "png" else "figure")
 
-    def _fork(self, fig: Figure, stem: str) -> int:
+    def _fork(self, fig: Figure | Build, stem: str) -> int:
         """A child process rendering ``fig`` (its pid; 0 where none could start)."""
         try:
             with warnings.catch_warnings():  # Python 3.12+ warns of threads (numba's, arrow's)

@@ -27,7 +27,7 @@ BUDGETS = (10, 100, 1000)  # the fixed-budget view's iterations (those within th
 # the summary's columns shown as "value [lower, upper]", and how a value is written
 INTERVAL_COLUMNS = ("converged", "diverged", "median_f_final")
 
-Save = Callable[[Figure, str, str], None]
+Save = Callable[[Figure | Callable[[], Figure], str, str], None]  # render.Shelf.save
 
 
 def outcomes(traj: pd.DataFrame, keys: Sequence[str], value: str = "f") -> pd.DataFrame:
