@@ -1075,17 +1075,31 @@ def test_overview_times_every_implementation_in_one_table(monkeypatch, capsys):
     assert out.rstrip().endswith("outputs agree")
 
 
-def test_the_report_rows_time_a_report_in_fresh_processes(monkeypatch, capsys):
+def test_the_report_rows_time_the_command_with_and_without_its_report(monkeypatch, capsys):
     # a tiny run instead of the default sweep: its page shows the contour and convergence
     tiny = ("objective=booth", "sweep.seeds=2", "sweep.n_iter=5", "optimizer.step_size=0.1")
     monkeypatch.setattr(report_time, "CASES", (("tiny", tiny, 1.0),))
-    assert report_time.run_report_times(2) == 0
+    assert report_time.run_report_times(1) == 0
     out = capsys.readouterr().out
     header, rows = parse_table(out, "report")
-    assert list(header) == ["report", "figures", "median s", "min s", "goal s"]
+    assert list(header) == [
+        *("report", "figures", "with s", "without s", "adds s", "adds min s", "goal s")
+    ]
     (row,) = rows.values()
     assert row["figures"] == "4"  # convergence, runtime ECDF, contour, surface
-    assert 0 < float(row["min s"]) <= float(row["median s"]) and row["goal s"] == "1"
+    assert float(row["with s"]) > 0 and float(row["without s"]) > 0 and row["goal s"] == "1"
+    one_pair = float(row["with s"]) - float(row["without s"])
+    assert abs(float(row["adds s"]) - one_pair) <= 0.0015 and row["adds min s"] == row["adds s"]
+
+
+def test_the_report_rows_by_hand():
+    row = report_time.ReportTimes("x", 0.5, (3.0, 2.0, 4.0), (1.0, 1.5, 1.0), 2)
+    assert row.added == (2.0, 0.5, 3.0)
+    _, rows = parse_table(report_time.report_table([row]), "report")
+    assert rows["x"] == {
+        **{"report": "x", "figures": "2", "with s": "3.000", "without s": "1.000"},
+        **{"adds s": "2.000", "adds min s": "0.500", "goal s": "0.5"},
+    }
 
 
 @pytest.mark.parametrize("flag", ["--fastmath", "--reuse-outputs", "--end-to-end", "--startup"])

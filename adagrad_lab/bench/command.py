@@ -131,8 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="kernel and NumPy write into the output arrays of an untimed first call (as the "
         "runner reuses them chunk after chunk): first-touch page faults are not timed")  # fmt: skip
     add("--overview", action="store_true",
-        help="the README's speed table: the cold and warm start (as --startup), the report of "
-        "the default sweep and of the tutorial (bench.report_time), then on each "
+        help="the README's speed table: the cold and warm start (as --startup), what the "
+        "report adds to the command of the default sweep and of the tutorial "
+        "(bench.report_time), then on each "
         "workload (AdaGrad) the exact and the fast (run.fastmath) kernel and NumPy, each with "
         "fresh and with reused outputs, timed in turn, and with --peers C, JAX and PyTorch; "
         "every cell a median and its ratio to the exact kernel (bench.overview); takes "

@@ -77,7 +77,6 @@ def write_report(
     facet = next((c for c in ("objective", "objective.data") if _n(traj, c) > 1), None)
     chosen = _compared(traj, facet, max_diverged)
     what = plots.describe_run(traj, [job.config for job in res.jobs])
-    summary = _summary(traj, max_diverged)
     word = plots.AXIS_LABELS.get(facet, facet) if facet else ""
     per_panel = f", one panel per {word}" if facet else ""
     value = learning.value_of(traj)  # f - f* for a learning problem
@@ -129,6 +128,7 @@ def write_report(
             save(extra_curves, extra.column, caption + per_panel + chosen.caption)
     else:
         notes.append("No history (record.schedule=final): no convergence curves.")
+    summary = _summary(traj, max_diverged)  # after the first figure is handed over
     if "step_size" in traj and traj["step_size"].nunique() > 1:
 
         def sensitivity() -> Figure:
