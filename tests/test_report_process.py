@@ -169,3 +169,16 @@ def test_a_run_without_a_report_stops_the_process(make_cfg, tmp_path, off):
     run(make_cfg([*FAST, off]), tmp_path / "run")
     assert report_process._PREPARED is None and _gone(ahead.pid)
     assert not (tmp_path / "run" / "report").exists()
+
+
+def test_a_stopped_process_is_never_signalled_again(monkeypatch):
+    # its pid, reaped, may be another process's by then
+    ahead = report_process.ReportProcess.fork()
+    assert ahead is not None
+    ahead.stop()
+    assert _gone(ahead.pid)
+    sent = []
+    monkeypatch.setattr(os, "killpg", lambda *args: sent.append(args))
+    monkeypatch.setattr(os, "kill", lambda *args: sent.append(args))
+    ahead.stop()
+    assert sent == []

@@ -21,6 +21,11 @@ def error_line(prog: str, message: str) -> str:
     return f"{prog}: error: {' '.join(message.split())}"
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message, or its type's name where it has none."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT, prog: str = "adagrad-lab") -> NoReturn:
     """Print ``message`` as one error line on stderr and exit with ``code``."""
     print(error_line(prog, message), file=sys.stderr)

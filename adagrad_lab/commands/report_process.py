@@ -24,6 +24,8 @@ from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 from typing import Any
 
+from adagrad_lab.commands.exits import first_line
+
 
 class GoneError(Exception):
     """The report process ended before it answered: do the work in this process."""
@@ -44,6 +46,7 @@ class ReportProcess:
     def __init__(self, pid: int, conn: Connection) -> None:
         self.pid = pid
         self._conn = conn
+        self._stopped = False
 
     @classmethod
     def fork(cls) -> ReportProcess | None:
@@ -83,7 +86,11 @@ class ReportProcess:
         return answer[0]
 
     def stop(self) -> None:
-        """End the process and its children now, and reap it."""
+        """End the process and its children now, and reap it (once: the pid, reaped, may
+        be another process's by a second call)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._conn.close()
         for kill in (os.killpg, os.kill):  # before its setpgid, the group is not there yet
             try:
@@ -113,18 +120,11 @@ def _serve(conn: Connection) -> None:
                 break
             try:
                 if what == "echo":
-                    run_dir, kind = Path(args[0]), args[1]
-                    text = (
-                        "\n".join(summary.tutorial_lines(run_dir))
-                        if kind == "tutorial"
-                        else summary.summary_text(run_dir)
-                    )
-                    conn.send(("ok", text))
+                    conn.send(("ok", summary.echo_text(Path(args[0]), args[1])))
                 else:
                     conn.send(("ok", str(write_report(args[0], args[1]))))
             except Exception as exc:
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                conn.send(("error", type(exc).__name__, first))
+                conn.send(("error", type(exc).__name__, first_line(exc)))
         code = 0
     finally:
         os._exit(code)  # not the command's exit handlers, nor its buffered output

@@ -20,7 +20,12 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from adagrad_lab.commands import help_text, report_process
-from adagrad_lab.commands.exits import EXIT_INTERRUPTED, fail, quiet_when_the_reader_leaves
+from adagrad_lab.commands.exits import (
+    EXIT_INTERRUPTED,
+    fail,
+    first_line,
+    quiet_when_the_reader_leaves,
+)
 from adagrad_lab.report.words import count
 from adagrad_lab.run.runner import RunResult, run_plan
 from adagrad_lab.store.parquet import RunDataError
@@ -111,11 +116,9 @@ def _echo(run_dir: Path, kind: str, ahead: report_process.ReportProcess | None) 
     if ahead is not None:
         with contextlib.suppress(report_process.GoneError, report_process.ReportError):
             return ahead.echo(run_dir, kind)  # failed: raised again below, here
-    from adagrad_lab.report import summary
+    from adagrad_lab.report.summary import echo_text
 
-    if kind == "tutorial":
-        return "\n".join(summary.tutorial_lines(run_dir))
-    return summary.summary_text(run_dir)
+    return echo_text(run_dir, kind)
 
 
 def report_due(cfg: DictConfig, job_of_many: bool = False) -> bool:
@@ -145,8 +148,7 @@ def write_report_safely(
         _no_report(source, exc.kind, str(exc))
         return None
     except Exception as exc:  # the run's data stand whatever the figures do
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        _no_report(source, type(exc).__name__, first)
+        _no_report(source, type(exc).__name__, first_line(exc))
         return None
     finally:
         if ahead is not None:

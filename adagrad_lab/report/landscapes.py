@@ -3,22 +3,20 @@ landscape each run wrote (`store.landscape`) with a few of its trajectories' pat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from adagrad_lab import plots
+from adagrad_lab.report.render import Save
 from adagrad_lab.store.landscape import LANDSCAPE, Landscape, read_landscape
 from adagrad_lab.store.results import Job, Results
 
 Array = np.ndarray[Any, Any]
 
 N_PATHS = 5  # trajectories drawn on a contour
-
-Save = Callable[[Figure | Callable[[], Figure], str, str], None]  # render.Shelf.save
 
 
 def draw(res: Results, save: Save, notes: list[str]) -> None:

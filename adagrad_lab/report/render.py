@@ -31,6 +31,8 @@ PNG_DPI = 90
 
 Build = Callable[[], Figure]  # a figure not built yet: the child that renders it builds it
 
+Save = Callable[[Figure | Build, str, str], None]  # Shelf.save, as the report's parts call it
+
 POLL_S = 0.005  # how often a report waiting for a free core looks at its children
 
 

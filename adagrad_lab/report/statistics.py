@@ -7,13 +7,13 @@ docs/analysis.md says how)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from adagrad_lab import analysis, plots
+from adagrad_lab.report.render import Save
 from adagrad_lab.store.results import Results
 
 RESAMPLES = analysis.DEFAULT_RESAMPLES  # bootstrap resamples per group
@@ -26,8 +26,6 @@ BUDGETS = (10, 100, 1000)  # the fixed-budget view's iterations (those within th
 
 # the summary's columns shown as "value [lower, upper]", and how a value is written
 INTERVAL_COLUMNS = ("converged", "diverged", "median_f_final")
-
-Save = Callable[[Figure | Callable[[], Figure], str, str], None]  # render.Shelf.save
 
 
 def outcomes(traj: pd.DataFrame, keys: Sequence[str], value: str = "f") -> pd.DataFrame:

@@ -12,6 +12,13 @@ from adagrad_lab.report.words import count
 from adagrad_lab.store import parquet as storage
 
 
+def echo_text(run_dir: Path, kind: str) -> str:
+    """What a run prints for ``echo=kind``: the tutorial's lines or the summary."""
+    if kind == "tutorial":
+        return "\n".join(tutorial_lines(run_dir))
+    return summary_text(run_dir)
+
+
 def tutorial_lines(run_dir: Path) -> list[str]:
     """The tutorial's progress lines for every trajectory: '>k f([x y]) = f', 'Done!', final."""
     hist = storage.read_history(run_dir, columns=["trajectory", "iter", "f", "x"])
