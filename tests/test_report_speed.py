@@ -16,10 +16,11 @@ import pandas as pd
 import pytest
 from matplotlib.artist import Artist
 
-from adagrad_lab import analysis
+from adagrad_lab import analysis, plots
 from adagrad_lab.plots import style
 from adagrad_lab.plots.style import _figure, warm_up
 from adagrad_lab.report import render
+from adagrad_lab.store.landscape import Landscape
 
 INF = np.inf
 NA = pd.NA
@@ -132,6 +133,62 @@ def test_a_figure_that_cannot_be_rendered_raises_here(tmp_path):
     with pytest.raises(RuntimeError, match="cannot draw"):
         shelf.save(fig, "fig", "")
         shelf.finish()
+
+
+class _CountsDraws(Artist):
+    """Draws nothing; counts the walks over the figure's artists that reach it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draws = 0
+
+    def draw(self, renderer) -> None:
+        self.draws += 1
+
+
+def _sphere() -> Landscape:
+    x = np.linspace(-2.0, 2.0, 41)
+    return Landscape(x, x, np.add.outer(x**2, x**2), 0.0, [(0.0, 0.0)], "sphere")
+
+
+FIGURES = {
+    "log axes, legend right": _log_figure,
+    "contour, colour bar": lambda: plots.contour(_sphere(), title="sphere"),
+    "3-D surface": lambda: plots.surface(_sphere(), title="sphere"),
+}
+
+
+@pytest.mark.parametrize("make", FIGURES.values(), ids=FIGURES.keys())
+def test_a_png_laid_out_once_is_the_png_savefig_writes(tmp_path, make):
+    render.save_png(make(), tmp_path / "once.png")
+    make().savefig(tmp_path / "savefig.png", dpi=render.PNG_DPI)
+    assert (tmp_path / "once.png").read_bytes() == (tmp_path / "savefig.png").read_bytes()
+
+
+def test_a_png_laid_out_once_walks_the_artists_once(tmp_path):
+    # savefig of a figure with a layout engine walks them twice: a dry draw to lay out
+    fig, counter = _log_figure(), _CountsDraws()
+    fig.add_artist(counter)
+    render.save_png(fig, tmp_path / "once.png")
+    assert counter.draws == 1
+    fig.savefig(tmp_path / "savefig.png", dpi=render.PNG_DPI)
+    assert counter.draws == 3
+
+
+def test_a_png_laid_out_once_leaves_the_figure_as_it_was(tmp_path):
+    # report.format=both writes the SVG after the PNG: it must be the one written today
+    matplotlib.rcParams["svg.hashsalt"] = "fixed"  # the same element ids in both files
+    try:
+        ours, theirs = _log_figure(), _log_figure()
+        engine, dpi = ours.get_layout_engine(), ours.dpi
+        render.save_png(ours, tmp_path / "a.png")
+        assert ours.get_layout_engine() is engine and ours.dpi == dpi
+        theirs.savefig(tmp_path / "b.png", dpi=render.PNG_DPI)
+        for fig, name in ((ours, "a.svg"), (theirs, "b.svg")):
+            fig.savefig(tmp_path / name, dpi="figure", metadata={"Date": None})
+    finally:
+        matplotlib.rcParams["svg.hashsalt"] = None
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
 
 
 def test_figures_share_one_mathtext_parser_and_its_cache():

@@ -36,6 +36,27 @@ Save = Callable[[Figure | Build, str, str], None]  # Shelf.save, as the report's
 POLL_S = 0.005  # how often a report waiting for a free core looks at its children
 
 
+def save_png(figure: Figure, path: Path) -> None:
+    """Write ``figure`` as a PNG at `PNG_DPI`, laid out once, as ``savefig`` would write it.
+
+    ``savefig`` of a figure with a layout engine walks every artist twice, once without
+    drawing to lay the figure out and once to draw it: laying it out here at the PNG's dpi
+    and saving it without its engine leaves out the first walk (a fifth of a figure's time)
+    and writes the same bytes.
+    """
+    engine, dpi = figure.get_layout_engine(), figure.dpi
+    try:
+        figure.dpi = PNG_DPI
+        if engine is not None:
+            engine.execute(figure)
+            figure.set_layout_engine(None)
+        figure.savefig(path, dpi=PNG_DPI)
+    finally:
+        figure.dpi = dpi
+        if engine is not None:
+            figure.set_layout_engine(engine)
+
+
 def spare_cores() -> int:
     """The cores this process may use, less its own: how many figures render beside it."""
     if not hasattr(os, "fork"):
@@ -82,7 +103,10 @@ class Shelf:
     def _render(self, fig: Figure | Build, stem: str) -> None:
         figure = fig if isinstance(fig, Figure) else fig()
         for ext in self.formats:
-            figure.savefig(self.out / f"{stem}.{ext}", dpi=PNG_DPI if ext == "png" else "figure")
+            if ext == "png":
+                save_png(figure, self.out / f"{stem}.png")
+            else:
+                figure.savefig(self.out / f"{stem}.{ext}", dpi="figure")
 
     def _fork(self, fig: Figure | Build, stem: str) -> int:
         """A child process rendering ``fig`` (its pid; 0 where none could start)."""
