@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from adagrad_lab.kernel.columns import history_columns
+from adagrad_lab.store import ordering
 from adagrad_lab.store.arrow import numbers, strings
 
 if TYPE_CHECKING:
@@ -294,7 +295,7 @@ def read_parts(
 def read_trajectories(run_dir: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """The trajectories table of a run, ordered by trajectory index."""
     df = _to_pandas(_read(_dataset(run_dir, TRAJECTORIES), columns))
-    return df.sort_values("trajectory", ignore_index=True) if "trajectory" in df else df
+    return ordering.by_keys(df, ["trajectory"] if "trajectory" in df else [])
 
 
 def read_history(
@@ -302,8 +303,7 @@ def read_history(
 ) -> pd.DataFrame:
     """The history table (optionally some columns, pyarrow filters), ordered by trajectory, iter."""
     df: pd.DataFrame = _read(_dataset(run_dir, HISTORY), columns, filters).to_pandas()
-    keys = [k for k in ("trajectory", "iter") if k in df]
-    return df.sort_values(keys, ignore_index=True) if keys else df
+    return ordering.by_keys(df, [k for k in ("trajectory", "iter") if k in df])
 
 
 def read_table(run_dir: Path, dataset: str, filters: Filters = None) -> pa.Table:

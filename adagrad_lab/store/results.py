@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from adagrad_lab.store import ordering, rundir
 from adagrad_lab.store import parquet as storage
-from adagrad_lab.store import rundir
 from adagrad_lab.store.job_columns import job_columns, typed
 
 PathLike = str | Path
@@ -136,9 +136,7 @@ class Results:
             where = ", ".join(str(p) for job in self.jobs for p in job.paths)
             raise storage.RunDataError(f"{where}: no history (record.schedule=final)")
         df = _concat(frames, self.trajectories["job"].dtype)
-        keys = [k for k in ("job", "trajectory", "iter") if k in df]
-        ordered: pd.DataFrame = df.sort_values(keys, ignore_index=True)
-        return ordered
+        return ordering.by_keys(df, [k for k in ("job", "trajectory", "iter") if k in df])
 
 
 def load(
@@ -394,8 +392,7 @@ def _trajectories(
     if not frames:
         empty: pd.DataFrame = pd.DataFrame({"job": pd.Series([], dtype=job_dtype)})
         return empty
-    df: pd.DataFrame = _concat(frames, job_dtype).sort_values(["job", "trajectory"])
-    df = df.reset_index(drop=True)
+    df = ordering.by_keys(_concat(frames, job_dtype), ["job", "trajectory"])
     by_job = _job_columns(jobs)
     table = pd.DataFrame(
         {name: typed([values[job.name] for job in jobs]) for name, values in by_job.items()},
